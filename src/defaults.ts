@@ -1,0 +1,29 @@
+// Every default errand uses, in one place, so docs and code cannot drift apart.
+
+export const defaults = {
+  /** Redis key prefix; Resque's own default, so resque-web sees errand's data. */
+  namespace: 'resque',
+  /** Where the embedded store lives when neither ERRAND_URL nor REDIS_URL is set. */
+  sqlitePath: './var/errand.db',
+  queue: 'default',
+  concurrency: 1,
+  /** Seconds between polls for work no wake-up announced (jobs pushed by Ruby Resque); Resque's INTERVAL. */
+  pollIntervalMs: 5_000,
+  /** How often a worker renews its registration. */
+  heartbeatMs: 2_000,
+  /** A worker whose heartbeat is older than this is dead; its jobs go back to their queues. */
+  deadAfterMs: 8_000,
+  /** A job in flight in this many worker deaths goes to failed (poison job). */
+  maxDeaths: 3,
+  /** Graceful stop: how long running jobs get before their signal aborts and they are put back. */
+  shutdownTimeoutMs: 25_000,
+  /** Jobs a worker may hold beyond the running ones; adapted to job duration up to this bound. */
+  maxPrefetch: 1_000,
+  /** Jobs moved per reserve call at most; also the size of one settle batch. */
+  maxBatch: 1_000,
+  /** Promotions of due scheduled jobs per maintenance pass. */
+  promoteBatch: 1_000,
+  retry: { attempts: 1, backoff: 'exponential' as const, delayMs: 1_000, jitter: 0.2, maxDelayMs: 3_600_000 },
+  /** Enqueue gives up after this long when the store cannot be reached. */
+  connectTimeoutMs: 5_000,
+} as const;

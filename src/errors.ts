@@ -1,0 +1,69 @@
+// Every error errand throws on purpose. Each has a stable `code` so callers can branch on it
+// without string matching; messages say what went wrong and what to do instead.
+
+export class ErrandError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Args (or a part of them) would not survive a JSON round trip. `path` names the culprit. */
+export class NotJsonSafeError extends ErrandError {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super('ERR_NOT_JSON_SAFE', message);
+    this.path = path;
+  }
+}
+
+/** A payload names a job class no worker here knows. */
+export class UnknownJobError extends ErrandError {
+  constructor(readonly jobName: string, known: readonly string[]) {
+    super('ERR_UNKNOWN_JOB', `unknown job "${jobName}": this worker knows ${known.length ? known.join(', ') : 'no jobs'}. Load its definition with --require`);
+  }
+}
+
+/** A payload read from a queue is not an errand/Resque job (not JSON, no class, args not an array). */
+export class MalformedPayloadError extends ErrandError {
+  constructor(message: string) {
+    super('ERR_MALFORMED_PAYLOAD', message);
+  }
+}
+
+/** A job ran past its `timeout`; its AbortSignal fired. */
+export class JobTimeoutError extends ErrandError {
+  constructor(readonly timeoutMs: number) {
+    super('ERR_JOB_TIMEOUT', `job timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** Throw from perform to fail at once, skipping the remaining retries. */
+export class UnrecoverableError extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_UNRECOVERABLE', message, options);
+  }
+}
+
+/** Bad configuration or arguments given to errand itself (queue names, durations, options). */
+export class ConfigError extends ErrandError {
+  constructor(message: string) {
+    super('ERR_CONFIG', message);
+  }
+}
+
+/** The store could not be reached or answered with an error. */
+export class StoreError extends ErrandError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_STORE', message, options);
+  }
+}
+
+/** A job was in flight in too many worker deaths; it is moved to failed instead of killing more. */
+export class PoisonJobError extends ErrandError {
+  constructor(deaths: number) {
+    super('ERR_POISON_JOB', `job was in flight when its worker died ${deaths} times: moved to failed so it stops killing workers`);
+  }
+}

@@ -1,0 +1,76 @@
+// The job payload: the JSON Ruby Resque writes ({"class","args"} first, in that order) plus
+// fields Resque ignores (id, queue, enqueued_at, attempt, errors). encode() is on the hot path of
+// every enqueue, so it writes the string directly; decode() accepts anything a queue may hold and
+// throws MalformedPayloadError for what is not a job.
+
+import { randomUUID } from 'node:crypto';
+import { MalformedPayloadError } from '../errors.ts';
+
+/** One earlier attempt's failure, kept in the payload while a job is retried. */
+export interface AttemptError {
+  attempt: number;
+  at: string;
+  exception: string;
+  error: string;
+}
+
+export interface DecodedJob {
+  name: string;
+  args: unknown[];
+  /** The payload's own id, or undefined for payloads Ruby Resque wrote. */
+  id: string | undefined;
+  queue: string | undefined;
+  enqueuedAt: number | undefined;
+  attempt: number;
+  errors: AttemptError[];
+  /** The parsed object, kept so re-encoding preserves fields other tools added. */
+  raw: Record<string, unknown>;
+}
+
+export function newJobId(): string {
+  return randomUUID();
+}
+
+/** name and queue are validated identifiers, so they need no escaping. */
+export function encodePayload(name: string, argsJson: string, id: string, queue: string, enqueuedAt: number): string {
+  return `{"class":"${name}","args":${argsJson},"id":"${id}","queue":"${queue}","enqueued_at":${enqueuedAt},"attempt":1}`;
+}
+
+export function decodePayload(payload: string): DecodedJob {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payload);
+  } catch (error) {
+    throw new MalformedPayloadError(`payload is not JSON (${(error as Error).message}): ${preview(payload)}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new MalformedPayloadError(`payload is not a JSON object: ${preview(payload)}`);
+  const job = raw as Record<string, unknown>;
+  if (typeof job.class !== 'string' || job.class === '') throw new MalformedPayloadError(`payload has no "class" naming the job: ${preview(payload)}`);
+  const args = job.args === undefined ? [] : job.args;
+  if (!Array.isArray(args)) throw new MalformedPayloadError(`payload "args" is not an array: ${preview(payload)}`);
+  return {
+    name: job.class,
+    args,
+    id: typeof job.id === 'string' ? job.id : undefined,
+    queue: typeof job.queue === 'string' ? job.queue : undefined,
+    enqueuedAt: typeof job.enqueued_at === 'number' ? job.enqueued_at : undefined,
+    attempt: typeof job.attempt === 'number' && job.attempt >= 1 ? job.attempt : 1,
+    errors: Array.isArray(job.errors) ? (job.errors as AttemptError[]) : [],
+    raw: job,
+  };
+}
+
+/** The payload for the next attempt: same fields, attempt + 1, this attempt's error appended. */
+export function encodeRetry(job: DecodedJob, id: string, error: AttemptError): string {
+  return JSON.stringify({ ...job.raw, id, attempt: job.attempt + 1, errors: [...job.errors, error] });
+}
+
+/** A payload put back from failed: a fresh first attempt of the same job. */
+export function encodeRequeue(raw: Record<string, unknown>): string {
+  const { errors: _errors, attempt: _attempt, ...rest } = raw;
+  return JSON.stringify({ ...rest, attempt: 1 });
+}
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}

@@ -1,0 +1,118 @@
+// The admin side of the Redis store: reads for stats and the dashboard, and the few operator
+// changes (retry/remove/clear failures, pause all). Never used by a worker's hot path.
+
+import type { Redis } from 'ioredis';
+import type { AdminStore, FailedEntry, QueuedJob, QueueStats, Stats, WorkerView } from '../types.ts';
+import type { RedisKeys } from './keys.ts';
+import type { ScriptCall, ScriptName } from './scripts.ts';
+
+type Guard = <T>(what: string, run: () => Promise<T>) => Promise<T>;
+
+export class RedisAdmin implements AdminStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly scripts: Record<ScriptName, ScriptCall>,
+    private readonly guard: Guard,
+  ) {}
+
+  queues(): Promise<string[]> {
+    return this.guard('queues', async () => (await this.redis.smembers(this.keys.queues)).sort());
+  }
+
+  peek(queue: string, start: number, count: number): Promise<string[]> {
+    return this.guard('peek', () => this.redis.lrange(this.keys.queue(queue), start, start + count - 1));
+  }
+
+  private async queueStats(names: string[]): Promise<QueueStats[]> {
+    if (names.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const name of names) pipeline.llen(this.keys.queue(name)).lindex(this.keys.queue(name), 0);
+    const results = (await pipeline.exec()) ?? [];
+    return names.map((name, i) => ({
+      name,
+      size: Number(results[i * 2]?.[1] ?? 0),
+      oldestEnqueuedAt: enqueuedAtOf(results[i * 2 + 1]?.[1] as string | null),
+    }));
+  }
+
+  failed(start: number, count: number): Promise<FailedEntry[]> {
+    return this.guard('failed', async () => {
+      const raws = await this.redis.lrange(this.keys.failed, start, start + count - 1);
+      return raws.map((raw, i) => ({ index: start + i, raw, entry: parseObject(raw) }));
+    });
+  }
+
+  failedCount(): Promise<number> {
+    return this.guard('failed count', () => this.redis.llen(this.keys.failed));
+  }
+
+  async retryFailed(raw: string, job: QueuedJob): Promise<boolean> {
+    const k = this.keys;
+    const result = await this.guard('retry failed', () => this.scripts['retry-failed']([k.failed, k.queues, k.queue(job.queue)], [raw, job.queue, job.payload, k.wakeChannel]));
+    return Number(result) === 1;
+  }
+
+  async removeFailed(raw: string): Promise<boolean> {
+    return (await this.guard('remove failed', () => this.redis.lrem(this.keys.failed, 1, raw))) === 1;
+  }
+
+  clearFailed(): Promise<number> {
+    return this.guard('clear failed', async () => {
+      const [[, length]] = (await this.redis.multi().llen(this.keys.failed).del(this.keys.failed).exec()) as [[null, number]];
+      return length;
+    });
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    await this.guard<unknown>('pause', () => (paused ? this.redis.set(this.keys.pauseAll, 'true') : this.redis.del(this.keys.pauseAll)));
+  }
+
+  workers(): Promise<WorkerView[]> {
+    return this.guard('workers', async () => {
+      const ids = (await this.redis.smembers(this.keys.workers)).sort();
+      if (ids.length === 0) return [];
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.get(this.keys.workerStarted(id)).hget(this.keys.heartbeats, id).get(this.keys.worker(id)).hlen(this.keys.inflight(id));
+      const r = (await pipeline.exec()) ?? [];
+      return ids.map((id, i) => ({
+        id,
+        queues: (id.split(':')[2] ?? '').split(',').filter(Boolean),
+        startedAt: (r[i * 4]?.[1] as string | null) ?? undefined,
+        heartbeatAt: (r[i * 4 + 1]?.[1] as string | null) ?? undefined,
+        workingOn: parseObject(r[i * 4 + 2]?.[1] as string | null),
+        inFlight: Number(r[i * 4 + 3]?.[1] ?? 0),
+      }));
+    });
+  }
+
+  scheduledCount(): Promise<number> {
+    return this.guard('scheduled count', () => this.redis.zcard(this.keys.schedule));
+  }
+
+  stats(): Promise<Stats> {
+    return this.guard('stats', async () => {
+      const [processed, failed, paused, failedCount, scheduled] = await Promise.all([
+        this.redis.get(this.keys.processed), this.redis.get(this.keys.failedCount), this.redis.get(this.keys.pauseAll),
+        this.redis.llen(this.keys.failed), this.redis.zcard(this.keys.schedule),
+      ]);
+      const queues = await this.queueStats(await this.queues());
+      return { processed: Number(processed ?? 0), failed: Number(failed ?? 0), paused: paused === 'true', failedCount, scheduled, queues, workers: await this.workers() };
+    });
+  }
+}
+
+function parseObject(raw: string | null | undefined): Record<string, unknown> | undefined {
+  if (!raw) return undefined;
+  try {
+    const value = JSON.parse(raw);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function enqueuedAtOf(payload: string | null | undefined): number | undefined {
+  const at = parseObject(payload)?.enqueued_at;
+  return typeof at === 'number' ? at : undefined;
+}

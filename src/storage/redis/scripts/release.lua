@@ -1,0 +1,21 @@
+-- release.lua: put in-flight jobs back at the head of their queues (graceful stop).
+-- KEYS[1] in-flight hash of the worker   KEYS[2] <ns>:queues (set)
+-- ARGV[1] queue key prefix   ARGV[2] wake channel   ARGV[3..] tokens, oldest first
+-- Returns how many jobs went back. Tokens no longer in flight are skipped.
+-- Walking the tokens newest first and pushing each on the head keeps the original order.
+local count = 0
+for i = #ARGV, 3, -1 do
+  local entry = redis.call('HGET', KEYS[1], ARGV[i])
+  if entry then
+    local newline = string.find(entry, '\n', 1, true)
+    local queue = string.sub(entry, 1, newline - 1)
+    redis.call('LPUSH', ARGV[1] .. queue, string.sub(entry, newline + 1))
+    redis.call('SADD', KEYS[2], queue)
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    count = count + 1
+  end
+end
+if count > 0 then
+  redis.call('PUBLISH', ARGV[2], '*')
+end
+return count

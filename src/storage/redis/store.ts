@@ -1,0 +1,212 @@
+// The Redis store: Resque's key layout (keys.ts) changed only through the Lua scripts in
+// ./scripts, one atomic change each. Lifecycle: connect lazily on first command; the worker's
+// register() also starts the wake-up subscriber; close() ends both connections.
+// Invariant: every method sends at most a few round trips however many jobs it moves.
+
+import { Redis } from 'ioredis';
+import { StoreError } from '../../errors.ts';
+import type {
+  AdminStore, Control, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
+  SettleResult, Store, WorkerRegistration, WorkerStatus,
+} from '../types.ts';
+import { resqueFailedAt, resqueIso, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
+import { redisKeys, type RedisKeys } from './keys.ts';
+import { loadScripts, type ScriptCall, type ScriptName } from './scripts.ts';
+import { WakeListener } from './wake.ts';
+import { RedisAdmin } from './admin.ts';
+
+export interface RedisStoreOptions {
+  url: string;
+  namespace: string;
+  /** A command that gets no answer within this long fails with StoreError instead of hanging. */
+  commandTimeoutMs: number;
+}
+
+/** Lua's unpack() has a stack limit; batches stay well below it. */
+const MAX_ARGS_PER_CALL = 4_000;
+/** Poison-job death counts expire a week after the last death, so they cannot pile up. */
+const DEATH_COUNT_TTL_S = 7 * 86_400;
+
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly description: string;
+  readonly keys: RedisKeys;
+  readonly redis: Redis;
+  private readonly scripts: Record<ScriptName, ScriptCall>;
+  private subscriber: Redis | undefined;
+  private wake: WakeListener | undefined;
+  private readonly nextToken = new Map<string, number>();
+  private adminStore: RedisAdmin | undefined;
+
+  constructor(private readonly options: RedisStoreOptions) {
+    this.keys = redisKeys(options.namespace);
+    const url = new URL(options.url);
+    this.description = `${url.protocol}//${url.hostname}:${url.port || 6379}${url.pathname.length > 1 ? url.pathname : ''} (namespace ${options.namespace})`;
+    this.redis = new Redis(options.url, {
+      lazyConnect: false,
+      commandTimeout: options.commandTimeoutMs,
+      maxRetriesPerRequest: 2,
+      connectTimeout: options.commandTimeoutMs,
+      retryStrategy: (attempt) => Math.min(50 * attempt, 1_000),
+    });
+    // Errors surface on the command that hit them; the connection-level event would only repeat them.
+    this.redis.on('error', () => {});
+    this.scripts = loadScripts(this.redis);
+  }
+
+  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new StoreError(`Redis ${what} failed on ${this.description}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async push(jobs: readonly QueuedJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const byQueue = groupByQueue(jobs);
+    await this.call('push', async () => {
+      const pipeline = this.redis.pipeline();
+      for (const [queue, payloads] of byQueue) {
+        for (let i = 0; i < payloads.length; i += MAX_ARGS_PER_CALL) {
+          const chunk = payloads.slice(i, i + MAX_ARGS_PER_CALL);
+          (pipeline as unknown as Record<string, (...a: string[]) => void>).errand_push!(this.keys.queues, this.keys.queue(queue), queue, this.keys.wakeChannel, ...chunk);
+        }
+      }
+      throwFirst(await pipeline.exec());
+    });
+  }
+
+  async schedule(jobs: readonly ScheduledJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const members: (string | number)[] = [];
+    let earliest = Infinity;
+    for (const job of jobs) {
+      members.push(job.runAt, `${job.queue}\n${job.payload}`);
+      earliest = Math.min(earliest, job.runAt);
+    }
+    await this.call('schedule', async () => {
+      const pipeline = this.redis.pipeline();
+      for (let i = 0; i < members.length; i += MAX_ARGS_PER_CALL) pipeline.zadd(this.keys.schedule, ...members.slice(i, i + MAX_ARGS_PER_CALL));
+      pipeline.publish(this.keys.wakeChannel, `@${Math.floor(earliest)}`);
+      throwFirst(await pipeline.exec());
+    });
+  }
+
+  async register(worker: WorkerRegistration): Promise<void> {
+    await this.wakeListener().start();
+    const k = this.keys;
+    const now = new Date();
+    await this.call('register', () =>
+      this.scripts.register([k.workers, k.workerStarted(worker.id), k.heartbeats, k.alive], [worker.id, now.getTime(), resqueIso(now), resqueTimeToS(worker.startedAt)]),
+    );
+  }
+
+  async reserve(workerId: string, queues: readonly string[] | '*', max: number): Promise<ReservedJob[]> {
+    this.wake?.markReserving(workerId);
+    const first = this.nextToken.get(workerId) ?? 1;
+    const flat = (await this.call('reserve', () =>
+      this.scripts.reserve([this.keys.inflight(workerId), this.keys.pauseAll, this.keys.queues], [max, first, this.keys.queuePrefix, ...(queues === '*' ? ['*'] : queues)]),
+    )) as string[];
+    const jobs: ReservedJob[] = new Array(flat.length / 3);
+    for (let i = 0, j = 0; i < flat.length; i += 3, j++) jobs[j] = { token: flat[i]!, queue: flat[i + 1]!, payload: flat[i + 2]! };
+    this.nextToken.set(workerId, first + jobs.length);
+    return jobs;
+  }
+
+  async settle(workerId: string, outcomes: readonly Outcome[]): Promise<SettleResult> {
+    if (outcomes.length === 0) return { settled: 0 };
+    const done: string[] = [];
+    const failed: string[] = [];
+    const retried: (string | number)[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'done') done.push(outcome.token);
+      else if (outcome.kind === 'failed') failed.push(outcome.token, outcome.entry);
+      else retried.push(outcome.token, Math.floor(outcome.job.runAt), `${outcome.job.queue}\n${outcome.job.payload}`);
+    }
+    const k = this.keys;
+    const keys = [k.inflight(workerId), k.processed, k.failedCount, `${k.processed}:${workerId}`, `${k.failedCount}:${workerId}`, k.failed, k.schedule];
+    const settled = await this.call('settle', () =>
+      this.scripts.settle(keys, [done.length, failed.length / 2, retried.length / 3, k.wakeChannel, ...done, ...failed, ...retried]),
+    );
+    return { settled: Number(settled) };
+  }
+
+  async release(workerId: string, tokens: readonly string[]): Promise<number> {
+    if (tokens.length === 0) return 0;
+    const released = await this.call('release', () =>
+      this.scripts.release([this.keys.inflight(workerId), this.keys.queues], [this.keys.queuePrefix, this.keys.wakeChannel, ...tokens]),
+    );
+    return Number(released);
+  }
+
+  async heartbeat(workerId: string, status: WorkerStatus): Promise<Control> {
+    const k = this.keys;
+    const now = new Date();
+    const working = status.workingOn ? resqueWorkingOn(status.workingOn.queue, status.workingOn.payload, status.workingOn.runAt) : '';
+    const [known, paused] = (await this.call('heartbeat', () =>
+      this.scripts.heartbeat([k.alive, k.heartbeats, k.worker(workerId), k.pauseAll], [workerId, now.getTime(), resqueIso(now), working]),
+    )) as [number, number];
+    return { known: known === 1, paused: paused === 1 };
+  }
+
+  async recover(options: RecoverOptions): Promise<RecoverResult> {
+    const reaped = await this.reap('dead', String(options.now - options.deadAfterMs), options.maxDeaths);
+    const k = this.keys;
+    const [promoted, nextDue] = (await this.call('promote', () =>
+      this.scripts.promote([k.schedule, k.queues], [options.now, options.promoteLimit, k.queuePrefix, k.wakeChannel]),
+    )) as [number, number];
+    return { ...reaped, promoted, nextDueAt: nextDue >= 0 ? nextDue : undefined };
+  }
+
+  private async reap(mode: 'dead' | 'self', target: string, maxDeaths: number) {
+    const k = this.keys;
+    const result = (await this.call('reap', () =>
+      this.scripts.reap([k.alive, k.workers, k.heartbeats, k.failed, k.queues, k.failedCount], [`${k.namespace}:`, mode, target, maxDeaths, resqueFailedAt(), DEATH_COUNT_TTL_S]),
+    )) as (number | string)[];
+    return { requeued: Number(result[0]), poisoned: Number(result[1]), deadWorkers: result.slice(2).map(String) };
+  }
+
+  async unregister(workerId: string): Promise<void> {
+    await this.reap('self', workerId, Number.MAX_SAFE_INTEGER);
+    this.wake?.forget(workerId);
+    this.nextToken.delete(workerId);
+  }
+
+  waitForWork(workerId: string, queues: readonly string[] | '*', timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.wakeListener().wait(workerId, queues, timeoutMs, signal);
+  }
+
+  private wakeListener(): WakeListener {
+    if (!this.wake) {
+      this.subscriber = this.redis.duplicate({ commandTimeout: undefined });
+      this.subscriber.on('error', () => {});
+      this.wake = new WakeListener(this.subscriber, this.keys.wakeChannel);
+    }
+    return this.wake;
+  }
+
+  admin(): AdminStore {
+    this.adminStore ??= new RedisAdmin(this.redis, this.keys, this.scripts, (what, run) => this.call(what, run));
+    return this.adminStore;
+  }
+
+  async close(): Promise<void> {
+    this.wake?.close();
+    await Promise.allSettled([this.redis.quit(), this.subscriber?.quit()]);
+  }
+}
+
+function groupByQueue(jobs: readonly QueuedJob[]): Map<string, string[]> {
+  const byQueue = new Map<string, string[]>();
+  for (const job of jobs) {
+    let list = byQueue.get(job.queue);
+    if (!list) byQueue.set(job.queue, (list = []));
+    list.push(job.payload);
+  }
+  return byQueue;
+}
+
+function throwFirst(results: [Error | null, unknown][] | null): void {
+  for (const [error] of results ?? []) if (error) throw error;
+}

@@ -1,0 +1,87 @@
+// Wake-ups for idle workers: one subscriber connection per store listens on the wake channel.
+// Producers publish the queue name when a queue goes from empty to non-empty ('*' for "look
+// everywhere", '@<ms>' for a job scheduled at that time). Lifecycle: start() before the first
+// reserve, so no announcement made after a reserve can be missed; close() with the store.
+// The race between "reserve found nothing" and "start waiting" is closed by a per-worker mark:
+// any wake since that worker's last reserve makes its next wait return at once.
+
+import type { Redis } from 'ioredis';
+
+interface Waiter {
+  queues: ReadonlySet<string> | '*';
+  resolve: () => void;
+  dueAt: number;
+  timer: NodeJS.Timeout;
+}
+
+export class WakeListener {
+  private readonly waiters = new Set<Waiter>();
+  private readonly woken = new Map<string, boolean>();
+  private started: Promise<void> | undefined;
+  /** Earliest due time announced for a scheduled job; waits end then so it is promoted on time. */
+  private nextDueAt = Infinity;
+
+  constructor(private readonly subscriber: Redis, private readonly channel: string) {}
+
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
+      await this.subscriber.subscribe(this.channel);
+    })();
+    return this.started;
+  }
+
+  /** Called as a reserve begins: from now on, wakes count for this worker. */
+  markReserving(workerId: string): void {
+    this.woken.set(workerId, false);
+  }
+
+  wait(workerId: string, queues: readonly string[] | '*', timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.woken.get(workerId) || signal?.aborted) return Promise.resolve();
+    const now = Date.now();
+    if (this.nextDueAt <= now) this.nextDueAt = Infinity;
+    const dueAt = Math.min(now + timeoutMs, this.nextDueAt);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        queues: queues === '*' ? '*' : new Set(queues),
+        dueAt,
+        resolve: () => {
+          clearTimeout(waiter.timer);
+          this.waiters.delete(waiter);
+          signal?.removeEventListener('abort', waiter.resolve);
+          resolve();
+        },
+        timer: setTimeout(() => waiter.resolve(), dueAt - now),
+      };
+      this.waiters.add(waiter);
+      signal?.addEventListener('abort', waiter.resolve, { once: true });
+    });
+  }
+
+  private onMessage(message: string): void {
+    if (message.startsWith('@')) {
+      const dueAt = Number(message.slice(1));
+      this.nextDueAt = Math.min(this.nextDueAt, dueAt);
+      for (const waiter of this.waiters) {
+        if (dueAt < waiter.dueAt) {
+          clearTimeout(waiter.timer);
+          waiter.dueAt = dueAt;
+          waiter.timer = setTimeout(() => waiter.resolve(), Math.max(0, dueAt - Date.now()));
+        }
+      }
+      return;
+    }
+    for (const workerId of this.woken.keys()) this.woken.set(workerId, true);
+    for (const waiter of this.waiters) {
+      if (message === '*' || waiter.queues === '*' || waiter.queues.has(message)) waiter.resolve();
+    }
+  }
+
+  forget(workerId: string): void {
+    this.woken.delete(workerId);
+  }
+
+  close(): void {
+    for (const waiter of this.waiters) waiter.resolve();
+  }
+}

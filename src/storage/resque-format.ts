@@ -1,0 +1,30 @@
+// Time and record formats exactly as Ruby Resque 3 writes them, so resque-web and Ruby code
+// read what errand writes (and errand reads what they write).
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `failed_at` of a failure entry: Ruby's strftime("%Y/%m/%d %H:%M:%S %Z") in UTC. */
+export function resqueFailedAt(date = new Date()): string {
+  return `${date.getUTCFullYear()}/${pad(date.getUTCMonth() + 1)}/${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} UTC`;
+}
+
+/** Heartbeats and `run_at`: Ruby's Time#iso8601 in UTC (second precision, `Z`). */
+export function resqueIso(date = new Date()): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** `worker:<id>:started`: Ruby's Time#to_s, in UTC. */
+export function resqueTimeToS(date = new Date()): string {
+  return `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+/** `worker:<id>`: what the worker is running, `{queue, run_at, payload}`. `payload` is JSON text. */
+export function resqueWorkingOn(queue: string, payload: string, runAt: Date): string {
+  return `{"queue":${JSON.stringify(queue)},"run_at":"${resqueIso(runAt)}","payload":${payload}}`;
+}
+
+/** Splits "queue\npayload", the form in-flight and scheduled entries are stored in. */
+export function splitQueued(entry: string): { queue: string; payload: string } {
+  const newline = entry.indexOf('\n');
+  return { queue: entry.slice(0, newline), payload: entry.slice(newline + 1) };
+}

@@ -1,0 +1,162 @@
+// The Store contract. Two interfaces: `Store`, the small batched hot path a worker and a client
+// use (every method moves many jobs per round trip), and `AdminStore`, the read/modify side the
+// CLI and dashboard use (never on the hot path). Stores move opaque payload strings and failure
+// entries; policy (retries, backoff, poison limits, failure formatting) lives above, in worker/.
+//
+// Invariants every store keeps:
+// - A reserved job lives in its worker's in-flight set until settled or released; it is never
+//   only in memory. reserve() is an atomic move, never a pop.
+// - settle()/release() act only on jobs still in that worker's in-flight set. A worker that was
+//   declared dead (its jobs handed back) settles nothing: its late outcomes are dropped, so a
+//   zombie cannot double-insert failures or retries. It may have run the job: at-least-once.
+// - recover() hands the in-flight jobs of workers whose heartbeat is older than `deadAfterMs`
+//   back to the head of their queues, counting a death per job; a job at `maxDeaths` goes to
+//   failed instead. It also promotes due scheduled jobs.
+// - Queue order is FIFO; reserve() drains the given queues in strict order.
+
+/** A job ready to run: `payload` is the encoded JSON, stored byte for byte. */
+export interface QueuedJob {
+  readonly queue: string;
+  readonly payload: string;
+}
+
+/** A job due at `runAt` (epoch ms): delayed enqueues and retries. */
+export interface ScheduledJob extends QueuedJob {
+  readonly runAt: number;
+}
+
+/** A job moved into a worker's in-flight set; `token` identifies it there. */
+export interface ReservedJob {
+  readonly token: string;
+  readonly queue: string;
+  readonly payload: string;
+}
+
+export type Outcome =
+  | { readonly token: string; readonly kind: 'done' }
+  /** Back to the scheduled set with a new payload (next attempt). */
+  | { readonly token: string; readonly kind: 'retry'; readonly job: ScheduledJob }
+  /** To the failed list; `entry` is a Resque failure JSON. */
+  | { readonly token: string; readonly kind: 'failed'; readonly entry: string };
+
+export interface SettleResult {
+  /** Outcomes applied; the rest named jobs no longer in this worker's in-flight set. */
+  readonly settled: number;
+}
+
+export interface WorkerRegistration {
+  /** Resque's worker id: `host:pid:queue1,queue2`. */
+  readonly id: string;
+  readonly queues: readonly string[];
+  readonly startedAt: Date;
+}
+
+/** What a heartbeat reports: one job the worker runs now (for Resque's `worker:<id>` key). */
+export interface WorkerStatus {
+  readonly workingOn: { readonly queue: string; readonly payload: string; readonly runAt: Date } | null;
+}
+
+/** What the store tells a worker at each heartbeat. */
+export interface Control {
+  /** `pause-all-workers` is set. */
+  readonly paused: boolean;
+  /** False when the store no longer knows this worker (declared dead); it should re-register. */
+  readonly known: boolean;
+}
+
+export interface RecoverOptions {
+  readonly now: number;
+  readonly deadAfterMs: number;
+  readonly maxDeaths: number;
+  readonly promoteLimit: number;
+}
+
+export interface RecoverResult {
+  readonly deadWorkers: readonly string[];
+  readonly requeued: number;
+  /** Jobs moved to failed as poison (in flight in `maxDeaths` worker deaths). */
+  readonly poisoned: number;
+  readonly promoted: number;
+  /** Epoch ms of the next scheduled job, if any: when to look again. */
+  readonly nextDueAt: number | undefined;
+}
+
+export interface Store {
+  readonly kind: 'redis' | 'sqlite';
+  /** A short, secret-free description for logs: `redis://127.0.0.1:6379 (namespace resque)`. */
+  readonly description: string;
+  push(jobs: readonly QueuedJob[]): Promise<void>;
+  schedule(jobs: readonly ScheduledJob[]): Promise<void>;
+  register(worker: WorkerRegistration): Promise<void>;
+  /** Moves up to `max` jobs from `queues` ('*' = every queue, alphabetically) into the worker's in-flight set. */
+  reserve(workerId: string, queues: readonly string[] | '*', max: number): Promise<ReservedJob[]>;
+  settle(workerId: string, outcomes: readonly Outcome[]): Promise<SettleResult>;
+  /** Puts in-flight jobs back at the head of their queues (graceful stop). Returns how many. */
+  release(workerId: string, tokens: readonly string[]): Promise<number>;
+  heartbeat(workerId: string, status: WorkerStatus): Promise<Control>;
+  recover(options: RecoverOptions): Promise<RecoverResult>;
+  /** Releases whatever the worker still holds and removes its registration. */
+  unregister(workerId: string): Promise<void>;
+  /**
+   * Resolves when work may be available in `queues` or at `timeoutMs`, whichever is first,
+   * without polling the store in between where the store can announce new work. Work announced
+   * after this worker's last reserve() began makes it return at once (no lost wake-up).
+   */
+  waitForWork(workerId: string, queues: readonly string[] | '*', timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+  admin(): AdminStore;
+}
+
+export interface QueueStats {
+  readonly name: string;
+  readonly size: number;
+  /** Epoch ms when the oldest waiting job was enqueued, when the store can tell. */
+  readonly oldestEnqueuedAt: number | undefined;
+}
+
+export interface WorkerView {
+  readonly id: string;
+  readonly queues: readonly string[];
+  readonly startedAt: string | undefined;
+  readonly heartbeatAt: string | undefined;
+  /** Resque's `worker:<id>` JSON, parsed: `{queue, run_at, payload}`. */
+  readonly workingOn: unknown;
+  readonly inFlight: number;
+}
+
+export interface FailedEntry {
+  /** Position in the failed list (0 = oldest). */
+  readonly index: number;
+  /** The raw entry as stored (Resque failure JSON). */
+  readonly raw: string;
+  readonly entry: Record<string, unknown> | undefined;
+}
+
+export interface Stats {
+  readonly processed: number;
+  readonly failed: number;
+  readonly queues: readonly QueueStats[];
+  readonly scheduled: number;
+  readonly failedCount: number;
+  readonly workers: readonly WorkerView[];
+  readonly paused: boolean;
+}
+
+export interface AdminStore {
+  stats(): Promise<Stats>;
+  queues(): Promise<string[]>;
+  peek(queue: string, start: number, count: number): Promise<string[]>;
+  failed(start: number, count: number): Promise<FailedEntry[]>;
+  failedCount(): Promise<number>;
+  /**
+   * Removes the failed entry stored exactly as `raw` and pushes `job` (prepared by the caller),
+   * in one atomic step. False when no such entry exists (already retried or removed).
+   */
+  retryFailed(raw: string, job: QueuedJob): Promise<boolean>;
+  /** Removes the failed entry stored exactly as `raw`; matching by value, not index, is safe while the list moves. */
+  removeFailed(raw: string): Promise<boolean>;
+  clearFailed(): Promise<number>;
+  setPaused(paused: boolean): Promise<void>;
+  workers(): Promise<WorkerView[]>;
+  scheduledCount(): Promise<number>;
+}
