@@ -10,9 +10,11 @@ export const defaults = {
   /** Seconds between polls for work no wake-up announced (jobs pushed by Ruby Resque); Resque's INTERVAL. */
   pollIntervalMs: 5_000,
   /** How often a worker renews its registration. */
-  heartbeatMs: 2_000,
+  heartbeatMs: 1_000,
   /** A worker whose heartbeat is older than this is dead; its jobs go back to their queues. */
-  deadAfterMs: 8_000,
+  deadAfterMs: 5_000,
+  /** How often each worker looks for dead workers and due scheduled jobs. */
+  maintenanceMs: 1_000,
   /** A job in flight in this many worker deaths goes to failed (poison job). */
   maxDeaths: 3,
   /** Graceful stop: how long running jobs get before their signal aborts and they are put back. */

@@ -1,0 +1,143 @@
+// createErrand(): the object an app holds. It opens the store lazily from one URL, enqueues
+// (single, bulk, delayed), runs jobs at once in inline mode, and makes workers. Lifecycle:
+// create → use → close(). Invariant: nothing reaches the store unless every arg is JSON-safe
+// and every beforeEnqueue hook agreed.
+
+import { ConfigError } from '../errors.ts';
+import { defaults } from '../defaults.ts';
+import { definedJobs, specOf, type AnyJob, type EnqueuedJob, type JobArgs, type JobSpec } from '../job/define.ts';
+import { toMs, type Duration } from '../job/duration.ts';
+import type { Plugin } from '../job/types.ts';
+import { createLogger, verbosityFromEnv, type Logger, type Verbosity } from '../log.ts';
+import { openStore, resolveStoreUrl } from '../storage/open.ts';
+import type { AdminStore, Store } from '../storage/types.ts';
+import { Worker, type WorkerOptions } from '../worker/worker.ts';
+import { prepareJobs, type PreparedJob } from './prepare.ts';
+import { runInline } from './inline.ts';
+import { WorkerHandle } from './worker-handle.ts';
+
+export interface ErrandOptions {
+  /** redis://…, rediss://…, sqlite:path. Default: ERRAND_URL, then REDIS_URL, then sqlite:./var/errand.db. */
+  url?: string;
+  /** Redis key prefix (default 'resque', as Ruby Resque). */
+  namespace?: string;
+  /** Jobs this instance runs; jobs defined with defineJob in this process are known anyway. */
+  jobs?: readonly AnyJob[];
+  logger?: Logger;
+  /** Run jobs at once on enqueue (after the same JSON round trip and hooks). Also ERRAND_INLINE=1. */
+  inline?: boolean;
+  /** Plugins for every job. */
+  plugins?: readonly Plugin[];
+  /** Enqueue fails after this long when the store cannot be reached. */
+  timeout?: Duration;
+}
+
+export class Errand {
+  readonly url: string;
+  readonly inline: boolean;
+  readonly log: Logger;
+  readonly plugins: readonly Plugin[];
+  private readonly verbosity: Verbosity;
+  private readonly extraJobs: readonly AnyJob[];
+  private storePromise: Promise<Store> | undefined;
+  private readonly workers = new Set<WorkerHandle>();
+  private readonly timeoutMs: number;
+  private closed = false;
+
+  constructor(private readonly options: ErrandOptions = {}) {
+    this.inline = options.inline ?? (!!process.env.ERRAND_INLINE && process.env.ERRAND_INLINE !== '0');
+    this.url = resolveStoreUrl(options.url);
+    this.verbosity = verbosityFromEnv();
+    this.log = options.logger ?? createLogger(this.verbosity);
+    this.plugins = Object.freeze([...(options.plugins ?? [])]);
+    this.extraJobs = options.jobs ?? [];
+    for (const job of this.extraJobs) specOf(job);
+    this.timeoutMs = toMs(options.timeout ?? defaults.connectTimeoutMs, 'timeout');
+  }
+
+  /** The store, opened on first use. */
+  store(): Promise<Store> {
+    if (this.closed) return Promise.reject(new ConfigError('this errand instance was closed'));
+    this.storePromise ??= openStore(this.url, { namespace: this.options.namespace ?? defaults.namespace, commandTimeoutMs: this.timeoutMs });
+    return this.storePromise;
+  }
+
+  async admin(): Promise<AdminStore> {
+    return (await this.store()).admin();
+  }
+
+  /** Every job this instance can run, by name. */
+  jobs(): Map<string, JobSpec> {
+    const jobs = new Map(definedJobs());
+    for (const job of this.extraJobs) jobs.set(specOf(job).name, specOf(job));
+    return jobs;
+  }
+
+  enqueue<J extends AnyJob>(job: J, ...args: JobArgs<J>): Promise<EnqueuedJob | null> {
+    return this.enqueueSpec(specOf(job), args);
+  }
+
+  enqueueIn<J extends AnyJob>(delay: Duration, job: J, ...args: JobArgs<J>): Promise<EnqueuedJob | null> {
+    return this.enqueueSpec(specOf(job), args, Date.now() + toMs(delay, 'delay'));
+  }
+
+  enqueueAt<J extends AnyJob>(when: Date | number, job: J, ...args: JobArgs<J>): Promise<EnqueuedJob | null> {
+    const runAt = when instanceof Date ? when.getTime() : when;
+    if (!Number.isFinite(runAt)) throw new ConfigError(`enqueueAt needs a valid Date or epoch milliseconds, got ${String(when)}`);
+    return this.enqueueSpec(specOf(job), args, runAt);
+  }
+
+  /** Many jobs of one kind in one round trip. Resolves to the stored jobs (vetoed ones left out). */
+  async enqueueBulk<J extends AnyJob>(job: J, argsList: readonly JobArgs<J>[]): Promise<EnqueuedJob[]> {
+    const prepared = await prepareJobs(specOf(job), argsList as readonly unknown[][], this.plugins, undefined);
+    return this.store_(prepared);
+  }
+
+  /** Used by job.enqueue() on the default instance and by the typed methods above. */
+  async enqueueSpec(spec: JobSpec, args: unknown[], runAt?: number): Promise<EnqueuedJob | null> {
+    const prepared = await prepareJobs(spec, [args], this.plugins, runAt);
+    const [stored] = await this.store_(prepared);
+    return stored ?? null;
+  }
+
+  private async store_(prepared: PreparedJob[]): Promise<EnqueuedJob[]> {
+    if (prepared.length === 0) return [];
+    if (this.inline) {
+      for (const job of prepared) await runInline(job, this.jobs(), this.plugins, this.log);
+    } else {
+      const store = await this.store();
+      const now = Date.now();
+      const due = prepared.filter((job) => job.runAt === undefined || job.runAt <= now);
+      const later = prepared.filter((job) => job.runAt !== undefined && job.runAt > now);
+      await Promise.all([
+        store.push(due.map((job) => ({ queue: job.queue, payload: job.payload }))),
+        store.schedule(later.map((job) => ({ queue: job.queue, payload: job.payload, runAt: job.runAt! }))),
+      ]);
+    }
+    for (const job of prepared) await job.afterEnqueue();
+    return prepared.map((job) => job.enqueued);
+  }
+
+  /** A worker on this instance's store; call start() to run it. */
+  worker(options: WorkerOptions): WorkerHandle {
+    return new WorkerHandle(this, options, this.workers);
+  }
+
+  /** @internal */
+  async makeWorker(options: WorkerOptions): Promise<Worker> {
+    return new Worker({ store: await this.store(), jobs: this.jobs(), plugins: this.plugins, log: this.log, verbosity: this.verbosity }, options);
+  }
+
+  /** Stops this instance's workers (gracefully) and closes the store connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((worker) => worker.stop()));
+    this.closed = true;
+    const store = this.storePromise;
+    this.storePromise = undefined;
+    if (store) await (await store.catch(() => undefined))?.close();
+  }
+}
+
+export function createErrand(options: ErrandOptions = {}): Errand {
+  return new Errand(options);
+}

@@ -1,0 +1,57 @@
+// What errand.worker() returns at once, before the store is open: an event emitter that builds
+// the real Worker on start() and passes its events through. on() works before start().
+
+import { EventEmitter } from 'node:events';
+import type { Duration } from '../job/duration.ts';
+import type { Worker, WorkerOptions } from '../worker/worker.ts';
+
+const EVENTS = ['completed', 'failed', 'retrying', 'stopped'] as const;
+
+interface WorkerFactory {
+  makeWorker(options: WorkerOptions): Promise<Worker>;
+}
+
+export class WorkerHandle extends EventEmitter {
+  private worker: Worker | undefined;
+  private starting: Promise<Worker> | undefined;
+
+  constructor(private readonly factory: WorkerFactory, private readonly options: WorkerOptions, private readonly registry: Set<WorkerHandle>) {
+    super();
+  }
+
+  /** Registers with the store and starts taking jobs. Resolves once the worker is running. */
+  async start(): Promise<void> {
+    this.starting ??= (async () => {
+      const worker = await this.factory.makeWorker(this.options);
+      for (const event of EVENTS) worker.on(event, (...args: unknown[]) => this.emit(event, ...args));
+      this.worker = worker;
+      this.registry.add(this);
+      await worker.start();
+      return worker;
+    })();
+    await this.starting;
+  }
+
+  get id(): string | undefined {
+    return this.worker?.id;
+  }
+
+  get state() {
+    return this.worker?.state ?? 'idle';
+  }
+
+  pause(): void {
+    this.worker?.pause();
+  }
+
+  resume(): void {
+    this.worker?.resume();
+  }
+
+  /** Graceful: finishes running jobs or puts them back by the deadline. */
+  async stop(options: { timeout?: Duration } = {}): Promise<void> {
+    if (this.starting) await this.starting.catch(() => undefined);
+    await this.worker?.stop(options);
+    this.registry.delete(this);
+  }
+}

@@ -1,0 +1,188 @@
+// The state changes of the SQLite store, one function per Redis script (../redis/scripts/*.lua),
+// with the same rules. Each runs inside one transaction opened by the caller (store.ts), so
+// each is atomic across processes. Lifecycle: pure functions over a Statements bundle.
+// Invariants: a job is always in exactly one place (a queue, a worker's in-flight set,
+// scheduled, or failed); outcomes and put-backs apply only to jobs the named worker holds.
+
+import { createHash } from 'node:crypto';
+import { PoisonJobError } from '../../errors.ts';
+import type { Outcome, QueuedJob, ReservedJob } from '../types.ts';
+import type { JobRow, Statements } from './statements.ts';
+
+/** Poison-job death counts expire a week after the last death, like the Redis store's TTL. */
+const DEATH_COUNT_TTL_MS = 7 * 86_400_000;
+
+/** Appends payloads, oldest first, to the tail of one queue (Redis RPUSH + SADD queues). */
+export function append(st: Statements, queue: string, payloads: readonly string[]): void {
+  st.queueEnsure.run(queue);
+  let tail = st.queueEnds.get(queue)!.tail;
+  for (const payload of payloads) st.jobInsert.run(queue, ++tail, payload);
+  st.queueSetTail.run(tail, queue);
+}
+
+/** Puts existing job rows back at the head of their queues; `rows` end up in this order there. */
+export function putBack(st: Statements, rows: readonly Pick<JobRow, 'id' | 'queue'>[]): void {
+  const heads = new Map<string, number>();
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const { id, queue } = rows[i]!;
+    let head = heads.get(queue);
+    if (head === undefined) {
+      st.queueEnsure.run(queue);
+      head = st.queueEnds.get(queue)!.head;
+    }
+    heads.set(queue, --head);
+    st.jobRequeue.run(head, id);
+  }
+  for (const [queue, head] of heads) st.queueSetHead.run(head, queue);
+}
+
+export function push(st: Statements, jobs: readonly QueuedJob[]): void {
+  const byQueue = new Map<string, string[]>();
+  for (const job of jobs) {
+    let list = byQueue.get(job.queue);
+    if (!list) byQueue.set(job.queue, (list = []));
+    list.push(job.payload);
+  }
+  for (const [queue, payloads] of byQueue) append(st, queue, payloads);
+}
+
+export function isPaused(st: Statements): boolean {
+  return st.paused.get() === 'true';
+}
+
+/** Moves up to `max` ready jobs, in strict queue order, into the worker's in-flight set. */
+export function reserve(st: Statements, workerId: string, names: readonly string[], max: number): ReservedJob[] {
+  const out: ReservedJob[] = [];
+  if (isPaused(st)) return out;
+  for (const queue of names) {
+    const want = max - out.length;
+    if (want <= 0) break;
+    // RETURNING gives rows in no promised order: sort by position to keep FIFO.
+    const rows = st.jobsClaim.all(workerId, queue, want).sort((a, b) => a.pos - b.pos);
+    for (const row of rows) out.push({ token: String(row.id), queue, payload: row.payload });
+  }
+  return out;
+}
+
+/** A token is the job's row id; anything else names no job. */
+function idOf(token: string): number | undefined {
+  const id = Number(token);
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
+/** Applies outcomes of jobs still held by the worker; returns how many applied and the earliest retry. */
+export function settle(st: Statements, workerId: string, outcomes: readonly Outcome[]): { applied: number; earliestRetry: number | undefined } {
+  const done: number[] = [];
+  let applied = 0;
+  let failures = 0;
+  let earliestRetry: number | undefined;
+  for (const outcome of outcomes) {
+    const id = idOf(outcome.token);
+    if (id === undefined) continue;
+    if (outcome.kind === 'done') {
+      done.push(id);
+    } else if (st.jobSettle.run(id, workerId).changes === 1) {
+      applied++;
+      if (outcome.kind === 'failed') {
+        st.failedPush.run(outcome.entry);
+        failures++;
+      } else {
+        const runAt = Math.floor(outcome.job.runAt);
+        st.scheduleInsert.run(runAt, outcome.job.queue, outcome.job.payload);
+        earliestRetry = Math.min(earliestRetry ?? Infinity, runAt);
+      }
+    }
+  }
+  if (done.length > 0) applied += st.jobsSettleMany.run(workerId, JSON.stringify(done)).changes;
+  if (applied > 0) {
+    st.counterAdd.run('processed', applied);
+    st.counterAdd.run(`processed:${workerId}`, applied);
+  }
+  if (failures > 0) {
+    st.counterAdd.run('failed', failures);
+    st.counterAdd.run(`failed:${workerId}`, failures);
+  }
+  return { applied, earliestRetry };
+}
+
+/** Puts the named in-flight jobs back at the head of their queues, in the order given. */
+export function release(st: Statements, workerId: string, tokens: readonly string[]): number {
+  const rows: JobRow[] = [];
+  const seen = new Set<number>();
+  for (const token of tokens) {
+    const id = idOf(token);
+    if (id === undefined || seen.has(id)) continue;
+    seen.add(id);
+    const row = st.jobHeld.get(id, workerId);
+    if (row) rows.push(row);
+  }
+  putBack(st, rows);
+  return rows.length;
+}
+
+export interface ReapResult { requeued: number; poisoned: number }
+
+/**
+ * Retires workers: their in-flight jobs go back to the head of their queues (oldest token
+ * first). With `maxDeaths` (a worker declared dead), each job counts a death, keyed by its
+ * payload's SHA-1 so the count follows it; at `maxDeaths` it goes to failed as a poison job.
+ */
+export function reap(st: Statements, ids: readonly string[], maxDeaths: number | undefined, failedAt: string): ReapResult {
+  let requeued = 0;
+  let poisoned = 0;
+  const expiresAt = Date.now() + DEATH_COUNT_TTL_MS;
+  for (const id of ids) {
+    const back: JobRow[] = [];
+    for (const row of st.jobsOfWorker.all(id)) {
+      if (maxDeaths === undefined) {
+        back.push(row);
+        continue;
+      }
+      const hash = createHash('sha1').update(row.payload).digest('hex');
+      const deaths = st.deathCount.get(hash, expiresAt)!;
+      if (deaths < maxDeaths) {
+        back.push(row);
+        continue;
+      }
+      st.failedPush.run(poisonEntry(row, id, deaths, failedAt));
+      st.counterAdd.run('failed', 1);
+      st.deathDelete.run(hash);
+      st.jobDelete.run(row.id);
+      poisoned++;
+    }
+    putBack(st, back);
+    requeued += back.length;
+    st.workerDelete.run(id);
+    st.counterDelete.run(`processed:${id}`);
+    st.counterDelete.run(`failed:${id}`);
+  }
+  if (maxDeaths !== undefined) st.deathsExpire.run(Date.now());
+  return { requeued, poisoned };
+}
+
+/** The Resque failure entry reap.lua writes for a poison job; a non-JSON payload is kept as a string. */
+function poisonEntry(row: JobRow, workerId: string, deaths: number, failedAt: string): string {
+  let payload = row.payload;
+  try {
+    JSON.parse(payload);
+  } catch {
+    payload = JSON.stringify(payload);
+  }
+  return `{"failed_at":${JSON.stringify(failedAt)},"payload":${payload},"exception":"PoisonJobError",` +
+    `"error":${JSON.stringify(new PoisonJobError(deaths).message)},"backtrace":[],` +
+    `"worker":${JSON.stringify(workerId)},"queue":${JSON.stringify(row.queue)}}`;
+}
+
+/** Moves due scheduled jobs to the tail of their queues; returns the count and the next due time. */
+export function promote(st: Statements, now: number, limit: number): { promoted: number; nextDueAt: number | undefined } {
+  const due = st.scheduledDue.all(now, limit);
+  const byQueue = new Map<string, string[]>();
+  for (const row of due) {
+    let list = byQueue.get(row.queue);
+    if (!list) byQueue.set(row.queue, (list = []));
+    list.push(row.payload);
+    st.scheduledDelete.run(row.id);
+  }
+  for (const [queue, payloads] of byQueue) append(st, queue, payloads);
+  return { promoted: due.length, nextDueAt: st.scheduledNext.get() ?? undefined };
+}

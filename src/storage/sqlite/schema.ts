@@ -1,0 +1,95 @@
+// The SQLite store's schema and its migrations. The schema version is PRAGMA user_version;
+// migrate() runs on every open, inside one BEGIN IMMEDIATE transaction, so two processes
+// opening a fresh file at once cannot both apply a step, and a crash mid-migration leaves the
+// previous version intact. Invariant: a migration, once released, is never edited; change the
+// schema by appending a step.
+//
+// Layout (mirrors the Redis keys of ../redis/keys.ts):
+//   queues     one row per queue ever pushed to (Resque's `queues` set). `head`/`tail` are the
+//              smallest/largest positions handed out: a push takes tail+1, a put-back head-1,
+//              so `tail - head` grows with every job that enters the queue (see wake.ts).
+//   jobs       waiting jobs (worker IS NULL, ordered by pos) and in-flight jobs (worker = id).
+//              Reserve flips `worker` in place; the token a worker gets is the row id.
+//   scheduled  delayed jobs and retries, by due time.
+//   failed     Resque failure entries, oldest first (id order), stored as the exact strings given.
+//   workers    registration + liveness (Resque's workers set, heartbeat hash, worker:<id>).
+//   counters   stat:processed / stat:failed and their per-worker forms.
+//   deaths     poison-job death counts keyed by SHA-1 of the payload, expiring like the Redis TTL.
+//   meta       flags: pause-all-workers.
+
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  // 1: the initial layout.
+  `
+  CREATE TABLE queues (
+    name TEXT PRIMARY KEY,
+    head INTEGER NOT NULL DEFAULT 0,
+    tail INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  -- AUTOINCREMENT: a token (row id) is never reused, so a zombie's late outcome cannot hit a new job.
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    pos INTEGER NOT NULL,
+    worker TEXT,
+    payload TEXT NOT NULL
+  );
+  -- Ready jobs in queue order: reserve reads the first N, O(batch) whatever the backlog.
+  CREATE INDEX jobs_ready ON jobs (queue, pos) WHERE worker IS NULL;
+  -- In-flight jobs per worker: reaping and the workers view.
+  CREATE INDEX jobs_inflight ON jobs (worker) WHERE worker IS NOT NULL;
+  CREATE TABLE scheduled (
+    id INTEGER PRIMARY KEY,
+    run_at INTEGER NOT NULL,
+    queue TEXT NOT NULL,
+    payload TEXT NOT NULL
+  );
+  CREATE INDEX scheduled_due ON scheduled (run_at, id);
+  CREATE TABLE failed (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    raw TEXT NOT NULL
+  );
+  CREATE TABLE workers (
+    id TEXT PRIMARY KEY,
+    started TEXT,
+    heartbeat TEXT,
+    alive_ms INTEGER NOT NULL,
+    working_on TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX workers_alive ON workers (alive_ms);
+  CREATE TABLE counters (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE deaths (
+    hash TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the file to SCHEMA_VERSION. Throws (as a plain Error; the caller names the path) when
+ * the file was written by a newer errand, rather than touching a layout it does not know.
+ */
+export function migrate(db: Database.Database): void {
+  const step = db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(`its schema version is ${current}, newer than this errand knows (${SCHEMA_VERSION}): upgrade errand`);
+    }
+    for (let version = current; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version]!);
+    if (current !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  });
+  // Read the version first without a write lock: the common case (already current) takes none.
+  if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return;
+  step.immediate();
+}

@@ -1,0 +1,65 @@
+// The hot-path SQL of the SQLite store, prepared once per connection (better-sqlite3 keeps
+// the compiled statements, so each call is a bind + step, no parsing). Lifecycle: built right
+// after the connection opens and migrates; dies with it. Invariant: only ops.ts runs these, and
+// only inside a transaction it opened, so every multi-statement change is atomic.
+
+import type Database from 'better-sqlite3';
+
+type Db = Database.Database;
+
+export interface JobRow { id: number; queue: string; payload: string }
+export interface ClaimedRow { id: number; pos: number; payload: string }
+
+export function prepareStatements(db: Db) {
+  const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
+  return {
+    queueEnsure: p('INSERT INTO queues (name) VALUES (?) ON CONFLICT DO NOTHING'),
+    queueEnds: p<{ head: number; tail: number }>('SELECT head, tail FROM queues WHERE name = ?'),
+    queueSetHead: p('UPDATE queues SET head = ? WHERE name = ?'),
+    queueSetTail: p('UPDATE queues SET tail = ? WHERE name = ?'),
+    queueNames: p<string>('SELECT name FROM queues ORDER BY name').pluck(),
+    // Every job that enters a queue moves head down or tail up: this sum only grows (see wake.ts).
+    versionAll: p<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues').pluck(),
+    versionOf: p<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues WHERE name IN (SELECT value FROM json_each(?))').pluck(),
+
+    jobInsert: p('INSERT INTO jobs (queue, pos, payload) VALUES (?, ?, ?)'),
+    // The subquery walks the jobs_ready index from the head: cost grows with the batch, not the backlog.
+    jobsClaim: p<ClaimedRow>(
+      'UPDATE jobs SET worker = ? WHERE id IN (SELECT id FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos LIMIT ?) RETURNING id, pos, payload',
+    ),
+    jobsSettleMany: p('DELETE FROM jobs WHERE worker = ? AND id IN (SELECT value FROM json_each(?))'),
+    jobSettle: p('DELETE FROM jobs WHERE id = ? AND worker = ?'),
+    jobHeld: p<JobRow>('SELECT id, queue, payload FROM jobs WHERE id = ? AND worker = ?'),
+    jobRequeue: p('UPDATE jobs SET worker = NULL, pos = ? WHERE id = ?'),
+    jobDelete: p('DELETE FROM jobs WHERE id = ?'),
+    jobsOfWorker: p<JobRow>('SELECT id, queue, payload FROM jobs WHERE worker = ? ORDER BY id'),
+
+    scheduleInsert: p('INSERT INTO scheduled (run_at, queue, payload) VALUES (?, ?, ?)'),
+    scheduledDue: p<JobRow>('SELECT id, queue, payload FROM scheduled WHERE run_at <= ? ORDER BY run_at, id LIMIT ?'),
+    scheduledDelete: p('DELETE FROM scheduled WHERE id = ?'),
+    scheduledNext: p<number | null>('SELECT MIN(run_at) FROM scheduled').pluck(),
+    scheduledNextAfter: p<number | null>('SELECT MIN(run_at) FROM scheduled WHERE run_at > ?').pluck(),
+
+    failedPush: p('INSERT INTO failed (raw) VALUES (?)'),
+    counterAdd: p('INSERT INTO counters (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value'),
+    counterDelete: p('DELETE FROM counters WHERE key = ?'),
+    paused: p<string>("SELECT value FROM meta WHERE key = 'pause-all-workers'").pluck(),
+
+    workerUpsert: p(
+      'INSERT INTO workers (id, started, heartbeat, alive_ms) VALUES (?, ?, ?, ?) ' +
+      'ON CONFLICT (id) DO UPDATE SET started = excluded.started, heartbeat = excluded.heartbeat, alive_ms = excluded.alive_ms',
+    ),
+    workerBeat: p('UPDATE workers SET alive_ms = ?, heartbeat = ?, working_on = ? WHERE id = ?'),
+    workersDead: p<string>('SELECT id FROM workers WHERE alive_ms < ? ORDER BY alive_ms, id').pluck(),
+    workerDelete: p('DELETE FROM workers WHERE id = ?'),
+
+    deathCount: p<number>(
+      'INSERT INTO deaths (hash, count, expires_at) VALUES (?, 1, ?) ' +
+      'ON CONFLICT (hash) DO UPDATE SET count = count + 1, expires_at = excluded.expires_at RETURNING count',
+    ).pluck(),
+    deathDelete: p('DELETE FROM deaths WHERE hash = ?'),
+    deathsExpire: p('DELETE FROM deaths WHERE expires_at < ?'),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,96 @@
+// Runs one reserved job and says what became of it: decode the payload, find the job, run it
+// with hooks, a context and (when the job has one) a timeout, then turn the result into a store
+// outcome through the retry policy. Never throws: a bad payload, an unknown job, a throwing job
+// or a throwing hook all become outcomes, so one job cannot take the worker down.
+
+import { JobTimeoutError, UnknownJobError } from '../errors.ts';
+import type { JobSpec } from '../job/define.ts';
+import { decodePayload, encodeRetry, type DecodedJob } from '../job/payload.ts';
+import type { JobContext, JobInfo, Plugin } from '../job/types.ts';
+import type { Logger } from '../log.ts';
+import { performWithHooks, pluginsFor } from '../plugins/hooks.ts';
+import type { Outcome, ReservedJob } from '../storage/types.ts';
+import { errorClassName, errorMessage, failureEntry, retryDelay } from './failure.ts';
+
+export interface ExecutorDeps {
+  readonly jobs: ReadonlyMap<string, JobSpec>;
+  readonly plugins: readonly Plugin[];
+  readonly log: Logger;
+  readonly verbose: boolean;
+  workerId(): string;
+  /** Aborts when the worker gives up on its running jobs (shutdown deadline). */
+  readonly stopSignal: AbortSignal;
+}
+
+export interface Execution {
+  outcome: Outcome;
+  info: JobInfo | undefined;
+  error: unknown;
+  result: unknown;
+  durationMs: number;
+}
+
+const pluginCache = new WeakMap<JobSpec, readonly Plugin[]>();
+
+export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promise<Execution> {
+  const started = performance.now();
+  let decoded: DecodedJob;
+  try {
+    decoded = decodePayload(reserved.payload);
+  } catch (error) {
+    return fail(reserved, deps, reserved.payload, error, undefined, started);
+  }
+  const spec = deps.jobs.get(decoded.name);
+  if (!spec) return fail(reserved, deps, decoded.raw, new UnknownJobError(decoded.name, [...deps.jobs.keys()]), undefined, started);
+
+  const id = decoded.id ?? `resque-${reserved.token}`;
+  const info: JobInfo = { name: decoded.name, queue: reserved.queue, args: decoded.args, id, attempt: decoded.attempt };
+  let plugins = pluginCache.get(spec);
+  if (!plugins) pluginCache.set(spec, (plugins = pluginsFor(deps.plugins, spec)));
+  const timeout = spec.timeoutMs === undefined ? undefined : new AbortController();
+  const ctx: JobContext = {
+    id,
+    name: decoded.name,
+    queue: reserved.queue,
+    attempt: decoded.attempt,
+    signal: timeout ? AbortSignal.any([deps.stopSignal, timeout.signal]) : deps.stopSignal,
+    log: deps.log,
+    enqueuedAt: decoded.enqueuedAt === undefined ? undefined : new Date(decoded.enqueuedAt),
+    workerId: deps.workerId(),
+  };
+  try {
+    const run = performWithHooks(spec, plugins, info, ctx);
+    const { result } = timeout ? await withTimeout(run, spec.timeoutMs!, timeout) : await run;
+    const durationMs = performance.now() - started;
+    if (deps.verbose) deps.log.debug({ job: info.name, id, queue: info.queue, attempt: info.attempt, ms: round(durationMs) }, 'done');
+    return { outcome: { token: reserved.token, kind: 'done' }, info, error: undefined, result, durationMs };
+  } catch (error) {
+    const delay = retryDelay(spec.retry, decoded.attempt, error);
+    if (delay === null) return fail(reserved, deps, decoded.raw, error, info, started);
+    const payload = encodeRetry(decoded, id, { attempt: decoded.attempt, at: new Date().toISOString(), exception: errorClassName(error), error: errorMessage(error) });
+    if (deps.verbose) deps.log.debug({ job: info.name, id, attempt: info.attempt, retryInMs: delay, err: error }, 'failed; will retry');
+    const outcome: Outcome = { token: reserved.token, kind: 'retry', job: { queue: reserved.queue, payload, runAt: Date.now() + delay } };
+    return { outcome, info, error, result: undefined, durationMs: performance.now() - started };
+  }
+}
+
+function fail(reserved: ReservedJob, deps: ExecutorDeps, payload: unknown, error: unknown, info: JobInfo | undefined, started: number): Execution {
+  const entry = failureEntry({ payload, error, workerId: deps.workerId(), queue: reserved.queue });
+  deps.log.warn({ job: info?.name, id: info?.id, queue: reserved.queue, err: error }, 'job failed');
+  return { outcome: { token: reserved.token, kind: 'failed', entry }, info, error, result: undefined, durationMs: performance.now() - started };
+}
+
+/** Rejects with JobTimeoutError at the deadline even if the job ignores its signal. */
+function withTimeout<T>(run: Promise<T>, timeoutMs: number, controller: AbortController): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new JobTimeoutError(timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;

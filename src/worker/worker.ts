@@ -1,0 +1,310 @@
+// The worker: takes jobs from its queues in batches, runs up to `concurrency` at once, settles
+// them in batches. Lifecycle: start() registers and runs the fetch loop; pause()/resume() stop and
+// restart taking jobs; stop() stops taking jobs, puts back what it holds but has not started,
+// waits for running jobs until the deadline, aborts their signals, puts back the unfinished ones
+// and unregisters. Invariants: every job it holds is in its in-flight set in the store until
+// settled or released; a job whose token was released is never settled by this worker.
+
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { defaults } from '../defaults.ts';
+import { toMs, type Duration } from '../job/duration.ts';
+import type { JobSpec } from '../job/define.ts';
+import type { JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
+import { childLogger, trace, type Logger } from '../log.ts';
+import { runWorkerHook } from '../plugins/hooks.ts';
+import type { Control, ReservedJob, Store, WorkerStatus } from '../storage/types.ts';
+import { execute, type ExecutorDeps } from './executor.ts';
+import { parseQueues, queueLabel, queueOrder, type QueueSelection } from './queues.ts';
+import { Settler } from './settler.ts';
+import { Upkeep } from './upkeep.ts';
+import { Prefetch } from './prefetch.ts';
+
+export interface WorkerOptions {
+  /** 'a,b' strict order, '*' every queue, 'a:3,b:1' weighted; or an array of the same. */
+  queues: string | readonly string[];
+  concurrency?: number;
+  /** How often to look for work nobody announced (jobs Ruby Resque pushed). Resque's INTERVAL. */
+  pollInterval?: Duration;
+  shutdownTimeout?: Duration;
+  heartbeatInterval?: Duration;
+  deadAfter?: Duration;
+  maxDeaths?: number;
+  /** Upper bound of jobs held beyond the running ones; the worker adapts below it. */
+  maxPrefetch?: number;
+}
+
+export interface WorkerDeps {
+  store: Store;
+  jobs: ReadonlyMap<string, JobSpec>;
+  plugins: readonly Plugin[];
+  log: Logger;
+  verbosity: 'quiet' | 'verbose' | 'very-verbose';
+}
+
+export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+interface Running {
+  job: ReservedJob;
+  startedAt: Date;
+  released: boolean;
+}
+
+let workersInProcess = 0;
+
+export class Worker extends EventEmitter {
+  readonly id: string;
+  readonly concurrency: number;
+  state: WorkerState = 'idle';
+  private paused = false;
+  private pausedByStore = false;
+  private readonly selection: QueueSelection;
+  private readonly buffer: ReservedJob[] = [];
+  private readonly running = new Map<string, Running>();
+  private readonly settler: Settler;
+  private readonly upkeep: Upkeep;
+  private readonly prefetch: Prefetch;
+  private readonly executor: ExecutorDeps;
+  private readonly stopController = new AbortController();
+  private readonly abortJobs = new AbortController();
+  private readonly log: Logger;
+  private readonly pollMs: number;
+  private readonly shutdownMs: number;
+  private wakeLoop: (() => void) | undefined;
+  private loopDone: Promise<void> | undefined;
+  private idle = false;
+
+  constructor(private readonly deps: WorkerDeps, options: WorkerOptions) {
+    super();
+    this.selection = parseQueues(options.queues);
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? defaults.concurrency));
+    const n = ++workersInProcess;
+    this.id = `${hostname()}:${process.pid}${n > 1 ? `-${n}` : ''}:${queueLabel(this.selection)}`;
+    this.log = childLogger(deps.log, { worker: this.id });
+    this.pollMs = toMs(options.pollInterval ?? defaults.pollIntervalMs, 'pollInterval');
+    this.shutdownMs = toMs(options.shutdownTimeout ?? defaults.shutdownTimeoutMs, 'shutdownTimeout');
+    this.prefetch = new Prefetch(this.concurrency, options.maxPrefetch ?? defaults.maxPrefetch);
+    this.settler = new Settler(deps.store, () => this.id, this.log);
+    this.executor = {
+      jobs: deps.jobs, plugins: deps.plugins, log: this.log, verbose: deps.verbosity !== 'quiet',
+      workerId: () => this.id, stopSignal: this.abortJobs.signal,
+    };
+    this.upkeep = new Upkeep(deps.store, {
+      heartbeatMs: toMs(options.heartbeatInterval ?? defaults.heartbeatMs, 'heartbeatInterval'),
+      maintenanceMs: defaults.maintenanceMs,
+      deadAfterMs: toMs(options.deadAfter ?? defaults.deadAfterMs, 'deadAfter'),
+      maxDeaths: options.maxDeaths ?? defaults.maxDeaths,
+      promoteLimit: defaults.promoteBatch,
+    }, { workerId: () => this.id, status: () => this.status(), onControl: (control) => this.onControl(control) }, this.log);
+  }
+
+  private get hookInfo(): WorkerInfoForHooks {
+    return { id: this.id, queues: this.selection.kind === 'all' ? ['*'] : queueLabel(this.selection).split(',') };
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`worker ${this.id} was already started`);
+    await this.deps.store.register({ id: this.id, queues: this.hookInfo.queues, startedAt: new Date() });
+    this.state = 'running';
+    await runWorkerHook(this.deps.plugins, 'workerStart', this.hookInfo);
+    this.upkeep.start();
+    this.log.info({ queues: queueLabel(this.selection), concurrency: this.concurrency, store: this.deps.store.description }, 'worker started');
+    this.loopDone = this.fetchLoop();
+  }
+
+  pause(): void {
+    if (!this.paused) this.log.info({}, 'paused: taking no new jobs');
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (this.paused) this.log.info({}, 'resumed');
+    this.paused = false;
+    this.wakeLoop?.();
+  }
+
+  get isPaused(): boolean {
+    return this.paused || this.pausedByStore;
+  }
+
+  /** Jobs this worker holds: running, then waiting in its buffer. */
+  get held(): number {
+    return this.running.size + this.buffer.length;
+  }
+
+  private status(): WorkerStatus {
+    const first = this.running.values().next().value as Running | undefined;
+    return { workingOn: first ? { queue: first.job.queue, payload: first.job.payload, runAt: first.startedAt } : null };
+  }
+
+  private async onControl(control: Control): Promise<void> {
+    if (!control.known && this.state === 'running') {
+      // Declared dead (e.g. a long pause of this process): the store handed our jobs to others.
+      // Drop the unstarted ones and register again; running ones may finish but will not settle.
+      this.log.warn({ dropped: this.buffer.length }, 'this worker was declared dead by the others; registering again');
+      this.buffer.length = 0;
+      for (const running of this.running.values()) running.released = true;
+      await this.deps.store.register({ id: this.id, queues: this.hookInfo.queues, startedAt: new Date() });
+    }
+    if (control.paused !== this.pausedByStore) {
+      this.pausedByStore = control.paused;
+      this.log.info({}, control.paused ? 'pause-all-workers is set: pausing' : 'pause-all-workers cleared: resuming');
+      this.wakeLoop?.();
+    }
+  }
+
+  /** Waits until something changes: a job finished, resume, stop, or `timeoutMs`. */
+  private nap(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeLoop = () => {
+        this.wakeLoop = undefined;
+        done();
+      };
+    });
+  }
+
+  private async fetchLoop(): Promise<void> {
+    const store = this.deps.store;
+    let failures = 0;
+    while (this.state === 'running') {
+      if (this.isPaused) {
+        await this.nap(this.pollMs);
+        continue;
+      }
+      const capacity = this.concurrency + this.prefetch.extra();
+      const want = Math.min(capacity - this.held, defaults.maxBatch);
+      const slotIdle = this.running.size < this.concurrency && this.buffer.length === 0;
+      if (want <= 0 || (!slotIdle && want < capacity / 2)) {
+        await this.nap(this.pollMs);
+        continue;
+      }
+      let jobs: ReservedJob[];
+      try {
+        jobs = await store.reserve(this.id, queueOrder(this.selection), want);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.log.warn({ err: error }, 'could not take jobs from the store; retrying');
+        await this.nap(Math.min(100 * 2 ** failures, 5_000));
+        continue;
+      }
+      if (this.state !== 'running') {
+        await store.release(this.id, jobs.map((job) => job.token)).catch(() => {});
+        break;
+      }
+      trace(this.log, { reserved: jobs.length, want }, 'reserve');
+      if (jobs.length > 0) {
+        this.idle = false;
+        for (const job of jobs) this.buffer.push(job);
+        this.dispatch();
+        continue;
+      }
+      if (this.held > 0) {
+        // Queues are empty but jobs still run: look again when one finishes or work is announced.
+        const wait = new AbortController();
+        await Promise.race([this.nap(this.pollMs), store.waitForWork(this.id, queueOrder(this.selection), this.pollMs, wait.signal)]);
+        wait.abort();
+        this.wakeLoop?.();
+        continue;
+      }
+      if (!this.idle) {
+        this.idle = true;
+        await runWorkerHook(this.deps.plugins, 'queueEmpty', this.hookInfo).catch((error) => this.log.error({ err: error }, 'queueEmpty hook threw'));
+      }
+      await store.waitForWork(this.id, queueOrder(this.selection), this.pollMs, this.stopController.signal);
+      await this.upkeep.maintainIfStale(100);
+    }
+  }
+
+  private dispatch(): void {
+    while (this.running.size < this.concurrency && this.buffer.length > 0 && this.state === 'running') {
+      const job = this.buffer.shift()!;
+      const running: Running = { job, startedAt: new Date(), released: false };
+      this.running.set(job.token, running);
+      void this.run(running);
+    }
+  }
+
+  private async run(running: Running): Promise<void> {
+    if (this.deps.plugins.length > 0) await this.beforeJob(running.job);
+    const execution = await execute(running.job, this.executor);
+    this.running.delete(running.job.token);
+    this.prefetch.observe(execution.durationMs);
+    if (!running.released) {
+      this.settler.add(execution.outcome);
+      if (execution.info) this.emitOutcome(execution.outcome.kind, execution.info, execution.error, execution.result);
+    }
+    this.dispatch();
+    this.wakeLoop?.();
+  }
+
+  private async beforeJob(job: ReservedJob): Promise<void> {
+    const hooks = this.deps.plugins.filter((plugin) => plugin.beforeJob);
+    if (hooks.length === 0) return;
+    const info: JobInfo = { name: '', queue: job.queue, args: [], id: job.token, attempt: 0 };
+    for (const plugin of hooks) await Promise.resolve(plugin.beforeJob!(info, this.hookInfo)).catch((error) => this.log.error({ err: error }, 'beforeJob hook threw'));
+  }
+
+  private emitOutcome(kind: 'done' | 'retry' | 'failed', info: JobInfo, error: unknown, result: unknown): void {
+    if (kind === 'done') {
+      if (this.listenerCount('completed') > 0) this.emit('completed', info, result);
+    } else if (kind === 'retry') {
+      if (this.listenerCount('retrying') > 0) this.emit('retrying', info, error);
+    } else if (this.listenerCount('failed') > 0) {
+      this.emit('failed', info, error);
+    }
+  }
+
+  /**
+   * Stops taking jobs, puts back unstarted ones, waits for running ones up to `timeout`
+   * (Infinity waits however long they take, Resque's QUIT), then aborts their signals, puts the
+   * unfinished back and unregisters.
+   */
+  async stop(options: { timeout?: Duration } = {}): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return this.stopped();
+    const wasRunning = this.state === 'running';
+    this.state = 'stopping';
+    const timeoutMs = options.timeout === undefined ? this.shutdownMs : options.timeout === Infinity ? Infinity : toMs(options.timeout, 'timeout');
+    this.stopController.abort();
+    this.wakeLoop?.();
+    const store = this.deps.store;
+    const unstarted = this.buffer.splice(0).map((job) => job.token);
+    if (unstarted.length > 0) await store.release(this.id, unstarted).catch((error) => this.log.error({ err: error }, 'could not put back unstarted jobs; recovery will'));
+    await this.loopDone;
+    if (this.running.size > 0) {
+      this.log.info({ running: this.running.size, timeoutMs }, 'stopping: waiting for running jobs');
+      await this.allFinished(timeoutMs);
+    }
+    if (this.running.size > 0) {
+      const abandoned = [...this.running.values()];
+      for (const running of abandoned) running.released = true;
+      this.abortJobs.abort(new Error('worker is shutting down'));
+      const tokens = abandoned.map((running) => running.job.token);
+      const released = await store.release(this.id, tokens).catch(() => 0);
+      this.log.warn({ released }, 'shutdown deadline reached: unfinished jobs put back on their queues');
+    }
+    await Promise.race([this.settler.flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    this.upkeep.stop();
+    if (wasRunning) {
+      await store.unregister(this.id).catch((error) => this.log.error({ err: error }, 'could not unregister; recovery will reclaim held jobs'));
+      await runWorkerHook(this.deps.plugins, 'workerStop', this.hookInfo).catch((error) => this.log.error({ err: error }, 'workerStop hook threw'));
+    }
+    this.state = 'stopped';
+    this.log.info({}, 'worker stopped');
+    this.emit('stopped');
+  }
+
+  private stopped(): Promise<void> {
+    return this.state === 'stopped' ? Promise.resolve() : new Promise((resolve) => this.once('stopped', () => resolve()));
+  }
+
+  private async allFinished(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.running.size > 0 && Date.now() < deadline) await this.nap(Math.min(deadline - Date.now(), 1_000));
+  }
+}
