@@ -6,21 +6,29 @@
 import type Database from 'better-sqlite3';
 
 type Db = Database.Database;
+/** The part of better-sqlite3's Statement used here (its own type cannot be named in declarations). */
+export interface Stmt<R = unknown> {
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  get(...params: unknown[]): R | undefined;
+  all(...params: unknown[]): R[];
+}
 
 export interface JobRow { id: number; queue: string; payload: string }
 export interface ClaimedRow { id: number; pos: number; payload: string }
 
 export function prepareStatements(db: Db) {
-  const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
+  const p = <R = unknown>(sql: string): Stmt<R> => db.prepare<unknown[], R>(sql);
+  /** A statement that returns the first column's value instead of a row object. */
+  const pluck = <R>(sql: string): Stmt<R> => db.prepare<unknown[], R>(sql).pluck();
   return {
     queueEnsure: p('INSERT INTO queues (name) VALUES (?) ON CONFLICT DO NOTHING'),
     queueEnds: p<{ head: number; tail: number }>('SELECT head, tail FROM queues WHERE name = ?'),
     queueSetHead: p('UPDATE queues SET head = ? WHERE name = ?'),
     queueSetTail: p('UPDATE queues SET tail = ? WHERE name = ?'),
-    queueNames: p<string>('SELECT name FROM queues ORDER BY name').pluck(),
+    queueNames: pluck<string>('SELECT name FROM queues ORDER BY name'),
     // Every job that enters a queue moves head down or tail up: this sum only grows (see wake.ts).
-    versionAll: p<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues').pluck(),
-    versionOf: p<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues WHERE name IN (SELECT value FROM json_each(?))').pluck(),
+    versionAll: pluck<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues'),
+    versionOf: pluck<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues WHERE name IN (SELECT value FROM json_each(?))'),
 
     jobInsert: p('INSERT INTO jobs (queue, pos, payload) VALUES (?, ?, ?)'),
     // The subquery walks the jobs_ready index from the head: cost grows with the batch, not the backlog.
@@ -37,26 +45,26 @@ export function prepareStatements(db: Db) {
     scheduleInsert: p('INSERT INTO scheduled (run_at, queue, payload) VALUES (?, ?, ?)'),
     scheduledDue: p<JobRow>('SELECT id, queue, payload FROM scheduled WHERE run_at <= ? ORDER BY run_at, id LIMIT ?'),
     scheduledDelete: p('DELETE FROM scheduled WHERE id = ?'),
-    scheduledNext: p<number | null>('SELECT MIN(run_at) FROM scheduled').pluck(),
-    scheduledNextAfter: p<number | null>('SELECT MIN(run_at) FROM scheduled WHERE run_at > ?').pluck(),
+    scheduledNext: pluck<number | null>('SELECT MIN(run_at) FROM scheduled'),
+    scheduledNextAfter: pluck<number | null>('SELECT MIN(run_at) FROM scheduled WHERE run_at > ?'),
 
     failedPush: p('INSERT INTO failed (raw) VALUES (?)'),
     counterAdd: p('INSERT INTO counters (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value'),
     counterDelete: p('DELETE FROM counters WHERE key = ?'),
-    paused: p<string>("SELECT value FROM meta WHERE key = 'pause-all-workers'").pluck(),
+    paused: pluck<string>("SELECT value FROM meta WHERE key = 'pause-all-workers'"),
 
     workerUpsert: p(
       'INSERT INTO workers (id, started, heartbeat, alive_ms) VALUES (?, ?, ?, ?) ' +
       'ON CONFLICT (id) DO UPDATE SET started = excluded.started, heartbeat = excluded.heartbeat, alive_ms = excluded.alive_ms',
     ),
     workerBeat: p('UPDATE workers SET alive_ms = ?, heartbeat = ?, working_on = ? WHERE id = ?'),
-    workersDead: p<string>('SELECT id FROM workers WHERE alive_ms < ? ORDER BY alive_ms, id').pluck(),
+    workersDead: pluck<string>('SELECT id FROM workers WHERE alive_ms < ? ORDER BY alive_ms, id'),
     workerDelete: p('DELETE FROM workers WHERE id = ?'),
 
-    deathCount: p<number>(
+    deathCount: pluck<number>(
       'INSERT INTO deaths (hash, count, expires_at) VALUES (?, 1, ?) ' +
       'ON CONFLICT (hash) DO UPDATE SET count = count + 1, expires_at = excluded.expires_at RETURNING count',
-    ).pluck(),
+    ),
     deathDelete: p('DELETE FROM deaths WHERE hash = ?'),
     deathsExpire: p('DELETE FROM deaths WHERE expires_at < ?'),
   };

@@ -1,0 +1,158 @@
+// The admin side of the SQLite store: reads for stats and the dashboard, and the operator
+// changes (retry/remove/clear failures, pause all). Never on a worker's hot path; statements
+// are prepared on first use. Lifecycle: created by SqliteStore.admin(), shares its connection.
+// Invariant: failure entries are matched by their exact stored string, oldest first (like
+// Redis LREM count 1), so acting on an entry stays correct while the list moves.
+
+import type Database from 'better-sqlite3';
+import type { AdminStore, FailedEntry, QueuedJob, QueueStats, Stats, WorkerView } from '../types.ts';
+import { append } from './ops.ts';
+import type { Statements } from './statements.ts';
+
+interface Host {
+  run<T>(what: string, fn: () => T): T;
+  notify(): void;
+}
+
+interface WorkerRow { id: string; started: string | null; heartbeat: string | null; working_on: string | null; in_flight: number }
+
+export class SqliteAdmin implements AdminStore {
+  private readonly cache = new Map<string, Database.Statement>();
+  constructor(private readonly db: Database.Database, private readonly host: Host, private readonly st: Statements) {}
+
+  private sql(source: string): Database.Statement {
+    let statement = this.cache.get(source);
+    if (!statement) this.cache.set(source, (statement = this.db.prepare(source)));
+    return statement;
+  }
+
+  private read<T>(what: string, fn: () => T): Promise<T> {
+    return new Promise((resolve) => resolve(this.host.run(what, fn)));
+  }
+
+  queues(): Promise<string[]> {
+    return this.read('queues', () => this.st.queueNames.all());
+  }
+
+  peek(queue: string, start: number, count: number): Promise<string[]> {
+    return this.read('peek', () => {
+      const sql = 'SELECT payload FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos LIMIT ? OFFSET ?';
+      const [offset, limit] = window(start, count, () => this.sql('SELECT COUNT(*) FROM jobs WHERE queue = ? AND worker IS NULL').pluck().get(queue) as number);
+      return limit > 0 ? (this.sql(sql).pluck().all(queue, limit, offset) as string[]) : [];
+    });
+  }
+
+  failed(start: number, count: number): Promise<FailedEntry[]> {
+    return this.read('failed', () => {
+      const [offset, limit] = window(start, count, () => this.countFailed());
+      if (limit <= 0) return [];
+      const raws = this.sql('SELECT raw FROM failed ORDER BY id LIMIT ? OFFSET ?').pluck().all(limit, offset) as string[];
+      return raws.map((raw, i) => ({ index: offset + i, raw, entry: parseObject(raw) }));
+    });
+  }
+
+  failedCount(): Promise<number> {
+    return this.read('failed count', () => this.countFailed());
+  }
+
+  private countFailed(): number {
+    return this.sql('SELECT COUNT(*) FROM failed').pluck().get() as number;
+  }
+
+  private removeOne(raw: string): boolean {
+    return this.sql('DELETE FROM failed WHERE id = (SELECT id FROM failed WHERE raw = ? ORDER BY id LIMIT 1)').run(raw).changes === 1;
+  }
+
+  async retryFailed(raw: string, job: QueuedJob): Promise<boolean> {
+    const retried = this.host.run('retry failed', () =>
+      this.db.transaction(() => {
+        if (!this.removeOne(raw)) return false;
+        append(this.st, job.queue, [job.payload]);
+        return true;
+      }).immediate(),
+    );
+    if (retried) this.host.notify();
+    return retried;
+  }
+
+  async removeFailed(raw: string): Promise<boolean> {
+    return this.host.run('remove failed', () => this.removeOne(raw));
+  }
+
+  async clearFailed(): Promise<number> {
+    return this.host.run('clear failed', () => this.sql('DELETE FROM failed').run().changes);
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    this.host.run('pause', () =>
+      paused
+        ? this.sql("INSERT INTO meta (key, value) VALUES ('pause-all-workers', 'true') ON CONFLICT (key) DO UPDATE SET value = 'true'").run()
+        : this.sql("DELETE FROM meta WHERE key = 'pause-all-workers'").run(),
+    );
+  }
+
+  workers(): Promise<WorkerView[]> {
+    return this.read('workers', () => this.workerViews());
+  }
+
+  private workerViews(): WorkerView[] {
+    const rows = this.sql(
+      'SELECT w.id, w.started, w.heartbeat, w.working_on, (SELECT COUNT(*) FROM jobs j WHERE j.worker = w.id) AS in_flight FROM workers w ORDER BY w.id',
+    ).all() as WorkerRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      queues: (row.id.split(':')[2] ?? '').split(',').filter(Boolean),
+      startedAt: row.started ?? undefined,
+      heartbeatAt: row.heartbeat ?? undefined,
+      workingOn: parseObject(row.working_on),
+      inFlight: row.in_flight,
+    }));
+  }
+
+  scheduledCount(): Promise<number> {
+    return this.read('scheduled count', () => this.sql('SELECT COUNT(*) FROM scheduled').pluck().get() as number);
+  }
+
+  stats(): Promise<Stats> {
+    // One read transaction: every number comes from the same snapshot.
+    return this.read('stats', () => this.db.transaction((): Stats => {
+      const counter = (key: string) => (this.sql('SELECT value FROM counters WHERE key = ?').pluck().get(key) as number | undefined) ?? 0;
+      const queues: QueueStats[] = this.st.queueNames.all().map((name) => ({
+        name,
+        size: this.sql('SELECT COUNT(*) FROM jobs WHERE queue = ? AND worker IS NULL').pluck().get(name) as number,
+        oldestEnqueuedAt: enqueuedAtOf(this.sql('SELECT payload FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos LIMIT 1').pluck().get(name) as string | undefined),
+      }));
+      return {
+        processed: counter('processed'),
+        failed: counter('failed'),
+        paused: this.st.paused.get() === 'true',
+        failedCount: this.countFailed(),
+        scheduled: this.sql('SELECT COUNT(*) FROM scheduled').pluck().get() as number,
+        queues,
+        workers: this.workerViews(),
+      };
+    }).deferred());
+  }
+}
+
+/** Redis LRANGE semantics for (start, count): a negative start counts from the end. */
+function window(start: number, count: number, length: () => number): [offset: number, limit: number] {
+  const offset = start < 0 ? Math.max(0, length() + start) : start;
+  const end = start < 0 ? length() + start + count : start + count;
+  return [offset, Math.max(0, end - offset)];
+}
+
+function parseObject(raw: string | null | undefined): Record<string, unknown> | undefined {
+  if (!raw) return undefined;
+  try {
+    const value = JSON.parse(raw);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function enqueuedAtOf(payload: string | undefined): number | undefined {
+  const at = parseObject(payload)?.enqueued_at;
+  return typeof at === 'number' ? at : undefined;
+}
