@@ -123,6 +123,13 @@ export function defineJob<F extends (...args: any[]) => unknown>(options: JobOpt
   });
 }
 
+/** A job known only by name, run elsewhere (a Ruby worker, another service): enqueue only. */
+export function foreignJob(name: string, queue: string): JobSpec {
+  return makeSpec({ name, queue }, () => {
+    throw new ConfigError(`job ${name} is not defined in this process`);
+  });
+}
+
 const classSpecs = new WeakMap<object, JobSpec>();
 
 /** The JobSpec of a definition or a Resque-style class (cached per class). */

@@ -1,0 +1,35 @@
+// The `errand` command: dispatches to one file per subcommand.
+
+import { reportError, UsageError } from './shared.ts';
+
+const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number>; help: string }>> = {
+  work: () => import('./work.ts'),
+  enqueue: () => import('./enqueue.ts'),
+  stats: () => import('./stats.ts'),
+  failed: () => import('./failed.ts'),
+};
+
+const HELP = `Usage: errand <command> [options]
+
+Commands:
+  work      run a worker process (errand work --require ./jobs.ts --queues a,b --concurrency 20)
+  enqueue   put a job on a queue (errand enqueue SendWelcomeEmail '[42]' --queue email)
+  stats     queue sizes, oldest job age, failures, workers
+  failed    list, retry, remove or clear failures
+
+Run errand <command> --help for its options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return command ? 0 : 2;
+  }
+  const load = COMMANDS[command];
+  try {
+    if (!load) throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return await (await load()).run(rest);
+  } catch (error) {
+    return reportError(error);
+  }
+}

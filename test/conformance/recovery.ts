@@ -1,0 +1,195 @@
+// Conformance: heartbeat, recovery of dead workers (requeue at the head, zombies, poison jobs),
+// unregister. Dead workers are made by calling recover() with a `now` in the future, not by sleeping.
+
+import assert from 'node:assert/strict';
+import { contents, FUTURE_MS, payloads, pushAll, recoverDefaults, Registry, settlesWithin, sleep } from './harness.ts';
+
+const future = (extra = 0) => ({ ...recoverDefaults, now: Date.now() + FUTURE_MS + extra });
+
+export function recoveryCases(r: Registry): void {
+  r.case('heartbeat: known for a registered worker, unknown otherwise', async ({ store, worker }) => {
+    const w = await worker(['q']);
+    assert.deepEqual(await store.heartbeat(w, { workingOn: null }), { known: true, paused: false });
+    assert.deepEqual(await store.heartbeat('never-registered:1:q', { workingOn: null }), { known: false, paused: false });
+    const views = await store.admin().workers();
+    assert.deepEqual(views.map((v) => v.id), [w]);
+    assert.deepEqual(views[0]!.queues, ['q']);
+    assert.equal(views[0]!.inFlight, 0);
+  });
+
+  r.case('recover leaves live workers alone', async ({ store, worker }) => {
+    const jobs = payloads('q', 2);
+    await pushAll(store, 'q', jobs);
+    const w = await worker(['q']);
+    await store.reserve(w, ['q'], 2);
+    const result = await store.recover({ ...recoverDefaults, now: Date.now(), deadAfterMs: 3_600_000 });
+    assert.deepEqual(result.deadWorkers, []);
+    assert.equal(result.requeued, 0);
+    assert.deepEqual(await contents(store, 'q'), []);
+    assert.deepEqual(await store.heartbeat(w, { workingOn: null }), { known: true, paused: false });
+  });
+
+  r.case("recover reaps a worker whose heartbeat is old: its jobs go back to the head of their queues in order", async ({ store, worker }) => {
+    const q = payloads('q', 5, 'q');
+    const o = payloads('o', 3, 'o');
+    await pushAll(store, 'q', q);
+    await pushAll(store, 'o', o);
+    const w = await worker(['q', 'o']);
+    const held = await store.reserve(w, ['q', 'o'], 7); // q0..q4, o0, o1
+    assert.equal(held.length, 7);
+    await store.settle(w, [{ token: held[1]!.token, kind: 'done' }]); // q1 finished before the death
+    await pushAll(store, 'q', payloads('q', 1, 'late'));
+    const result = await store.recover(future());
+    assert.deepEqual(result.deadWorkers, [w]);
+    assert.equal(result.requeued, 6);
+    assert.equal(result.poisoned, 0);
+    const queued = await contents(store, 'q');
+    assert.deepEqual(queued.slice(0, 4), [q[0], q[2], q[3], q[4]], 'back at the head, in order');
+    assert.equal(queued.length, 5);
+    assert.deepEqual(await contents(store, 'o'), o);
+    assert.deepEqual(await store.heartbeat(w, { workingOn: null }), { known: false, paused: false });
+    assert.deepEqual((await store.admin().workers()).map((v) => v.id), [], 'the dead worker is unregistered');
+    const again = await store.recover(future(1));
+    assert.deepEqual(again.deadWorkers, [], 'a reaped worker is reaped once');
+    assert.equal(again.requeued, 0);
+  });
+
+  r.case('a reaped worker (zombie) settles and releases nothing', async ({ store, worker }) => {
+    const jobs = payloads('q', 3);
+    await pushAll(store, 'q', jobs);
+    const w = await worker(['q']);
+    const held = await store.reserve(w, ['q'], 3);
+    const before = await store.admin().stats();
+    await store.recover(future());
+    const late = await store.settle(w, [
+      { token: held[0]!.token, kind: 'done' },
+      { token: held[1]!.token, kind: 'failed', entry: '{"exception":"Late"}' },
+      { token: held[2]!.token, kind: 'retry', job: { queue: 'q', payload: held[2]!.payload, runAt: Date.now() } },
+    ]);
+    assert.deepEqual(late, { settled: 0 });
+    assert.equal(await store.release(w, held.map((j) => j.token)), 0);
+    const after = await store.admin().stats();
+    assert.equal(after.processed, before.processed);
+    assert.equal(after.failed, before.failed);
+    assert.equal(after.failedCount, 0);
+    assert.equal(after.scheduled, 0);
+    assert.deepEqual(await contents(store, 'q'), jobs, 'each job exactly once, in order');
+  });
+
+  r.case('a reaped worker that reserves again before noticing loses no job', async ({ store, worker }) => {
+    const jobs = payloads('q', 3);
+    await pushAll(store, 'q', jobs);
+    const w = await worker(['q']);
+    await store.reserve(w, ['q'], 1);
+    await store.recover(future());
+    // The zombie has not heartbeaten yet, so it reserves again; then it really dies.
+    const taken = await store.reserve(w, ['q'], 10);
+    const result = await store.recover(future(60_000));
+    const queued = await contents(store, 'q');
+    assert.deepEqual([...queued].sort(), [...jobs].sort(),
+      `zombie took ${taken.length} job(s); after it died the queue holds ${queued.length} of ${jobs.length} (recover requeued ${result.requeued})`);
+  });
+
+  r.case('a job in flight in maxDeaths worker deaths goes to failed as PoisonJobError', async ({ store, worker }) => {
+    const [poison, innocent] = payloads('q', 2);
+    await pushAll(store, 'q', [poison!]);
+    const maxDeaths = 3;
+    for (let death = 1; death <= maxDeaths; death++) {
+      const w = await worker(['q']);
+      const [job] = await store.reserve(w, ['q'], 1);
+      assert.equal(job?.payload, poison, `the job is reserved again for death ${death}`);
+      const result = await store.recover({ ...future(death * 60_000), maxDeaths });
+      assert.deepEqual(result.deadWorkers, [w]);
+      if (death < maxDeaths) {
+        assert.deepEqual([result.requeued, result.poisoned], [1, 0], `death ${death}: requeued`);
+      } else {
+        assert.deepEqual([result.requeued, result.poisoned], [0, 1], `death ${death}: poisoned`);
+        const failed = await store.admin().failed(0, 10);
+        assert.equal(failed.length, 1);
+        const entry = failed[0]!.entry!;
+        assert.equal(entry.exception, 'PoisonJobError');
+        assert.equal(entry.queue, 'q');
+        assert.equal(entry.worker, w);
+        assert.deepEqual(entry.payload, JSON.parse(poison!));
+        assert.equal(typeof entry.error, 'string');
+        assert.equal(typeof entry.failed_at, 'string');
+      }
+    }
+    assert.deepEqual(await contents(store, 'q'), [], 'the poison job is not requeued');
+    assert.equal((await store.admin().stats()).failed, 1);
+    // Deaths are counted per job: another job dying once is only requeued.
+    await pushAll(store, 'q', [innocent!]);
+    const w = await worker(['q']);
+    await store.reserve(w, ['q'], 1);
+    const result = await store.recover({ ...future(10 * 60_000), maxDeaths });
+    assert.deepEqual([result.requeued, result.poisoned], [1, 0]);
+  });
+
+  r.case('unregister puts held jobs back at the head and counts no death', async ({ store, worker }) => {
+    const jobs = payloads('q', 4);
+    await pushAll(store, 'q', jobs);
+    const w = await worker(['q']);
+    const held = await store.reserve(w, ['q'], 2);
+    await store.unregister(w);
+    assert.deepEqual(await contents(store, 'q'), jobs);
+    assert.deepEqual(await store.heartbeat(w, { workingOn: null }), { known: false, paused: false });
+    assert.deepEqual((await store.admin().workers()).map((v) => v.id), []);
+    assert.deepEqual(await store.settle(w, [{ token: held[0]!.token, kind: 'done' }]), { settled: 0 });
+    // One graceful stop plus one death stays under maxDeaths = 2: the job is requeued, not poisoned.
+    const w2 = await worker(['q']);
+    const [job] = await store.reserve(w2, ['q'], 1);
+    assert.equal(job?.payload, jobs[0]);
+    const result = await store.recover({ ...future(), maxDeaths: 2 });
+    assert.deepEqual([result.requeued, result.poisoned], [1, 0]);
+    assert.deepEqual(await contents(store, 'q'), jobs);
+  });
+
+  r.case('a worker can register again after being reaped and work normally', async ({ store, worker }) => {
+    const jobs = payloads('q', 2);
+    await pushAll(store, 'q', jobs);
+    const w = await worker(['q']);
+    const [first] = await store.reserve(w, ['q'], 1);
+    await store.recover(future());
+    assert.equal((await store.heartbeat(w, { workingOn: null })).known, false);
+    await store.register({ id: w, queues: ['q'], startedAt: new Date() });
+    assert.equal((await store.heartbeat(w, { workingOn: null })).known, true);
+    const again = await store.reserve(w, ['q'], 2);
+    assert.deepEqual(again.map((j) => j.payload), jobs);
+    assert.deepEqual(await store.settle(w, [{ token: first!.token, kind: 'done' }]), { settled: 0 }, 'a pre-death token is dead, even if reused ids collide');
+    assert.equal((await store.admin().stats()).workers.find((v) => v.id === w)?.inFlight, 2);
+  });
+
+  r.case('a worker id reused by a new instance (restarted process) loses no job still in flight', async ({ store, another, worker }) => {
+    const jobs = payloads('q', 4);
+    await pushAll(store, 'q', jobs);
+    const w = await worker(['q']);
+    await store.reserve(w, ['q'], 2);
+    // Same host and pid after a restart (containers run as pid 1): a fresh instance, same id.
+    const restarted = await another();
+    await restarted.register({ id: w, queues: ['q'], startedAt: new Date() });
+    await restarted.reserve(w, ['q'], 2);
+    await restarted.unregister(w);
+    const queued = await contents(restarted, 'q');
+    assert.deepEqual([...queued].sort(), [...jobs].sort(), `${queued.length} of ${jobs.length} jobs came back`);
+  }, { needsAnother: true });
+
+  r.case('recover handing jobs back wakes a worker waiting on their queue', async ({ store, another, worker }) => {
+    const reaper = await another();
+    await pushAll(store, 'q', payloads('q', 1));
+    const dying = await worker(['q'], reaper);
+    assert.equal((await reaper.reserve(dying, ['q'], 1)).length, 1);
+    const diedBy = Date.now();
+    await sleep(30);
+    const registeredFrom = Date.now();
+    const waiting = await worker(['q']);
+    assert.deepEqual(await store.reserve(waiting, ['q'], 1), []);
+    const wait = store.waitForWork(waiting, ['q'], 10_000);
+    await sleep(50);
+    // Only `dying` is older than the cut-off (registeredFrom - 10 ms > diedBy).
+    const result = await reaper.recover({ ...recoverDefaults, now: registeredFrom, deadAfterMs: 10 });
+    assert.ok(registeredFrom - 10 > diedBy);
+    assert.deepEqual(result.deadWorkers, [dying]);
+    assert.ok(await settlesWithin(wait, 6_000), 'a waiting worker slept on while a dead worker\'s job went back to its queue');
+    assert.equal((await store.reserve(waiting, ['q'], 1)).length, 1);
+  }, { needsAnother: true });
+}

@@ -1,0 +1,186 @@
+// The Redis store: the conformance suite, plus Resque compatibility of the key layout (what Ruby
+// Resque and resque-web read and write). Real Redis at REDIS_URL or redis://127.0.0.1:6379; each
+// case gets its own namespace, whose keys are deleted afterwards.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { openStore } from '../src/storage/open.ts';
+import type { Store } from '../src/storage/types.ts';
+import { runStoreConformance } from './conformance/suite.ts';
+
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+async function deleteNamespace(namespace: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function freshNamespace(): string {
+  return `errand-test-${randomBytes(6).toString('hex')}`;
+}
+
+async function openRedis() {
+  const namespace = freshNamespace();
+  const open = () => openStore(REDIS_URL, { namespace });
+  return { store: await open(), another: open, cleanup: () => deleteNamespace(namespace), namespace };
+}
+
+runStoreConformance('redis', openRedis, {
+  todo: {
+    'release of part of a batch, tokens in any order, keeps reservation order':
+      'release.lua pushes in argument order, not reservation order',
+    'a reaped worker that reserves again before noticing loses no job':
+      'reserve.lua does not check the worker is alive: jobs reserved by a reaped worker are never recovered',
+    'a worker id reused by a new instance (restarted process) loses no job still in flight':
+      'token numbers restart at 1 per store instance; reserve.lua HSET overwrites in-flight entries',
+    'recover handing jobs back wakes a worker waiting on their queue':
+      'reap.lua requeues without publishing on the wake channel',
+    'identical payloads scheduled or retried are all kept (Resque payloads carry no id)':
+      'the schedule zset member is "queue\\npayload": identical payloads collapse into one',
+    'admin peek and failed with count 0 return nothing':
+      'admin.ts LRANGE start..start+count-1 is start..-1 (the whole list) when count is 0',
+  },
+});
+
+describe('redis store: Resque compatibility', () => {
+  let namespace = '';
+  let store: Store;
+  let raw: Redis;
+
+  const fixture = async () => {
+    namespace = freshNamespace();
+    store = await openStore(REDIS_URL, { namespace });
+    raw = new Redis(REDIS_URL);
+  };
+  const teardown = async () => {
+    await store.close();
+    raw.disconnect();
+    await deleteNamespace(namespace);
+  };
+  const compat = (name: string, body: () => Promise<void>) =>
+    test(name, { timeout: 20_000 }, async () => {
+      await fixture();
+      try {
+        await body();
+      } finally {
+        await teardown();
+      }
+    });
+
+  compat('push registers the queue in <ns>:queues and RPUSHes the payload byte for byte to <ns>:queue:<q>', async () => {
+    const payloads = ['{"class":"SendWelcomeEmail","args":[42],"id":"x1","queue":"email","enqueued_at":1700000000,"attempt":1}', '{"class":"B","args":["ü\\n"]}'];
+    await store.push(payloads.map((payload) => ({ queue: 'email', payload })));
+    assert.deepEqual(await raw.smembers(`${namespace}:queues`), ['email']);
+    assert.equal(await raw.type(`${namespace}:queue:email`), 'list');
+    assert.deepEqual(await raw.lrange(`${namespace}:queue:email`, 0, -1), payloads);
+  });
+
+  compat('a job RPUSHed by Ruby Resque 3 is reserved unchanged', async () => {
+    const resque = '{"class":"Archive","args":[44,"masterbrew"]}';
+    await raw.sadd(`${namespace}:queues`, 'file_serve');
+    await raw.rpush(`${namespace}:queue:file_serve`, resque);
+    const id = 'ruby-host:4242:file_serve';
+    await store.register({ id, queues: ['file_serve'], startedAt: new Date() });
+    const star = await store.reserve(id, '*', 10);
+    assert.deepEqual(star.map((j) => [j.queue, j.payload]), [['file_serve', resque]]);
+    assert.equal(await raw.llen(`${namespace}:queue:file_serve`), 0, 'moved out of the Resque list');
+  });
+
+  compat('register and heartbeat write <ns>:workers, <ns>:workers:heartbeat and <ns>:worker:<id>:started', async () => {
+    const id = 'web-1:1234:high,low';
+    const startedAt = new Date('2026-11-28T01:51:55.500Z');
+    await store.register({ id, queues: ['high', 'low'], startedAt });
+    assert.deepEqual(await raw.smembers(`${namespace}:workers`), [id]);
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+    const registered = await raw.hget(`${namespace}:workers:heartbeat`, id);
+    assert.match(registered ?? '', iso);
+    assert.ok(Math.abs(Date.parse(registered!) - Date.now()) < 60_000, `heartbeat ${registered} is about now`);
+    assert.equal(await raw.get(`${namespace}:worker:${id}:started`), '2026-11-28 01:51:55 +0000');
+    await raw.hset(`${namespace}:workers:heartbeat`, id, '2000-01-01T00:00:00Z');
+    assert.equal((await store.heartbeat(id, { workingOn: null })).known, true);
+    const renewed = await raw.hget(`${namespace}:workers:heartbeat`, id);
+    assert.match(renewed ?? '', iso);
+    assert.notEqual(renewed, '2000-01-01T00:00:00Z', 'heartbeat renews the Resque field');
+    assert.equal(await raw.exists(`${namespace}:worker:${id}`), 0, 'not working on anything');
+  });
+
+  compat('heartbeat with workingOn writes <ns>:worker:<id> as {"queue","run_at","payload"}', async () => {
+    const id = 'web-1:1234:email';
+    const payload = '{"class":"SendWelcomeEmail","args":[42],"id":"abc"}';
+    await store.register({ id, queues: ['email'], startedAt: new Date() });
+    await store.heartbeat(id, { workingOn: { queue: 'email', payload, runAt: new Date('2026-11-28T01:51:55.900Z') } });
+    const text = await raw.get(`${namespace}:worker:${id}`);
+    assert.equal(text, `{"queue":"email","run_at":"2026-11-28T01:51:55Z","payload":${payload}}`);
+    assert.deepEqual(JSON.parse(text!), { queue: 'email', run_at: '2026-11-28T01:51:55Z', payload: JSON.parse(payload) });
+    await store.heartbeat(id, { workingOn: null });
+    assert.equal(await raw.exists(`${namespace}:worker:${id}`), 0, 'cleared when idle');
+  });
+
+  compat('<ns>:pause-all-workers = "true" set by another client pauses reserve', async () => {
+    const id = 'web-1:1:q';
+    await store.register({ id, queues: ['q'], startedAt: new Date() });
+    await store.push([{ queue: 'q', payload: '{"class":"A","args":[]}' }]);
+    await raw.set(`${namespace}:pause-all-workers`, 'true');
+    assert.deepEqual(await store.reserve(id, ['q'], 10), []);
+    assert.equal((await store.heartbeat(id, { workingOn: null })).paused, true);
+    assert.equal((await store.admin().stats()).paused, true);
+    await raw.set(`${namespace}:pause-all-workers`, 'false');
+    assert.equal((await store.reserve(id, ['q'], 10)).length, 1, 'any other value means not paused');
+  });
+
+  compat('admin.setPaused writes "true" to <ns>:pause-all-workers (what resque-web and Resque read)', async () => {
+    await store.admin().setPaused(true);
+    assert.equal(await raw.get(`${namespace}:pause-all-workers`), 'true');
+    await store.admin().setPaused(false);
+    assert.notEqual(await raw.get(`${namespace}:pause-all-workers`), 'true');
+  });
+
+  compat('failures land in <ns>:failed verbatim and <ns>:stat:processed / :failed count them', async () => {
+    const id = 'web-1:1:q';
+    await store.register({ id, queues: ['q'], startedAt: new Date() });
+    await store.push([{ queue: 'q', payload: '{"class":"A","args":[1]}' }, { queue: 'q', payload: '{"class":"A","args":[2]}' }]);
+    const [a, b] = await store.reserve(id, ['q'], 2);
+    const entry = '{"failed_at":"2026/11/28 01:51:55 UTC","payload":{"class":"A","args":[1]},"exception":"RuntimeError","error":"boom","backtrace":[],"worker":"web-1:1:q","queue":"q"}';
+    await store.settle(id, [{ token: a!.token, kind: 'failed', entry }, { token: b!.token, kind: 'done' }]);
+    assert.deepEqual(await raw.lrange(`${namespace}:failed`, 0, -1), [entry]);
+    assert.equal(await raw.get(`${namespace}:stat:processed`), '2');
+    assert.equal(await raw.get(`${namespace}:stat:failed`), '1');
+    assert.equal(await raw.get(`${namespace}:stat:processed:${id}`), '2');
+    assert.equal(await raw.get(`${namespace}:stat:failed:${id}`), '1');
+  });
+
+  compat('a failure entry written by Ruby Resque is listed and can be retried', async () => {
+    const entry = '{"failed_at":"2026/11/28 01:51:55 UTC","payload":{"class":"Archive","args":[44,"masterbrew"]},"exception":"Resque::TermException","error":"SIGTERM","backtrace":["x.rb:1"],"worker":"ruby:9:file_serve","queue":"file_serve"}';
+    await raw.rpush(`${namespace}:failed`, entry);
+    const [listed] = await store.admin().failed(0, 10);
+    assert.equal(listed!.raw, entry);
+    assert.equal((listed!.entry as { exception: string }).exception, 'Resque::TermException');
+    assert.equal(await store.admin().retryFailed(entry, { queue: 'file_serve', payload: '{"class":"Archive","args":[44,"masterbrew"]}' }), true);
+    assert.deepEqual(await raw.lrange(`${namespace}:queue:file_serve`, 0, -1), ['{"class":"Archive","args":[44,"masterbrew"]}']);
+    assert.ok((await raw.smembers(`${namespace}:queues`)).includes('file_serve'));
+  });
+
+  compat('a worker registered by Ruby Resque (no errand keys) shows in admin workers()', async () => {
+    const id = 'ruby-host:77:critical,low';
+    await raw.sadd(`${namespace}:workers`, id);
+    await raw.set(`${namespace}:worker:${id}:started`, '2026-11-28 01:51:55 +0000');
+    await raw.hset(`${namespace}:workers:heartbeat`, id, '2026-11-28T01:51:55Z');
+    const [view] = await store.admin().workers();
+    assert.equal(view!.id, id);
+    assert.deepEqual(view!.queues, ['critical', 'low']);
+    assert.equal(view!.heartbeatAt, '2026-11-28T01:51:55Z');
+    assert.equal(view!.startedAt, '2026-11-28 01:51:55 +0000');
+    assert.equal(view!.inFlight, 0);
+  });
+});
