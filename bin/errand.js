@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// The errand command. Runs the built CLI from dist/ when present; in a checkout without a build,
-// runs the TypeScript sources through tsx.
+// The errand command. In a checkout (src/ present) it runs the TypeScript sources through tsx,
+// so it never runs a stale build; an installed package runs the compiled dist/.
 import { existsSync } from 'node:fs';
 
-const built = new URL('../dist/cli/main.js', import.meta.url);
+const source = new URL('../src/cli/main.ts', import.meta.url);
 let main;
-if (existsSync(built)) {
-  ({ main } = await import(built.href));
-} else {
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import(new URL('../src/cli/main.ts', import.meta.url).href));
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import(new URL('../dist/cli/main.js', import.meta.url).href));
 }
 process.exitCode = await main(process.argv.slice(2));
