@@ -1,0 +1,57 @@
+// Type-level tests: `npm test` type-checks this file first, and every @ts-expect-error below
+// must be an error. If job args stop being typed end to end, the build fails here.
+
+import { createErrand, defineJob, type JobContext } from '../src/index.ts';
+
+const errand = createErrand({ url: 'redis://127.0.0.1:6379' });
+
+const welcome = defineJob({ name: 'TypedWelcome', queue: 'email', async perform(userId: number, ctx: JobContext) { return ctx.attempt + userId; } });
+void welcome.enqueue(42);
+void errand.enqueue(welcome, 42);
+void errand.enqueueIn('5m', welcome, 42);
+void errand.enqueueAt(new Date(), welcome, 42);
+void errand.enqueueBulk(welcome, [[1], [2]]);
+// @ts-expect-error a string is not a userId
+void welcome.enqueue('42');
+// @ts-expect-error the arg is required
+void welcome.enqueue();
+// @ts-expect-error one arg only
+void errand.enqueue(welcome, 42, 43);
+// @ts-expect-error bulk items are arg tuples
+void errand.enqueueBulk(welcome, [1, 2]);
+// @ts-expect-error wrong type in a bulk item
+void errand.enqueueBulk(welcome, [['x']]);
+
+const report = defineJob({ name: 'TypedReport', async perform(title: string, options: { pages: number; draft?: boolean }) { return `${title}${options.pages}`; } });
+void report.enqueue('Q3', { pages: 3 });
+// @ts-expect-error pages must be a number
+void report.enqueue('Q3', { pages: 'three' });
+// @ts-expect-error options are required
+void errand.enqueue(report, 'Q3');
+
+const noArgs = defineJob({ name: 'TypedNoArgs', async perform() {} });
+void noArgs.enqueue();
+// @ts-expect-error takes no args
+void noArgs.enqueue(1);
+
+class Archive {
+  static queue = 'file';
+  static async perform(id: number, branch: string) {
+    return `${id}${branch}`;
+  }
+}
+void errand.enqueue(Archive, 44, 'masterbrew');
+// @ts-expect-error args typed from the static perform
+void errand.enqueue(Archive, 'masterbrew', 44);
+
+class WithContext {
+  static async perform(id: number, ctx: JobContext) {
+    return ctx.id + id;
+  }
+}
+void errand.enqueue(WithContext, 1);
+// @ts-expect-error the context is not an arg
+void errand.enqueue(WithContext, 1, {});
+
+// @ts-expect-error a plain object is not a job
+void errand.enqueue({ name: 'x' }, 1);
