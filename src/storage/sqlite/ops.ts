@@ -50,24 +50,32 @@ export function isPaused(st: Statements): boolean {
   return st.paused.get() === 'true';
 }
 
-/** Moves up to `max` ready jobs, in strict queue order, into the worker's in-flight set. */
+/**
+ * Moves up to `max` ready jobs, in strict queue order, into the worker's in-flight set. A
+ * worker the store does not know (reaped, not yet re-registered) gets nothing: no recovery
+ * would ever find jobs held under an unregistered id.
+ */
 export function reserve(st: Statements, workerId: string, names: readonly string[], max: number): ReservedJob[] {
   const out: ReservedJob[] = [];
-  if (isPaused(st)) return out;
+  if (max <= 0 || isPaused(st) || st.workerKnown.get(workerId) === undefined) return out;
+  const first = st.claimSeq.get() ?? 0;
+  let seq = first;
   for (const queue of names) {
     const want = max - out.length;
     if (want <= 0) break;
-    // RETURNING gives rows in no promised order: sort by position to keep FIFO.
-    const rows = st.jobsClaim.all(workerId, queue, want).sort((a, b) => a.pos - b.pos);
-    for (const row of rows) out.push({ token: String(row.id), queue, payload: row.payload });
+    // RETURNING gives rows in no promised order: the claim numbers carry the queue order.
+    const rows = st.jobsClaim.all(workerId, seq, queue, want).sort((a, b) => a.claim - b.claim);
+    for (const row of rows) out.push({ token: String(row.claim), queue, payload: row.payload });
+    seq += rows.length;
   }
+  if (seq !== first) st.claimSeqSet.run(seq);
   return out;
 }
 
-/** A token is the job's row id; anything else names no job. */
-function idOf(token: string): number | undefined {
-  const id = Number(token);
-  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+/** A token is the claim number reserve() stamped; anything else names no job. */
+function claimOf(token: string): number | undefined {
+  const claim = Number(token);
+  return Number.isSafeInteger(claim) && claim > 0 ? claim : undefined;
 }
 
 /** Applies outcomes of jobs still held by the worker; returns how many applied and the earliest retry. */
@@ -77,11 +85,11 @@ export function settle(st: Statements, workerId: string, outcomes: readonly Outc
   let failures = 0;
   let earliestRetry: number | undefined;
   for (const outcome of outcomes) {
-    const id = idOf(outcome.token);
-    if (id === undefined) continue;
+    const claim = claimOf(outcome.token);
+    if (claim === undefined) continue;
     if (outcome.kind === 'done') {
-      done.push(id);
-    } else if (st.jobSettle.run(id, workerId).changes === 1) {
+      done.push(claim);
+    } else if (st.jobSettle.run(workerId, claim).changes === 1) {
       applied++;
       if (outcome.kind === 'failed') {
         st.failedPush.run(outcome.entry);
@@ -105,26 +113,22 @@ export function settle(st: Statements, workerId: string, outcomes: readonly Outc
   return { applied, earliestRetry };
 }
 
-/** Puts the named in-flight jobs back at the head of their queues, in the order given. */
+/** Puts the named in-flight jobs back at the head of their queues, in reservation order. */
 export function release(st: Statements, workerId: string, tokens: readonly string[]): number {
-  const rows: JobRow[] = [];
-  const seen = new Set<number>();
-  for (const token of tokens) {
-    const id = idOf(token);
-    if (id === undefined || seen.has(id)) continue;
-    seen.add(id);
-    const row = st.jobHeld.get(id, workerId);
-    if (row) rows.push(row);
+  const held: { claim: number; row: JobRow }[] = [];
+  for (const claim of new Set(tokens.map(claimOf))) {
+    const row = claim === undefined ? undefined : st.jobHeld.get(workerId, claim);
+    if (row) held.push({ claim: claim!, row });
   }
-  putBack(st, rows);
-  return rows.length;
+  putBack(st, held.sort((a, b) => a.claim - b.claim).map((h) => h.row));
+  return held.length;
 }
 
 export interface ReapResult { requeued: number; poisoned: number }
 
 /**
- * Retires workers: their in-flight jobs go back to the head of their queues (oldest token
- * first). With `maxDeaths` (a worker declared dead), each job counts a death, keyed by its
+ * Retires workers: their in-flight jobs go back to the head of their queues, in reservation
+ * order. With `maxDeaths` (a worker declared dead), each job counts a death, keyed by its
  * payload's SHA-1 so the count follows it; at `maxDeaths` it goes to failed as a poison job.
  */
 export function reap(st: Statements, ids: readonly string[], maxDeaths: number | undefined, failedAt: string): ReapResult {

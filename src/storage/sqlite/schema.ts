@@ -9,7 +9,8 @@
 //              smallest/largest positions handed out: a push takes tail+1, a put-back head-1,
 //              so `tail - head` grows with every job that enters the queue (see wake.ts).
 //   jobs       waiting jobs (worker IS NULL, ordered by pos) and in-flight jobs (worker = id).
-//              Reserve flips `worker` in place; the token a worker gets is the row id.
+//              Reserve flips `worker` in place and stamps `claim`, a number drawn from the
+//              `claim` counter that is never reused: it is the token, and orders put-backs.
 //   scheduled  delayed jobs and retries, by due time.
 //   failed     Resque failure entries, oldest first (id order), stored as the exact strings given.
 //   workers    registration + liveness (Resque's workers set, heartbeat hash, worker:<id>).
@@ -71,6 +72,16 @@ const MIGRATIONS: readonly string[] = [
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
   ) WITHOUT ROWID;
+  `,
+  // 2: tokens become claim numbers (reservation order, never reused) instead of row ids, so a
+  // pre-death token cannot settle the same job reserved again, and put-backs keep reservation order.
+  `
+  ALTER TABLE jobs ADD COLUMN claim INTEGER;
+  UPDATE jobs SET claim = id WHERE worker IS NOT NULL;
+  INSERT INTO counters (key, value) SELECT 'claim', COALESCE(MAX(id), 0) FROM jobs WHERE true
+    ON CONFLICT (key) DO NOTHING;
+  DROP INDEX jobs_inflight;
+  CREATE INDEX jobs_inflight ON jobs (worker, claim) WHERE worker IS NOT NULL;
   `,
 ];
 

@@ -14,7 +14,7 @@ export interface Stmt<R = unknown> {
 }
 
 export interface JobRow { id: number; queue: string; payload: string }
-export interface ClaimedRow { id: number; pos: number; payload: string }
+export interface ClaimedRow { claim: number; payload: string }
 
 export function prepareStatements(db: Db) {
   const p = <R = unknown>(sql: string): Stmt<R> => db.prepare<unknown[], R>(sql);
@@ -31,16 +31,22 @@ export function prepareStatements(db: Db) {
     versionOf: pluck<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues WHERE name IN (SELECT value FROM json_each(?))'),
 
     jobInsert: p('INSERT INTO jobs (queue, pos, payload) VALUES (?, ?, ?)'),
-    // The subquery walks the jobs_ready index from the head: cost grows with the batch, not the backlog.
+    // Claims the first N ready jobs, numbering them claim+1.. in queue order. The inner query
+    // walks the jobs_ready index from the head: cost grows with the batch, not the backlog.
     jobsClaim: p<ClaimedRow>(
-      'UPDATE jobs SET worker = ? WHERE id IN (SELECT id FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos LIMIT ?) RETURNING id, pos, payload',
+      'UPDATE jobs SET worker = ?, claim = ? + r.n FROM (SELECT id, row_number() OVER (ORDER BY pos) AS n FROM ' +
+      '(SELECT id, pos FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos LIMIT ?)) AS r ' +
+      'WHERE jobs.id = r.id RETURNING jobs.claim AS claim, jobs.payload AS payload',
     ),
-    jobsSettleMany: p('DELETE FROM jobs WHERE worker = ? AND id IN (SELECT value FROM json_each(?))'),
-    jobSettle: p('DELETE FROM jobs WHERE id = ? AND worker = ?'),
-    jobHeld: p<JobRow>('SELECT id, queue, payload FROM jobs WHERE id = ? AND worker = ?'),
-    jobRequeue: p('UPDATE jobs SET worker = NULL, pos = ? WHERE id = ?'),
+    claimSeq: pluck<number>("SELECT value FROM counters WHERE key = 'claim'"),
+    claimSeqSet: p("INSERT INTO counters (key, value) VALUES ('claim', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+    workerKnown: pluck<number>('SELECT 1 FROM workers WHERE id = ?'),
+    jobsSettleMany: p('DELETE FROM jobs WHERE worker = ? AND claim IN (SELECT value FROM json_each(?))'),
+    jobSettle: p('DELETE FROM jobs WHERE worker = ? AND claim = ?'),
+    jobHeld: p<JobRow>('SELECT id, queue, payload FROM jobs WHERE worker = ? AND claim = ?'),
+    jobRequeue: p('UPDATE jobs SET worker = NULL, claim = NULL, pos = ? WHERE id = ?'),
     jobDelete: p('DELETE FROM jobs WHERE id = ?'),
-    jobsOfWorker: p<JobRow>('SELECT id, queue, payload FROM jobs WHERE worker = ? ORDER BY id'),
+    jobsOfWorker: p<JobRow>('SELECT id, queue, payload FROM jobs WHERE worker = ? ORDER BY claim'),
 
     scheduleInsert: p('INSERT INTO scheduled (run_at, queue, payload) VALUES (?, ?, ?)'),
     scheduledDue: p<JobRow>('SELECT id, queue, payload FROM scheduled WHERE run_at <= ? ORDER BY run_at, id LIMIT ?'),
