@@ -36,22 +36,7 @@ async function openRedis() {
   return { store: await open(), another: open, cleanup: () => deleteNamespace(namespace), namespace };
 }
 
-runStoreConformance('redis', openRedis, {
-  todo: {
-    'release of part of a batch, tokens in any order, keeps reservation order':
-      'release.lua pushes in argument order, not reservation order',
-    'a reaped worker that reserves again before noticing loses no job':
-      'reserve.lua does not check the worker is alive: jobs reserved by a reaped worker are never recovered',
-    'a worker id reused by a new instance (restarted process) loses no job still in flight':
-      'token numbers restart at 1 per store instance; reserve.lua HSET overwrites in-flight entries',
-    'recover handing jobs back wakes a worker waiting on their queue':
-      'reap.lua requeues without publishing on the wake channel',
-    'identical payloads scheduled or retried are all kept (Resque payloads carry no id)':
-      'the schedule zset member is "queue\\npayload": identical payloads collapse into one',
-    'admin peek and failed with count 0 return nothing':
-      'admin.ts LRANGE start..start+count-1 is start..-1 (the whole list) when count is 0',
-  },
-});
+runStoreConformance('redis', openRedis);
 
 describe('redis store: Resque compatibility', () => {
   let namespace = '';

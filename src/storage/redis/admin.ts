@@ -21,6 +21,7 @@ export class RedisAdmin implements AdminStore {
   }
 
   peek(queue: string, start: number, count: number): Promise<string[]> {
+    if (count <= 0) return Promise.resolve([]);
     return this.guard('peek', () => this.redis.lrange(this.keys.queue(queue), start, start + count - 1));
   }
 
@@ -37,6 +38,7 @@ export class RedisAdmin implements AdminStore {
   }
 
   failed(start: number, count: number): Promise<FailedEntry[]> {
+    if (count <= 0) return Promise.resolve([]);
     return this.guard('failed', async () => {
       const raws = await this.redis.lrange(this.keys.failed, start, start + count - 1);
       return raws.map((raw, i) => ({ index: start + i, raw, entry: parseObject(raw) }));

@@ -21,11 +21,13 @@ export interface RedisKeys {
   readonly inflightPrefix: string;
   /** Sorted set worker id → last heartbeat (epoch ms): how dead workers are found. */
   readonly alive: string;
-  /** Sorted set `queue\npayload` → due time (epoch ms): delayed jobs and retries. */
+  /** Sorted set `tag\nqueue\npayload` → due time (epoch ms): delayed jobs and retries. The unique tag keeps identical payloads apart. */
   readonly schedule: string;
   /** Pub/sub channel announcing new work, so idle workers need not poll. */
   readonly wakeChannel: string;
   readonly deathsPrefix: string;
+  /** Counter handing out in-flight tokens, unique across processes and restarts. */
+  readonly tokenCounter: string;
 }
 
 export function redisKeys(namespace: string): RedisKeys {
@@ -49,5 +51,6 @@ export function redisKeys(namespace: string): RedisKeys {
     schedule: `${ns}:errand:schedule`,
     wakeChannel: `${ns}:errand:wake`,
     deathsPrefix: `${ns}:errand:deaths:`,
+    tokenCounter: `${ns}:errand:token`,
   };
 }

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 
 const SCRIPTS = {
   push: 2,
-  reserve: 3,
+  reserve: 5,
   settle: 7,
   release: 2,
   register: 4,

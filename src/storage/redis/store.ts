@@ -3,6 +3,7 @@
 // register() also starts the wake-up subscriber; close() ends both connections.
 // Invariant: every method sends at most a few round trips however many jobs it moves.
 
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { StoreError } from '../../errors.ts';
 import type {
@@ -35,7 +36,9 @@ export class RedisStore implements Store {
   private readonly scripts: Record<ScriptName, ScriptCall>;
   private subscriber: Redis | undefined;
   private wake: WakeListener | undefined;
-  private readonly nextToken = new Map<string, number>();
+  /** Scheduled members get `<processTag><counter>` as a unique tag (see keys.schedule). */
+  private readonly processTag = randomBytes(6).toString('base64url');
+  private scheduleCounter = 0;
   private adminStore: RedisAdmin | undefined;
 
   constructor(private readonly options: RedisStoreOptions) {
@@ -82,7 +85,7 @@ export class RedisStore implements Store {
     const members: (string | number)[] = [];
     let earliest = Infinity;
     for (const job of jobs) {
-      members.push(job.runAt, `${job.queue}\n${job.payload}`);
+      members.push(job.runAt, `${this.processTag}${(this.scheduleCounter++).toString(36)}\n${job.queue}\n${job.payload}`);
       earliest = Math.min(earliest, job.runAt);
     }
     await this.call('schedule', async () => {
@@ -104,13 +107,12 @@ export class RedisStore implements Store {
 
   async reserve(workerId: string, queues: readonly string[] | '*', max: number): Promise<ReservedJob[]> {
     this.wake?.markReserving(workerId);
-    const first = this.nextToken.get(workerId) ?? 1;
+    const k = this.keys;
     const flat = (await this.call('reserve', () =>
-      this.scripts.reserve([this.keys.inflight(workerId), this.keys.pauseAll, this.keys.queues], [max, first, this.keys.queuePrefix, ...(queues === '*' ? ['*'] : queues)]),
+      this.scripts.reserve([k.inflight(workerId), k.pauseAll, k.queues, k.alive, k.tokenCounter], [max, workerId, k.queuePrefix, ...(queues === '*' ? ['*'] : queues)]),
     )) as string[];
     const jobs: ReservedJob[] = new Array(flat.length / 3);
     for (let i = 0, j = 0; i < flat.length; i += 3, j++) jobs[j] = { token: flat[i]!, queue: flat[i + 1]!, payload: flat[i + 2]! };
-    this.nextToken.set(workerId, first + jobs.length);
     return jobs;
   }
 
@@ -122,7 +124,7 @@ export class RedisStore implements Store {
     for (const outcome of outcomes) {
       if (outcome.kind === 'done') done.push(outcome.token);
       else if (outcome.kind === 'failed') failed.push(outcome.token, outcome.entry);
-      else retried.push(outcome.token, Math.floor(outcome.job.runAt), `${outcome.job.queue}\n${outcome.job.payload}`);
+      else retried.push(outcome.token, Math.floor(outcome.job.runAt), `r${outcome.token}\n${outcome.job.queue}\n${outcome.job.payload}`);
     }
     const k = this.keys;
     const keys = [k.inflight(workerId), k.processed, k.failedCount, `${k.processed}:${workerId}`, `${k.failedCount}:${workerId}`, k.failed, k.schedule];
@@ -162,7 +164,7 @@ export class RedisStore implements Store {
   private async reap(mode: 'dead' | 'self', target: string, maxDeaths: number) {
     const k = this.keys;
     const result = (await this.call('reap', () =>
-      this.scripts.reap([k.alive, k.workers, k.heartbeats, k.failed, k.queues, k.failedCount], [`${k.namespace}:`, mode, target, maxDeaths, resqueFailedAt(), DEATH_COUNT_TTL_S]),
+      this.scripts.reap([k.alive, k.workers, k.heartbeats, k.failed, k.queues, k.failedCount], [`${k.namespace}:`, mode, target, maxDeaths, resqueFailedAt(), DEATH_COUNT_TTL_S, k.wakeChannel]),
     )) as (number | string)[];
     return { requeued: Number(result[0]), poisoned: Number(result[1]), deadWorkers: result.slice(2).map(String) };
   }
@@ -170,7 +172,6 @@ export class RedisStore implements Store {
   async unregister(workerId: string): Promise<void> {
     await this.reap('self', workerId, Number.MAX_SAFE_INTEGER);
     this.wake?.forget(workerId);
-    this.nextToken.delete(workerId);
   }
 
   waitForWork(workerId: string, queues: readonly string[] | '*', timeoutMs: number, signal?: AbortSignal): Promise<void> {

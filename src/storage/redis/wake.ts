@@ -36,8 +36,9 @@ export class WakeListener {
     this.woken.set(workerId, false);
   }
 
-  wait(workerId: string, queues: readonly string[] | '*', timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (this.woken.get(workerId) || signal?.aborted) return Promise.resolve();
+  async wait(workerId: string, queues: readonly string[] | '*', timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.start();
+    if (this.woken.get(workerId) || signal?.aborted) return;
     const now = Date.now();
     if (this.nextDueAt <= now) this.nextDueAt = Infinity;
     const dueAt = Math.min(now + timeoutMs, this.nextDueAt);

@@ -1,12 +1,13 @@
 -- promote.lua: move due scheduled jobs (delayed enqueues, retries) to the tail of their queues.
--- KEYS[1] <ns>:errand:schedule (zset member "queue\npayload", score due ms)   KEYS[2] <ns>:queues (set)
+-- KEYS[1] <ns>:errand:schedule (zset member "unique-tag\nqueue\npayload", score due ms)   KEYS[2] <ns>:queues (set)
 -- ARGV[1] now (epoch ms)   ARGV[2] max jobs to move   ARGV[3] queue key prefix   ARGV[4] wake channel
 -- Returns { promoted, due ms of the next scheduled job or -1 }.
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, member in ipairs(due) do
-  local newline = string.find(member, '\n', 1, true)
-  local queue = string.sub(member, 1, newline - 1)
-  redis.call('RPUSH', ARGV[3] .. queue, string.sub(member, newline + 1))
+  local first = string.find(member, '\n', 1, true)
+  local second = string.find(member, '\n', first + 1, true)
+  local queue = string.sub(member, first + 1, second - 1)
+  redis.call('RPUSH', ARGV[3] .. queue, string.sub(member, second + 1))
   redis.call('SADD', KEYS[2], queue)
   redis.call('ZREM', KEYS[1], member)
 end

@@ -2,7 +2,7 @@
 -- KEYS[1] <ns>:errand:alive (zset)   KEYS[2] <ns>:workers (set)   KEYS[3] <ns>:workers:heartbeat (hash)
 -- KEYS[4] <ns>:failed (list)   KEYS[5] <ns>:queues (set)   KEYS[6] <ns>:stat:failed
 -- ARGV[1] namespace + ':'   ARGV[2] mode: 'dead' (heartbeat older than ARGV[3] ms) or 'self' (worker id ARGV[3])
--- ARGV[4] max deaths   ARGV[5] failed_at text   ARGV[6] death-count TTL (s)
+-- ARGV[4] max deaths   ARGV[5] failed_at text   ARGV[6] death-count TTL (s)   ARGV[7] wake channel
 -- Returns { requeued, poisoned, worker id, worker id, ... }.
 -- In 'dead' mode each job counts a death (keyed by its payload's SHA1, so the count follows the
 -- job wherever it is retried); at max deaths it goes to failed as a poison job instead of back
@@ -57,6 +57,9 @@ for _, id in ipairs(ids) do
   redis.call('SREM', KEYS[2], id)
   redis.call('HDEL', KEYS[3], id)
   out[#out + 1] = id
+end
+if requeued > 0 then
+  redis.call('PUBLISH', ARGV[7], '*')
 end
 out[1], out[2] = requeued, poisoned
 return out

@@ -1,17 +1,20 @@
 -- release.lua: put in-flight jobs back at the head of their queues (graceful stop).
 -- KEYS[1] in-flight hash of the worker   KEYS[2] <ns>:queues (set)
--- ARGV[1] queue key prefix   ARGV[2] wake channel   ARGV[3..] tokens, oldest first
+-- ARGV[1] queue key prefix   ARGV[2] wake channel   ARGV[3..] tokens, in any order
 -- Returns how many jobs went back. Tokens no longer in flight are skipped.
--- Walking the tokens newest first and pushing each on the head keeps the original order.
+-- Tokens grow in reservation order: pushing the newest first onto the head keeps the order
+-- the jobs were queued in.
+local tokens = { unpack(ARGV, 3) }
+table.sort(tokens, function(a, b) return tonumber(a) > tonumber(b) end)
 local count = 0
-for i = #ARGV, 3, -1 do
-  local entry = redis.call('HGET', KEYS[1], ARGV[i])
+for _, token in ipairs(tokens) do
+  local entry = redis.call('HGET', KEYS[1], token)
   if entry then
     local newline = string.find(entry, '\n', 1, true)
     local queue = string.sub(entry, 1, newline - 1)
     redis.call('LPUSH', ARGV[1] .. queue, string.sub(entry, newline + 1))
     redis.call('SADD', KEYS[2], queue)
-    redis.call('HDEL', KEYS[1], ARGV[i])
+    redis.call('HDEL', KEYS[1], token)
     count = count + 1
   end
 end

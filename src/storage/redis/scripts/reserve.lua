@@ -1,16 +1,19 @@
 -- reserve.lua: move up to N jobs from a worker's queues into its in-flight hash, atomically.
 -- KEYS[1] <ns>:errand:inflight:<worker> (hash token -> "queue\npayload")
 -- KEYS[2] <ns>:pause-all-workers   KEYS[3] <ns>:queues (set, read when ARGV[4] is '*')
--- ARGV[1] max jobs   ARGV[2] first token number   ARGV[3] queue key prefix (<ns>:queue:)
+-- KEYS[4] <ns>:errand:alive (zset of live workers)   KEYS[5] <ns>:errand:token (token counter)
+-- ARGV[1] max jobs   ARGV[2] worker id   ARGV[3] queue key prefix (<ns>:queue:)
 -- ARGV[4..] queue names in strict priority order, or the single name '*' for all (alphabetical)
--- Returns a flat array token, queue, payload, token, queue, payload ... (empty when paused).
+-- Returns a flat array token, queue, payload, ... (empty when paused or the worker is not alive).
 -- A job is never only in the worker's memory: it leaves the queue in the same step that
--- records it in flight, which is what lets recovery hand it back if the worker dies.
-if redis.call('GET', KEYS[2]) == 'true' then
+-- records it in flight, which is what lets recovery hand it back if the worker dies. A worker
+-- declared dead takes nothing (recovery no longer watches its hash) until it registers again.
+-- Tokens come from one counter, so a restarted process reusing a worker id never overwrites
+-- an entry its predecessor left in flight.
+if redis.call('GET', KEYS[2]) == 'true' or not redis.call('ZSCORE', KEYS[4], ARGV[2]) then
   return {}
 end
 local want = tonumber(ARGV[1])
-local seq = tonumber(ARGV[2])
 local queues
 if ARGV[4] == '*' then
   queues = redis.call('SMEMBERS', KEYS[3])
@@ -24,11 +27,9 @@ for _, queue in ipairs(queues) do
   local jobs = redis.call('LPOP', ARGV[3] .. queue, want)
   if jobs then
     for _, payload in ipairs(jobs) do
-      local token = string.format('%d', seq)
-      seq = seq + 1
-      fields[#fields + 1] = token
+      fields[#fields + 1] = false
       fields[#fields + 1] = queue .. '\n' .. payload
-      out[#out + 1] = token
+      out[#out + 1] = false
       out[#out + 1] = queue
       out[#out + 1] = payload
     end
@@ -36,6 +37,14 @@ for _, queue in ipairs(queues) do
   end
 end
 if #fields > 0 then
+  local last = redis.call('INCRBY', KEYS[5], #fields / 2)
+  local token = last - #fields / 2
+  for i = 1, #fields, 2 do
+    token = token + 1
+    local text = string.format('%d', token)
+    fields[i] = text
+    out[(i - 1) / 2 * 3 + 1] = text
+  end
   redis.call('HSET', KEYS[1], unpack(fields))
 end
 return out

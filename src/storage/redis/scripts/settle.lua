@@ -3,7 +3,7 @@
 -- KEYS[4] <ns>:stat:processed:<worker>   KEYS[5] <ns>:stat:failed:<worker>
 -- KEYS[6] <ns>:failed (list)   KEYS[7] <ns>:errand:schedule (zset)
 -- ARGV[1] D done count   ARGV[2] F failed count   ARGV[3] R retry count   ARGV[4] wake channel
--- ARGV[5..] D done tokens, then F pairs (token, failure entry), then R triples (token, due ms, member)
+-- ARGV[5..] D done tokens, then F pairs (token, failure entry), then R triples (token, due ms, schedule member)
 -- Returns the number of outcomes applied.
 -- An outcome applies only if its token is still in this worker's in-flight hash. A worker that
 -- was declared dead had its jobs handed back; its late outcomes change nothing.

@@ -1,0 +1,269 @@
+// The worker in-process against a real Redis: running jobs, failures, retries, timeouts, hooks,
+// events, delayed jobs, graceful stop. Each test has its own namespace.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createErrand, defineJob, JobTimeoutError, UnrecoverableError, type JobContext, type Plugin } from '../src/index.ts';
+import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
+
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+
+async function withErrand(fn: (errand: ReturnType<typeof createErrand>, ns: string) => Promise<void>, options: Parameters<typeof createErrand>[0] = {}) {
+  const namespace = uniqueNamespace();
+  const errand = createErrand({ url: REDIS_URL, namespace, logger: quiet, ...options });
+  try {
+    await fn(errand, namespace);
+  } finally {
+    await errand.close();
+    await deleteNamespace(namespace);
+  }
+}
+
+test('jobs run with their typed args and a context; completed events fire', async () => {
+  await withErrand(async (errand) => {
+    const seen: [number, string, number][] = [];
+    const add = defineJob({ name: 'WAdd', queue: 'w-add', async perform(a: number, b: string, ctx: JobContext) { seen.push([a, b, ctx.attempt]); return a * 2; } });
+    const results: unknown[] = [];
+    const worker = errand.worker({ queues: 'w-add', concurrency: 4 });
+    worker.on('completed', (_job, result) => results.push(result));
+    await worker.start();
+    await errand.enqueue(add, 1, 'x');
+    await errand.enqueueBulk(add, [[2, 'y'], [3, 'z']]);
+    await waitFor('3 jobs', () => results.length === 3);
+    assert.deepEqual(seen.sort(), [[1, 'x', 1], [2, 'y', 1], [3, 'z', 1]]);
+    assert.deepEqual(results.sort(), [2, 4, 6]);
+    const admin = await errand.admin();
+    await waitFor('processed counter at 3', async () => (await admin.stats()).processed === 3);
+    await worker.stop();
+  });
+});
+
+test('enqueue refuses args that are not JSON-safe and stores nothing', async () => {
+  await withErrand(async (errand) => {
+    const job = defineJob({ name: 'WDates', queue: 'w-dates', async perform(_when: unknown) {} });
+    await assert.rejects(errand.enqueue(job, new Date()), /args\[0\] is a Date instance/);
+    await assert.rejects(errand.enqueueBulk(job, [[1], [new Map()]]), /Map instance/);
+    const stats = await (await errand.admin()).stats();
+    assert.equal(stats.queues.length, 0, 'nothing was stored, not even the valid first bulk item');
+  });
+});
+
+test('a throwing job goes to failed with class, message, backtrace, worker and queue; the worker goes on', async () => {
+  await withErrand(async (errand) => {
+    const boom = defineJob({ name: 'WBoom', queue: 'w-fail', async perform(n: number) { if (n === 1) throw new RangeError('too big'); } });
+    const failed: unknown[] = [];
+    const completed: unknown[] = [];
+    const worker = errand.worker({ queues: 'w-fail' });
+    worker.on('failed', (job, error) => failed.push([job.name, (error as Error).message]));
+    worker.on('completed', (job) => completed.push(job.args[0]));
+    await worker.start();
+    await errand.enqueueBulk(boom, [[1], [2]]);
+    await waitFor('both settled', () => failed.length === 1 && completed.length === 1);
+    const admin = await errand.admin();
+    const [entry] = await waitFor('failure stored', async () => ((await admin.failedCount()) === 1 ? admin.failed(0, 10) : null));
+    assert.equal(entry!.entry?.exception, 'RangeError');
+    assert.equal(entry!.entry?.error, 'too big');
+    assert.equal(entry!.entry?.queue, 'w-fail');
+    assert.equal(entry!.entry?.worker, worker.id);
+    assert.ok((entry!.entry?.backtrace as string[]).length > 0);
+    assert.equal((entry!.entry?.payload as { class: string }).class, 'WBoom');
+    await worker.stop();
+  });
+});
+
+test('retries wait in the scheduled set, then run; the last failure carries every attempt error', async () => {
+  await withErrand(async (errand) => {
+    let runs = 0;
+    const flaky = defineJob({
+      name: 'WFlaky', queue: 'w-retry', retry: { attempts: 3, backoff: 'fixed', delay: 50, jitter: 0 },
+      async perform(ctx: JobContext) { runs++; throw new Error(`attempt ${ctx.attempt} failed`); },
+    });
+    const worker = errand.worker({ queues: 'w-retry' });
+    await worker.start();
+    await errand.enqueue(flaky);
+    const admin = await errand.admin();
+    const [entry] = await waitFor('final failure', async () => ((await admin.failedCount()) === 1 ? admin.failed(0, 1) : null));
+    assert.equal(runs, 3);
+    assert.equal(entry!.entry?.error, 'attempt 3 failed');
+    const errors = (entry!.entry?.payload as { errors: { error: string }[] }).errors.map((e) => e.error);
+    assert.deepEqual(errors, ['attempt 1 failed', 'attempt 2 failed']);
+    assert.equal(await admin.scheduledCount(), 0);
+    await worker.stop();
+  });
+});
+
+test('UnrecoverableError skips the remaining retries', async () => {
+  await withErrand(async (errand) => {
+    let runs = 0;
+    const job = defineJob({ name: 'WUnrecoverable', queue: 'w-unrec', retry: { attempts: 5, delay: 10 }, async perform() { runs++; throw new UnrecoverableError('card declined'); } });
+    const worker = errand.worker({ queues: 'w-unrec' });
+    await worker.start();
+    await errand.enqueue(job);
+    const admin = await errand.admin();
+    await waitFor('failure', async () => (await admin.failedCount()) === 1);
+    assert.equal(runs, 1);
+    await worker.stop();
+  });
+});
+
+test('a job past its timeout fails with JobTimeoutError and its signal aborts, even if it ignores it', async () => {
+  await withErrand(async (errand) => {
+    let aborted = false;
+    const slow = defineJob({
+      name: 'WSlow', queue: 'w-timeout', timeout: 50,
+      async perform(ignoreSignal: boolean, ctx: JobContext) {
+        ctx.signal.addEventListener('abort', () => { aborted = true; });
+        await new Promise((resolve) => setTimeout(resolve, ignoreSignal ? 400 : 5_000).unref());
+      },
+    });
+    const errors: unknown[] = [];
+    const worker = errand.worker({ queues: 'w-timeout' });
+    worker.on('failed', (_job, error) => errors.push(error));
+    await worker.start();
+    await errand.enqueue(slow, true);
+    await waitFor('timeout failure', () => errors.length === 1);
+    assert.ok(errors[0] instanceof JobTimeoutError);
+    assert.ok(aborted, 'the job signal aborted');
+    await worker.stop();
+  });
+});
+
+test('hooks run in Resque order; beforeEnqueue vetoes, beforePerform skips', async () => {
+  await withErrand(async (errand) => {
+    const calls: string[] = [];
+    const tracer: Plugin = {
+      beforeEnqueue: (job) => { calls.push(`beforeEnqueue:${job.args[0]}`); return job.args[0] !== 'veto'; },
+      afterEnqueue: (job) => { calls.push(`afterEnqueue:${job.args[0]}`); },
+      beforePerform: (job) => { calls.push(`beforePerform:${job.args[0]}`); return job.args[0] !== 'skip'; },
+      aroundPerform: async (job, next) => { calls.push(`around>:${job.args[0]}`); const result = await next(); calls.push(`around<:${job.args[0]}`); return result; },
+      afterPerform: (job) => { calls.push(`afterPerform:${job.args[0]}`); },
+      onFailure: (job, error) => { calls.push(`onFailure:${job.args[0]}:${(error as Error).message}`); },
+    };
+    const job = defineJob({ name: 'WHooked', queue: 'w-hooks', plugins: [tracer], async perform(what: string) { calls.push(`perform:${what}`); if (what === 'fail') throw new Error('nope'); } });
+    assert.equal(await errand.enqueue(job, 'veto'), null);
+    const worker = errand.worker({ queues: 'w-hooks' });
+    await worker.start();
+    await errand.enqueue(job, 'ok');
+    await waitFor('ok ran', () => calls.includes('afterPerform:ok'));
+    await errand.enqueue(job, 'skip');
+    await waitFor('skip seen', () => calls.includes('beforePerform:skip'));
+    await errand.enqueue(job, 'fail');
+    await waitFor('failure hook', () => calls.some((c) => c.startsWith('onFailure:fail')));
+    await worker.stop();
+    assert.deepEqual(calls.filter((c) => c.endsWith(':ok')), ['beforeEnqueue:ok', 'afterEnqueue:ok', 'beforePerform:ok', 'around>:ok', 'perform:ok', 'around<:ok', 'afterPerform:ok']);
+    assert.deepEqual(calls.filter((c) => c.includes('veto')), ['beforeEnqueue:veto']);
+    assert.ok(!calls.includes('perform:skip'));
+    assert.ok(calls.includes('onFailure:fail:nope'));
+  });
+});
+
+test('global plugins and worker hooks', async () => {
+  const calls: string[] = [];
+  const plugin: Plugin = {
+    workerStart: () => { calls.push('workerStart'); },
+    queueEmpty: () => { calls.push('queueEmpty'); },
+    workerStop: () => { calls.push('workerStop'); },
+    beforePerform: (job) => { calls.push(`global:${job.name}`); },
+  };
+  await withErrand(async (errand) => {
+    const job = defineJob({ name: 'WGlobal', queue: 'w-global', async perform() {} });
+    const worker = errand.worker({ queues: 'w-global' });
+    await worker.start();
+    await errand.enqueue(job);
+    await waitFor('job ran', () => calls.includes('global:WGlobal'));
+    await worker.stop();
+  }, { plugins: [plugin] });
+  assert.equal(calls[0], 'workerStart');
+  assert.ok(calls.includes('queueEmpty'));
+  assert.equal(calls.at(-1), 'workerStop');
+});
+
+test('delayed jobs wait in the scheduled set, then run', async () => {
+  await withErrand(async (errand) => {
+    const ran: number[] = [];
+    const job = defineJob({ name: 'WLater', queue: 'w-later', async perform(n: number) { ran.push(n); } });
+    const worker = errand.worker({ queues: 'w-later' });
+    await worker.start();
+    const enqueued = await errand.enqueueIn(300, job, 1);
+    assert.ok(enqueued!.runAt! > Date.now());
+    assert.equal(await (await errand.admin()).scheduledCount(), 1);
+    assert.deepEqual(ran, []);
+    await errand.enqueueAt(new Date(Date.now() + 100), job, 2);
+    await waitFor('both delayed jobs ran', () => ran.length === 2);
+    assert.deepEqual(ran, [2, 1]);
+    await worker.stop();
+  });
+});
+
+test('unknown job names and garbage in a queue go to failed; other jobs still run', async () => {
+  await withErrand(async (errand, namespace) => {
+    const good = defineJob({ name: 'WGood', queue: 'w-garbage', async perform() {} });
+    const store = await errand.store();
+    await store.push([{ queue: 'w-garbage', payload: '{"class":"NoSuchJob","args":[]}' }, { queue: 'w-garbage', payload: '<html>' }, { queue: 'w-garbage', payload: '{"args":[1]}' }]);
+    await errand.enqueue(good);
+    let completed = 0;
+    const worker = errand.worker({ queues: 'w-garbage' });
+    worker.on('completed', () => completed++);
+    await worker.start();
+    const admin = await errand.admin();
+    await waitFor('3 failures', async () => (await admin.failedCount()) === 3);
+    await waitFor('good job ran', () => completed === 1);
+    const errors = (await admin.failed(0, 3)).map((f) => `${f.entry?.exception}: ${f.entry?.error}`);
+    assert.match(errors[0]!, /^UnknownJobError: unknown job "NoSuchJob"/);
+    assert.match(errors[1]!, /^MalformedPayloadError: payload is not JSON/);
+    assert.match(errors[2]!, /^MalformedPayloadError: payload has no "class"/);
+    assert.equal((await admin.failed(1, 1))[0]!.entry?.payload, '<html>', 'a non-JSON payload is kept verbatim');
+    assert.ok(namespace);
+    await worker.stop();
+  });
+});
+
+test('stop() puts back jobs that did not finish by the deadline; nothing is lost', async () => {
+  await withErrand(async (errand) => {
+    const started: number[] = [];
+    const job = defineJob({ name: 'WStuck', queue: 'w-stop', async perform(n: number) { started.push(n); await new Promise((resolve) => setTimeout(resolve, 10_000).unref()); } });
+    await errand.enqueueBulk(job, [[1], [2], [3], [4], [5]]);
+    const worker = errand.worker({ queues: 'w-stop', concurrency: 2 });
+    await worker.start();
+    await waitFor('two started', () => started.length === 2);
+    await worker.stop({ timeout: 100 });
+    const admin = await errand.admin();
+    const stats = await admin.stats();
+    assert.equal(stats.queues.find((q) => q.name === 'w-stop')?.size, 5, 'all five are back on the queue');
+    const firstTwo = (await admin.peek('w-stop', 0, 2)).map((p) => JSON.parse(p).args[0]);
+    assert.deepEqual(firstTwo, [1, 2], 'order kept');
+    assert.equal(stats.workers.length, 0, 'the worker unregistered');
+  });
+});
+
+test('inline mode runs the job at once after the JSON round trip and hooks', async () => {
+  const seen: unknown[] = [];
+  const vetoAll: Plugin = { beforeEnqueue: (job) => job.args[0] !== 'veto' };
+  const job = defineJob({ name: 'WInline', queue: 'w-inline', async perform(payload: { n: number; tags: string[] }) { seen.push(payload); if (payload.n < 0) throw new Error('negative'); } });
+  const errand = createErrand({ url: 'redis://127.0.0.1:1', inline: true, logger: quiet, plugins: [vetoAll] });
+  const input = { n: 1, tags: ['a'] };
+  await errand.enqueue(job, input);
+  assert.deepEqual(seen, [input]);
+  assert.notEqual(seen[0], input, 'the job got a JSON copy, as a worker would');
+  await assert.rejects(errand.enqueue(job, { n: -1, tags: [] }), /negative/);
+  await assert.rejects(errand.enqueue(job, { n: 1, tags: [new Date() as never] }), /Date instance/);
+  await errand.close();
+});
+
+test('pause() stops taking jobs; resume() takes them again', async () => {
+  await withErrand(async (errand) => {
+    let ran = 0;
+    const job = defineJob({ name: 'WPause', queue: 'w-pause', async perform() { ran++; } });
+    const worker = errand.worker({ queues: 'w-pause', pollInterval: 50 });
+    await worker.start();
+    worker.pause();
+    await errand.enqueue(job);
+    const admin = await errand.admin();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(ran, 0);
+    assert.equal((await admin.stats()).queues[0]?.size, 1);
+    worker.resume();
+    await waitFor('ran after resume', () => ran === 1);
+    await worker.stop();
+  });
+});
