@@ -324,6 +324,22 @@ test('a database written by a newer errand is refused, not migrated', (t) => {
     error instanceof StoreError && error.message.includes(path) && /newer/.test(error.message));
 });
 
+test("another program's SQLite database is refused, and gets no errand tables", (t) => {
+  const path = tempPath(t);
+  SqliteStore.open({ path, busyTimeoutMs: 100 }).close();
+  rmSync(path);
+  rmSync(`${path}-wal`, { force: true });
+  rmSync(`${path}-shm`, { force: true });
+  const foreign = new Database(path);
+  foreign.exec('CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT)');
+  foreign.close();
+  assert.throws(() => SqliteStore.open({ path, busyTimeoutMs: 100 }), (error: unknown) =>
+    error instanceof StoreError && error.message.includes(path) && /did not create/.test(error.message));
+  const raw = new Database(path, { readonly: true });
+  t.after(() => raw.close());
+  assert.deepEqual(raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all(), ['accounts']);
+});
+
 test('a database locked past the busy timeout gives a StoreError saying so', async (t) => {
   const path = tempPath(t);
   const store = open(t, path, 50);

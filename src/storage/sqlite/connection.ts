@@ -52,5 +52,6 @@ export function toStoreError(error: unknown, path: string, what: string, busyTim
   if (typeof code === 'string' && (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR'))) {
     return new StoreError(`SQLite ${what} failed: cannot use ${path} (${message}): check that the directory exists and is writable`, { cause: error });
   }
+  if (what === 'open') return new StoreError(`SQLite open failed: ${path} cannot be used by errand: ${message}`, { cause: error });
   return new StoreError(`SQLite ${what} failed on ${path}: ${message}`, { cause: error });
 }

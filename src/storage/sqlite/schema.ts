@@ -97,6 +97,10 @@ export function migrate(db: Database.Database): void {
     if (current > SCHEMA_VERSION) {
       throw new Error(`its schema version is ${current}, newer than this errand knows (${SCHEMA_VERSION}): upgrade errand`);
     }
+    // Version 0 with tables in it is some other program's database: never write errand's into it.
+    if (current === 0 && db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get() !== 0) {
+      throw new Error('it is a SQLite database errand did not create (it has tables but no errand schema version): point errand at its own file');
+    }
     for (let version = current; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version]!);
     if (current !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   });

@@ -6,6 +6,7 @@
 // synchronous, so a call blocks the event loop for its transaction (a batch: ~milliseconds),
 // and, when another process holds the write lock, for up to busyTimeoutMs before failing.
 
+import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type {
   AdminStore, Control, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
@@ -19,7 +20,6 @@ import * as ops from './ops.ts';
 import { WakeHub } from './wake.ts';
 import { waitForWork, type WakeMark } from './wait.ts';
 import { SqliteAdmin } from './admin.ts';
-import { resolve } from 'node:path';
 
 export interface SqliteStoreOptions {
   /** The database file; created, with its directory, on first use. */

@@ -7,6 +7,9 @@
 
 import type { WakeHub, Waiter } from './wake.ts';
 
+/** setTimeout's limit; a longer delay would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export interface WakeMark {
   /** Which queues the version was read for (a wait on other queues ignores the mark). */
   readonly key: string;
@@ -41,7 +44,7 @@ export function waitForWork(
     const arm = (at: number) => {
       clearTimeout(timer);
       dueAt = at;
-      timer = setTimeout(() => waiter.resolve(), Math.max(0, at - Date.now()));
+      timer = setTimeout(() => waiter.resolve(), Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
     };
     const waiter: Waiter = {
       owner: source,
