@@ -19,13 +19,4 @@ async function openSqlite() {
   };
 }
 
-runStoreConformance('sqlite', openSqlite, {
-  todo: {
-    'release of part of a batch, tokens in any order, keeps reservation order':
-      'ops.ts release() puts jobs back in the order the tokens are given, not reservation order',
-    'a reaped worker that reserves again before noticing loses no job':
-      'reserve does not check the worker is registered: jobs reserved by a reaped worker are never recovered',
-    'a worker can register again after being reaped and work normally':
-      'tokens are job row ids, unchanged by a requeue: a pre-death token settles the new reservation of the same job',
-  },
-});
+runStoreConformance('sqlite', openSqlite);

@@ -12,7 +12,8 @@ import { createLogger, verbosityFromEnv, type Logger, type Verbosity } from '../
 import { openStore, resolveStoreUrl } from '../storage/open.ts';
 import type { AdminStore, Store } from '../storage/types.ts';
 import { Worker, type WorkerOptions } from '../worker/worker.ts';
-import { prepareJobs, type PreparedJob } from './prepare.ts';
+import { prepareJobs, type Prepared, type PreparedJob } from './prepare.ts';
+import { runAfterEnqueue } from '../plugins/hooks.ts';
 import { runInline } from './inline.ts';
 import { WorkerHandle } from './worker-handle.ts';
 
@@ -89,33 +90,28 @@ export class Errand {
 
   /** Many jobs of one kind in one round trip. Resolves to the stored jobs (vetoed ones left out). */
   async enqueueBulk<J extends AnyJob>(job: J, argsList: readonly JobArgs<J>[]): Promise<EnqueuedJob[]> {
-    const prepared = await prepareJobs(specOf(job), argsList as readonly unknown[][], this.plugins, undefined);
-    return this.store_(prepared);
+    return this.store_(await prepareJobs(specOf(job), argsList as readonly unknown[][], this.plugins, undefined));
   }
 
   /** Used by job.enqueue() on the default instance and by the typed methods above. */
   async enqueueSpec(spec: JobSpec, args: unknown[], runAt?: number): Promise<EnqueuedJob | null> {
-    const prepared = await prepareJobs(spec, [args], this.plugins, runAt);
-    const [stored] = await this.store_(prepared);
+    const [stored] = await this.store_(await prepareJobs(spec, [args], this.plugins, runAt));
     return stored ?? null;
   }
 
-  private async store_(prepared: PreparedJob[]): Promise<EnqueuedJob[]> {
-    if (prepared.length === 0) return [];
+  private async store_({ jobs, plugins }: Prepared): Promise<EnqueuedJob[]> {
+    if (jobs.length === 0) return [];
     if (this.inline) {
-      for (const job of prepared) await runInline(job, this.jobs(), this.plugins, this.log);
+      for (const job of jobs) await runInline(job, this.jobs(), this.plugins, this.log);
     } else {
       const store = await this.store();
-      const now = Date.now();
-      const due = prepared.filter((job) => job.runAt === undefined || job.runAt <= now);
-      const later = prepared.filter((job) => job.runAt !== undefined && job.runAt > now);
-      await Promise.all([
-        store.push(due.map((job) => ({ queue: job.queue, payload: job.payload }))),
-        store.schedule(later.map((job) => ({ queue: job.queue, payload: job.payload, runAt: job.runAt! }))),
-      ]);
+      // Every job of one call shares runAt: all due now, or all scheduled.
+      const runAt = jobs[0]!.runAt;
+      if (runAt === undefined || runAt <= Date.now()) await store.push(jobs);
+      else await store.schedule(jobs as (PreparedJob & { runAt: number })[]);
     }
-    for (const job of prepared) await job.afterEnqueue();
-    return prepared.map((job) => job.enqueued);
+    if (plugins.length > 0) for (const job of jobs) await runAfterEnqueue(plugins, job);
+    return jobs;
   }
 
   /** A worker on this instance's store; call start() to run it. */

@@ -14,7 +14,7 @@ export async function runInline(job: PreparedJob, jobs: ReadonlyMap<string, JobS
   const decoded = decodePayload(job.payload);
   const spec = jobs.get(decoded.name);
   if (!spec) throw new UnknownJobError(decoded.name, [...jobs.keys()]);
-  const info = { name: decoded.name, queue: job.queue, args: decoded.args, id: decoded.id!, attempt: 1 };
+  const info = { name: decoded.name, queue: job.queue, args: decoded.args, id: job.id, attempt: 1 };
   const ctx: JobContext = {
     id: info.id, name: info.name, queue: info.queue, attempt: 1, signal: new AbortController().signal, log,
     enqueuedAt: decoded.enqueuedAt === undefined ? undefined : new Date(decoded.enqueuedAt), workerId: 'inline',

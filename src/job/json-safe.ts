@@ -34,7 +34,7 @@ function childPath(path: string, key: string): string {
 }
 
 /** Throws NotJsonSafeError unless `value` survives a JSON round trip unchanged. */
-export function assertJsonSafe(value: unknown, path: string, seen: Set<object> = new Set()): asserts value is JsonValue {
+export function assertJsonSafe(value: unknown, path: string, seen?: Set<object>): asserts value is JsonValue {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -53,6 +53,7 @@ export function assertJsonSafe(value: unknown, path: string, seen: Set<object> =
   }
   if (value === null) return;
   const object = value as object;
+  seen ??= new Set();
   if (seen.has(object)) throw new NotJsonSafeError(path, `${path} refers back to itself (a cycle), which JSON cannot encode: pass an acyclic copy`);
   seen.add(object);
   if (Array.isArray(object)) {
