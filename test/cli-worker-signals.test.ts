@@ -1,0 +1,153 @@
+// The worker process and its signals (DESIGN §4), with real `errand work` processes against real
+// Redis: TERM finishes or puts back running jobs and exits 0, QUIT waits for running jobs, USR2 /
+// CONT pause and resume, a second INT forces, pause-all-workers pauses from another client, and
+// the jobs of a worker killed with -9 are run by another worker. Each test has its own namespace.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inWorld, waitFor, type World } from './support/cli-harness.ts';
+import { Record, Sleep, Stubborn } from './fixtures/cli-jobs.ts';
+
+/** Waits until the worker's log (JSON lines on stdout) has a line with this message. */
+function logged(proc: { stdout: string }, msg: string): boolean {
+  return proc.stdout.split('\n').some((line) => line.includes(`"msg":"${msg}`));
+}
+
+async function inflight(world: World, workerId: string): Promise<string[]> {
+  return world.redis.hvals(world.key(`errand:inflight:${workerId}`));
+}
+
+/** Long enough for a worker that would wrongly take a job to do so (2 heartbeats, many fetch rounds). */
+const GRACE_MS = 1_500;
+
+describe('errand work: signals', { concurrency: true }, () => {
+  test('SIGTERM: a running job finishes, the process exits 0 and leaves <ns>:workers', () => inWorld(async (world) => {
+    const { proc, id } = await world.worker(['--queues', 'default']);
+    await world.client().enqueue(Sleep, 'a', 400);
+    await waitFor('job a to start', () => world.has('start a'));
+    proc.signal('SIGTERM');
+    const result = await proc.waitExit();
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(world.has('sleep a'), 'the running job finished');
+    assert.equal(await world.redis.sismember(world.key('workers'), id), 0);
+    assert.equal(await world.redis.llen(world.key('queue:default')), 0);
+    assert.deepEqual(await inflight(world, id), []);
+  }));
+
+  test('SIGTERM with --shutdown-timeout 1s: a job ignoring its signal is put back on its queue, not lost', (t) => inWorld(async (world) => {
+    const { proc, id } = await world.worker(['--queues', 'default', '--shutdown-timeout', '1s']);
+    const job = await world.client().enqueue(Stubborn, 'b', 8_000);
+    await waitFor('job b to start', () => world.has('start b'));
+    proc.signal('SIGTERM');
+    const queued = await waitFor('job b back on <ns>:queue:default', async () => {
+      const list = await world.redis.lrange(world.key('queue:default'), 0, -1);
+      return list.length === 1 ? list : undefined;
+    });
+    const payload = JSON.parse(queued[0]!) as { class: string; args: unknown[]; id: string };
+    assert.equal(payload.class, 'Stubborn');
+    assert.deepEqual(payload.args, ['b', 8_000]);
+    assert.equal(payload.id, job!.id);
+    await waitFor('the worker to leave <ns>:workers', async () => (await world.redis.sismember(world.key('workers'), id)) === 0);
+    assert.deepEqual(await inflight(world, id), []);
+    assert.ok(!world.has('stubborn b'), 'the job had not finished when it was put back');
+
+    await t.test('the process exits 0 soon after the deadline, although the abandoned job still sleeps', {
+      todo: 'src/cli/work.ts / bin/errand.js: after worker.stop() the process waits for the event loop to drain, so it lives on until the abandoned job (timer still pending) finishes',
+    }, async () => {
+      const result = await proc.waitExit(3_000);
+      assert.equal(result.code, 0, result.stderr);
+    });
+  }));
+
+  test('SIGQUIT waits for a running job longer than the shutdown timeout, and it completes', () => inWorld(async (world) => {
+    const { proc, id } = await world.worker(['--queues', 'default', '--shutdown-timeout', '1s']);
+    await world.client().enqueue(Sleep, 'q', 2_500);
+    await waitFor('job q to start', () => world.has('start q'));
+    proc.signal('SIGQUIT');
+    const result = await proc.waitExit();
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(world.has('sleep q'), 'the job ran to its end');
+    assert.equal(await world.redis.llen(world.key('queue:default')), 0, 'nothing was put back');
+    assert.equal(await world.redis.sismember(world.key('workers'), id), 0);
+  }));
+
+  test('SIGUSR2 pauses (jobs enqueued afterwards stay queued), SIGCONT resumes (they run)', () => inWorld(async (world) => {
+    const { proc } = await world.worker(['--queues', 'default', '--interval', '1']);
+    proc.signal('SIGUSR2');
+    await waitFor('the worker to log that it paused', () => logged(proc, 'paused'));
+    await world.client().enqueue(Record, 'p1');
+    await world.client().enqueue(Record, 'p2');
+    await new Promise((resolve) => setTimeout(resolve, GRACE_MS));
+    assert.equal(await world.redis.llen(world.key('queue:default')), 2, 'a paused worker takes no job');
+    assert.deepEqual(world.lines(), []);
+    proc.signal('SIGCONT');
+    await waitFor('both jobs to run after SIGCONT', () => world.has('record p1') && world.has('record p2'));
+    assert.equal(await world.redis.llen(world.key('queue:default')), 0);
+    proc.signal('SIGTERM');
+    assert.equal((await proc.waitExit()).code, 0);
+  }));
+
+  test('a second SIGINT forces a non-zero exit; the held job stays in the in-flight hash (recoverable)', {
+    todo: 'src/worker/signals.ts + src/cli/work.ts: the second SIGINT calls onStopped(1), which runs errand.close(), which awaits worker.stop() already in progress, so the process still waits for the whole shutdown timeout (and releases the job) instead of exiting at once',
+  }, () => inWorld(async (world) => {
+    const { proc, id } = await world.worker(['--queues', 'default', '--shutdown-timeout', '30s']);
+    await world.client().enqueue(Sleep, 'f', 60_000);
+    await waitFor('job f to start', () => world.has('start f'));
+    proc.signal('SIGINT');
+    await waitFor('the worker to log the graceful stop', () => logged(proc, 'stopping'));
+    proc.signal('SIGINT');
+    const result = await proc.waitExit(5_000);
+    assert.notEqual(result.code, 0, 'a forced exit is not a clean one');
+    const held = await inflight(world, id);
+    assert.equal(held.length, 1, 'the job is still held, for crash recovery to hand back');
+    assert.match(held[0]!, /"class":"Sleep","args":\["f",60000\]/);
+    assert.ok(!world.has('sleep f'));
+  }));
+
+  test('<ns>:pause-all-workers = "true" set by another client pauses a running worker; deleting it resumes', () => inWorld(async (world) => {
+    const { proc } = await world.worker(['--queues', 'default', '--interval', '1']);
+    await world.redis.set(world.key('pause-all-workers'), 'true');
+    await waitFor('the worker to log that pause-all-workers paused it', () => logged(proc, 'pause-all-workers is set'));
+    await world.client().enqueue(Record, 'x1');
+    await new Promise((resolve) => setTimeout(resolve, GRACE_MS));
+    assert.equal(await world.redis.llen(world.key('queue:default')), 1, 'a paused worker takes no job');
+    assert.deepEqual(world.lines(), []);
+    await world.redis.del(world.key('pause-all-workers'));
+    await waitFor('the job to run once the pause is lifted', () => world.has('record x1'));
+    proc.signal('SIGTERM');
+    assert.equal((await proc.waitExit()).code, 0);
+  }));
+
+  test('kill -9 with a job in flight: another worker picks the job up again and completes it', () => inWorld(async (world) => {
+    const first = await world.worker(['--queues', 'default']);
+    await world.client().enqueue(Sleep, 'k', 1_000);
+    await waitFor('job k to start in the first worker', () => world.has('start k'));
+    assert.equal((await inflight(world, first.id)).length, 1);
+    first.proc.signal('SIGKILL');
+    await first.proc.waitExit();
+    assert.ok(!world.has('sleep k'));
+    // The dead worker's heartbeat must age past deadAfter (5 s by default; `errand work` has no flag for it).
+    const second = await world.worker(['--queues', 'default', '--interval', '1']);
+    await waitFor('job k to complete in the second worker', () => world.has('sleep k'), 20_000);
+    assert.deepEqual(world.lines().filter((line) => line === 'start k').length, 2, 'run again, at least once more');
+    await waitFor('the dead worker to be removed from <ns>:workers', async () => (await world.redis.sismember(world.key('workers'), first.id)) === 0);
+    assert.deepEqual(await inflight(world, first.id), []);
+    second.proc.signal('SIGTERM');
+    assert.equal((await second.proc.waitExit()).code, 0);
+  }));
+
+  test('TERM as soon as workers show in <ns>:workers still stops them gracefully', {
+    todo: 'src/cli/work.ts: installSignalHandlers runs only after worker.start() resolved; the worker is registered (and may take jobs) before that, so a TERM/USR2 in that window kills the process with the default action: no exit 0, no unregistering',
+  }, () => inWorld(async (world) => {
+    const workers = await Promise.all([1, 2, 3, 4].map(async () => {
+      const worker = await world.worker(['--queues', 'default'], {}, { waitForHeartbeat: false });
+      worker.proc.signal('SIGTERM');
+      return worker;
+    }));
+    for (const { proc, id } of workers) {
+      const result = await proc.waitExit();
+      assert.equal(result.code, 0, `exit ${result.code} signal ${result.signal}`);
+      assert.equal(await world.redis.sismember(world.key('workers'), id), 0);
+    }
+  }));
+});
