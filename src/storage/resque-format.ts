@@ -28,3 +28,20 @@ export function splitQueued(entry: string): { queue: string; payload: string } {
   const newline = entry.indexOf('\n');
   return { queue: entry.slice(0, newline), payload: entry.slice(newline + 1) };
 }
+
+/** A stored JSON object (failure entry, payload, working-on record), or undefined when it is not one. */
+export function parseObject(raw: string | null | undefined): Record<string, unknown> | undefined {
+  if (!raw) return undefined;
+  try {
+    const value = JSON.parse(raw);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** When a payload was enqueued (errand's `enqueued_at`, epoch ms); Ruby Resque payloads have none. */
+export function enqueuedAtOf(payload: string | null | undefined): number | undefined {
+  const at = parseObject(payload)?.enqueued_at;
+  return typeof at === 'number' ? at : undefined;
+}

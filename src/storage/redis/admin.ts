@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { AdminStore, FailedEntry, QueuedJob, QueueStats, Stats, WorkerView } from '../types.ts';
 import type { RedisKeys } from './keys.ts';
+import { enqueuedAtOf, parseObject } from '../resque-format.ts';
 import type { ScriptCall, ScriptName } from './scripts.ts';
 
 type Guard = <T>(what: string, run: () => Promise<T>) => Promise<T>;
@@ -102,19 +103,4 @@ export class RedisAdmin implements AdminStore {
       return { processed: Number(processed ?? 0), failed: Number(failed ?? 0), paused: paused === 'true', failedCount, scheduled, queues, workers: await this.workers() };
     });
   }
-}
-
-function parseObject(raw: string | null | undefined): Record<string, unknown> | undefined {
-  if (!raw) return undefined;
-  try {
-    const value = JSON.parse(raw);
-    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function enqueuedAtOf(payload: string | null | undefined): number | undefined {
-  const at = parseObject(payload)?.enqueued_at;
-  return typeof at === 'number' ? at : undefined;
 }

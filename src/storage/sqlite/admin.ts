@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { AdminStore, FailedEntry, QueuedJob, QueueStats, Stats, WorkerView } from '../types.ts';
 import { append } from './ops.ts';
+import { enqueuedAtOf, parseObject } from '../resque-format.ts';
 import type { Statements } from './statements.ts';
 
 interface Host {
@@ -140,19 +141,4 @@ function window(start: number, count: number, length: () => number): [offset: nu
   const offset = start < 0 ? Math.max(0, length() + start) : start;
   const end = start < 0 ? length() + start + count : start + count;
   return [offset, Math.max(0, end - offset)];
-}
-
-function parseObject(raw: string | null | undefined): Record<string, unknown> | undefined {
-  if (!raw) return undefined;
-  try {
-    const value = JSON.parse(raw);
-    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function enqueuedAtOf(payload: string | undefined): number | undefined {
-  const at = parseObject(payload)?.enqueued_at;
-  return typeof at === 'number' ? at : undefined;
 }
