@@ -46,7 +46,8 @@ export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 interface Running {
   job: ReservedJob;
-  startedAt: Date;
+  /** Epoch ms; a number, not a Date, because this is made for every job. */
+  startedAt: number;
   released: boolean;
 }
 
@@ -134,7 +135,7 @@ export class Worker extends EventEmitter {
 
   private status(): WorkerStatus {
     const first = this.running.values().next().value as Running | undefined;
-    return { workingOn: first ? { queue: first.job.queue, payload: first.job.payload, runAt: first.startedAt } : null };
+    return { workingOn: first ? { queue: first.job.queue, payload: first.job.payload, runAt: new Date(first.startedAt) } : null };
   }
 
   private async onControl(control: Control): Promise<void> {
@@ -224,7 +225,7 @@ export class Worker extends EventEmitter {
   private dispatch(): void {
     while (this.running.size < this.concurrency && this.buffer.length > 0 && this.state === 'running') {
       const job = this.buffer.shift()!;
-      const running: Running = { job, startedAt: new Date(), released: false };
+      const running: Running = { job, startedAt: Date.now(), released: false };
       this.running.set(job.token, running);
       void this.run(running);
     }
