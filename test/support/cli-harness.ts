@@ -24,7 +24,7 @@ export interface CliResult {
 }
 
 /** Polls `check` until it returns a truthy value; throws naming `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000, everyMs = 25): Promise<NonNullable<T>> {
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000, everyMs = 25): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -66,7 +66,7 @@ export class CliProcess {
   }
 
   /** Resolves with how the process ended; throws when it is still running after `timeoutMs`. */
-  async waitExit(timeoutMs = 15_000): Promise<CliResult> {
+  async waitExit(timeoutMs = 30_000): Promise<CliResult> {
     await waitFor(`errand process ${this.pid} to exit (stderr: ${this.stderr.slice(-300)})`, () => this.result, timeoutMs);
     return this.result!;
   }
