@@ -161,6 +161,7 @@ test('global plugins and worker hooks', async () => {
   const calls: string[] = [];
   const plugin: Plugin = {
     workerStart: () => { calls.push('workerStart'); },
+    beforeJob: (job, worker) => { calls.push(`beforeJob:${job.name}:${worker.queues.join(',')}`); },
     queueEmpty: () => { calls.push('queueEmpty'); },
     workerStop: () => { calls.push('workerStop'); },
     beforePerform: (job) => { calls.push(`global:${job.name}`); },
@@ -171,6 +172,7 @@ test('global plugins and worker hooks', async () => {
     await worker.start();
     await errand.enqueue(job);
     await waitFor('job ran', () => calls.includes('global:WGlobal'));
+    assert.ok(calls.indexOf('beforeJob:WGlobal:w-global') < calls.indexOf('global:WGlobal'), calls.join(' '));
     await worker.stop();
   }, { plugins: [plugin] });
   assert.equal(calls[0], 'workerStart');

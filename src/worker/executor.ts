@@ -6,7 +6,7 @@
 import { JobTimeoutError, UnknownJobError } from '../errors.ts';
 import type { JobSpec } from '../job/define.ts';
 import { decodePayload, encodeRetry, type DecodedJob } from '../job/payload.ts';
-import type { JobContext, JobInfo, Plugin } from '../job/types.ts';
+import type { JobContext, JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
 import type { Logger } from '../log.ts';
 import { performWithHooks, pluginsFor } from '../plugins/hooks.ts';
 import type { Outcome, ReservedJob } from '../storage/types.ts';
@@ -20,6 +20,9 @@ export interface ExecutorDeps {
   workerId(): string;
   /** Aborts when the worker gives up on its running jobs (shutdown deadline). */
   readonly stopSignal: AbortSignal;
+  /** Plugins with a beforeJob hook: worker-level, they run before the job's own hooks. */
+  readonly beforeJob: readonly Plugin[];
+  workerInfo(): WorkerInfoForHooks;
 }
 
 export interface Execution {
@@ -59,6 +62,7 @@ export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promis
     workerId: deps.workerId(),
   };
   try {
+    for (const plugin of deps.beforeJob) await plugin.beforeJob!(info, deps.workerInfo());
     const run = performWithHooks(spec, plugins, info, ctx);
     const { result } = timeout ? await withTimeout(run, spec.timeoutMs!, timeout) : await run;
     const durationMs = performance.now() - started;

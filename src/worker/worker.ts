@@ -89,6 +89,7 @@ export class Worker extends EventEmitter {
     this.executor = {
       jobs: deps.jobs, plugins: deps.plugins, log: this.log, verbose: deps.verbosity !== 'quiet',
       workerId: () => this.id, stopSignal: this.abortJobs.signal,
+      beforeJob: deps.plugins.filter((plugin) => plugin.beforeJob), workerInfo: () => this.hookInfo,
     };
     this.upkeep = new Upkeep(deps.store, {
       heartbeatMs: toMs(options.heartbeatInterval ?? defaults.heartbeatMs, 'heartbeatInterval'),
@@ -232,7 +233,6 @@ export class Worker extends EventEmitter {
   }
 
   private async run(running: Running): Promise<void> {
-    if (this.deps.plugins.length > 0) await this.beforeJob(running.job);
     const execution = await execute(running.job, this.executor);
     this.running.delete(running.job.token);
     this.prefetch.observe(execution.durationMs);
@@ -242,13 +242,6 @@ export class Worker extends EventEmitter {
     }
     this.dispatch();
     this.wakeLoop?.();
-  }
-
-  private async beforeJob(job: ReservedJob): Promise<void> {
-    const hooks = this.deps.plugins.filter((plugin) => plugin.beforeJob);
-    if (hooks.length === 0) return;
-    const info: JobInfo = { name: '', queue: job.queue, args: [], id: job.token, attempt: 0 };
-    for (const plugin of hooks) await Promise.resolve(plugin.beforeJob!(info, this.hookInfo)).catch((error) => this.log.error({ err: error }, 'beforeJob hook threw'));
   }
 
   private emitOutcome(kind: 'done' | 'retry' | 'failed', info: JobInfo, error: unknown, result: unknown): void {
