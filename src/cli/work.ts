@@ -1,7 +1,14 @@
-// `errand work`: one worker process. Flags first, then Resque's environment variables
-// (QUEUE/QUEUES, INTERVAL in seconds, VERBOSE/VVERBOSE), then defaults.
+// `errand work`: one worker process, or with --processes N (Resque's COUNT) a supervisor that keeps
+// N worker processes running (src/supervisor/). Flags first, then Resque's environment variables
+// (QUEUE/QUEUES, INTERVAL in seconds, COUNT, VERBOSE/VVERBOSE), then defaults. A process the
+// supervisor forked (ERRAND_SUPERVISED=1 and an IPC channel) runs one worker and reports to it.
 
 import { ConfigError } from '../errors.ts';
+import { toMs } from '../job/duration.ts';
+import { createLogger } from '../log.ts';
+import { isSupervisedChild, SupervisorAgent } from '../supervisor/agent.ts';
+import { parseBytes } from '../supervisor/limits.ts';
+import { supervise } from '../supervisor/supervise.ts';
 import { installSignalHandlers } from '../worker/signals.ts';
 import { loadJobFiles } from './load-jobs.ts';
 import { parseArgs } from 'node:util';
@@ -18,42 +25,118 @@ Runs a worker process that takes jobs from its queues and performs them.
   --shutdown-timeout D    on SIGTERM/SIGINT, how long running jobs get before they are put back (default 25s)
 ${STORE_HELP}
 
+Supervised pool (any of these runs a supervisor that keeps worker processes running):
+  --processes N           worker processes to keep running (default: COUNT env, else 1)
+  --max-memory SIZE       replace a process gracefully when its RSS passes SIZE (e.g. 512MB)
+  --max-jobs N            replace a process gracefully after it finished N jobs
+  --stuck-timeout D       SIGKILL and replace a process whose event loop has not answered for D (default 30s)
+  --health-port P         serve GET /healthz (supervisor alive) and /readyz (a worker is registered) on port P
+  --watch                 development: rolling restart when files next to the --require files change
+
 Signals: TERM/INT graceful stop (a second INT forces) · QUIT wait for running jobs · USR2 pause · CONT resume.
+Supervisor: the same, passed on to every process, and HUP rolling restart (new code, no job dropped) ·
+TTIN one process more · TTOU one less.
 Environment: VERBOSE=1 logs every job, VVERBOSE=1 also the fetch loop.`;
 
+const options = {
+  ...storeFlags,
+  require: { type: 'string', short: 'r', multiple: true },
+  queues: { type: 'string', short: 'q' },
+  concurrency: { type: 'string', short: 'c' },
+  interval: { type: 'string' },
+  'shutdown-timeout': { type: 'string' },
+  processes: { type: 'string', short: 'n' },
+  'max-memory': { type: 'string' },
+  'max-jobs': { type: 'string' },
+  'stuck-timeout': { type: 'string' },
+  'health-port': { type: 'string' },
+  watch: { type: 'boolean' },
+} as const;
+
+function wholeNumber(text: string | undefined, flag: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${flag} must be a whole number >= ${min}, got ${text}`);
+  return n;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = usage(() => parseArgs({ args: argv, options: {
-    ...storeFlags,
-    require: { type: 'string', short: 'r', multiple: true },
-    queues: { type: 'string', short: 'q' },
-    concurrency: { type: 'string', short: 'c' },
-    interval: { type: 'string' },
-    'shutdown-timeout': { type: 'string' },
-  }, allowPositionals: false, strict: true }));
+  const { values } = usage(() => parseArgs({ args: argv, options, allowPositionals: false, strict: true }));
   if (values.help) {
     process.stdout.write(`${help}\n`);
     return 0;
   }
   const files = values.require ?? [];
   if (files.length === 0) throw new ConfigError('work needs at least one --require FILE with your jobs');
-  const concurrency = values.concurrency === undefined ? 1 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new ConfigError(`--concurrency must be a whole number >= 1, got ${values.concurrency}`);
+  const concurrency = wholeNumber(values.concurrency, '--concurrency', 1) ?? 1;
   const intervalText = values.interval ?? process.env.INTERVAL;
   const intervalSeconds = intervalText === undefined ? undefined : Number(intervalText);
   if (intervalSeconds !== undefined && !(intervalSeconds > 0)) throw new ConfigError(`--interval must be a number of seconds > 0, got ${intervalText}`);
   const queues = values.queues ?? process.env.QUEUES ?? process.env.QUEUE ?? '*';
+  const maxJobs = wholeNumber(values['max-jobs'], '--max-jobs', 1);
+  const shutdownTimeoutMs = toMs(values['shutdown-timeout'] ?? '25s', '--shutdown-timeout');
 
-  const jobs = await loadJobFiles(files);
-  const errand = errandFrom(values, { jobs });
-  const worker = errand.worker({
-    queues, concurrency,
-    ...(intervalSeconds === undefined ? {} : { pollInterval: intervalSeconds * 1000 }),
-    ...(values['shutdown-timeout'] === undefined ? {} : { shutdownTimeout: values['shutdown-timeout'] }),
-  });
-  await worker.start();
-  return new Promise<number>((resolve) => {
-    installSignalHandlers(worker, errand.log, (code) => {
-      errand.close().finally(() => resolve(code));
+  const supervised = isSupervisedChild();
+  const processesText = values.processes ?? (supervised ? undefined : process.env.COUNT);
+  const wantsSupervisor = !supervised && (processesText !== undefined || values.watch === true || values['health-port'] !== undefined
+    || values['max-memory'] !== undefined || maxJobs !== undefined || values['stuck-timeout'] !== undefined);
+  if (wantsSupervisor) {
+    // Each child gets the worker flags only; the supervisor's own flags stay here.
+    const childArgs = ['work', ...files.flatMap((file) => ['--require', file]), '--queues', queues, '--concurrency', String(concurrency),
+      '--shutdown-timeout', `${shutdownTimeoutMs}ms`,
+      ...(intervalText === undefined ? [] : ['--interval', intervalText]),
+      ...(values.url === undefined ? [] : ['--url', values.url]),
+      ...(values.namespace === undefined ? [] : ['--namespace', values.namespace]),
+      ...(maxJobs === undefined ? [] : ['--max-jobs', String(maxJobs)])];
+    const healthPort = wholeNumber(values['health-port'], '--health-port', 0);
+    return supervise({
+      processes: wholeNumber(processesText, processesText === values.processes ? '--processes' : 'COUNT', 0) ?? 1,
+      childArgs,
+      ...(values['max-memory'] === undefined ? {} : { maxMemoryBytes: parseBytes(values['max-memory']) }),
+      stuckTimeoutMs: toMs(values['stuck-timeout'] ?? '30s', '--stuck-timeout'),
+      shutdownTimeoutMs,
+      ...(healthPort === undefined ? {} : { healthPort }),
+      ...(values.watch ? { watchFiles: files } : {}),
+    }, createLogger());
+  }
+
+  const agent = supervised ? new SupervisorAgent(maxJobs) : undefined;
+  // Heartbeats start before the job files load, so a slow import is not taken for a stuck process;
+  // an orphaned child (supervisor gone) stops as if sent TERM.
+  agent?.start(() => process.kill(process.pid, 'SIGTERM'));
+  try {
+    return await runWorker();
+  } catch (error) {
+    agent?.stop(); // lets a child that failed to start exit, so the supervisor sees it
+    throw error;
+  }
+
+  async function runWorker(): Promise<number> {
+    const jobs = await loadJobFiles(files);
+    const errand = errandFrom(values, { jobs });
+    const worker = errand.worker({
+      queues, concurrency,
+      ...(intervalSeconds === undefined ? {} : { pollInterval: intervalSeconds * 1000 }),
+      ...(values['shutdown-timeout'] === undefined ? {} : { shutdownTimeout: values['shutdown-timeout'] }),
     });
-  });
+    agent?.watch(worker);
+    await worker.start();
+    return new Promise<number>((resolve) => {
+      installSignalHandlers(worker, errand.log, (code) => {
+        if (!agent) {
+          errand.close().finally(() => resolve(code));
+          return;
+        }
+        // A supervised child exits as soon as it stopped (or at once when forced): abandoned jobs,
+        // already put back, may hold timers that would keep it alive, and the supervisor waits.
+        const exit = () => {
+          agent.stop();
+          process.exit(code);
+        };
+        if (code !== 0) exit();
+        else errand.close().finally(exit);
+      });
+      agent?.ready(worker.id ?? '');
+    });
+  }
 }
