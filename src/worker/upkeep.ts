@@ -65,9 +65,11 @@ export class Upkeep {
     this.maintenanceTimer.unref();
   }
 
-  /** Runs maintenance unless it ran within `minGapMs`; an idle worker calls this when it wakes. */
-  async maintainIfStale(minGapMs: number): Promise<void> {
-    if (Date.now() - this.lastMaintenance >= minGapMs) await this.maintain();
+  /** Runs maintenance unless it ran within `minGapMs`; true if it ran. An idle worker calls this when it wakes. */
+  async maintainIfStale(minGapMs: number): Promise<boolean> {
+    if (Date.now() - this.lastMaintenance < minGapMs) return false;
+    await this.maintain();
+    return true;
   }
 
   private async maintain(): Promise<RecoverResult | undefined> {

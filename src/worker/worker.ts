@@ -173,6 +173,7 @@ export class Worker extends EventEmitter {
   private async fetchLoop(): Promise<void> {
     const store = this.deps.store;
     let failures = 0;
+    let justWoke = false;
     while (this.state === 'running') {
       if (this.isPaused) {
         await this.nap(this.pollMs);
@@ -214,12 +215,18 @@ export class Worker extends EventEmitter {
         this.wakeLoop?.();
         continue;
       }
+      // Woken but nothing to take: a scheduled job may have fallen due. Promote, then look again.
+      // Done only after an empty reserve, so an announced job never waits for maintenance.
+      if (justWoke) {
+        justWoke = false;
+        if (await this.upkeep.maintainIfStale(50)) continue;
+      }
       if (!this.idle) {
         this.idle = true;
         await runWorkerHook(this.deps.plugins, 'queueEmpty', this.hookInfo).catch((error) => this.log.error({ err: error }, 'queueEmpty hook threw'));
       }
       await store.waitForWork(this.id, queueOrder(this.selection), this.pollMs, this.stopController.signal);
-      await this.upkeep.maintainIfStale(100);
+      justWoke = true;
     }
   }
 
