@@ -1,0 +1,79 @@
+// errand, on Redis and on SQLite: the system under test. Configured as a user would: one
+// createErrand() per process, a defineJob() no-op, enqueueBulk() for bulk, a worker with the
+// given concurrency and every other option at its default (batched reserve up to 1000, adaptive
+// prefetch, batched settle, pub/sub or WAL-watch wake-ups).
+
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { createErrand, defineJob, type Errand } from '../../src/index.ts';
+import { deleteKeys, redisUsedMemory } from './redis-util.ts';
+import { QUEUE, REDIS_URL, type Adapter, type ConsumerHooks } from './types.ts';
+
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+let onStart: (arg: number) => void = () => {};
+// perform is async, like any real job; the hook lets one job definition serve every consumer.
+const noop = defineJob({ name: 'BenchNoop', queue: QUEUE, async perform(arg: number) { onStart(arg); } });
+
+const sqlitePath = (ns: string) => join(tmpdir(), `errand-bench-${ns}.db`);
+const sqliteFiles = (ns: string) => ['', '-wal', '-shm'].map((suffix) => sqlitePath(ns) + suffix);
+
+function open(store: 'redis' | 'sqlite', ns: string): Errand {
+  const url = store === 'redis' ? REDIS_URL : `sqlite:${sqlitePath(ns)}`;
+  return createErrand({ url, namespace: ns, logger: quiet, jobs: [noop] });
+}
+
+function errandAdapter(store: 'redis' | 'sqlite'): Adapter {
+  return {
+    name: `errand-${store}`,
+    store,
+    config: store === 'redis' ? 'defaults (batched reserve/settle, pub/sub wake-ups)' : 'defaults, temp file (WAL)',
+    jobsAtConcurrency1: (jobs) => jobs,
+    async producer(ns) {
+      const errand = open(store, ns);
+      await errand.store();
+      return {
+        enqueueOne: async (arg) => void (await errand.enqueue(noop, arg)),
+        enqueueBulk: async (args) => void (await errand.enqueueBulk(noop, args.map((arg) => [arg] as [number]))),
+        close: () => errand.close(),
+      };
+    },
+    async consumer(ns, concurrency, hooks: ConsumerHooks) {
+      const errand = open(store, ns);
+      const admin = await errand.admin(); // opens the store now, so start() is what gets timed
+      onStart = hooks.onStart;
+      const worker = errand.worker({ queues: QUEUE, concurrency });
+      worker.on('completed', () => hooks.onDone());
+      return {
+        start: () => worker.start(),
+        async settled(n) {
+          while ((await admin.stats()).processed < n) await new Promise((resolve) => setImmediate(resolve));
+        },
+        async stop() {
+          await worker.stop();
+          await errand.close();
+        },
+      };
+    },
+    async storeBytes(ns) {
+      if (store === 'redis') return redisUsedMemory();
+      if (!existsSync(sqlitePath(ns))) return 0;
+      // Fold the WAL into the main file first, so the figure is the data, not the log.
+      const db = new Database(sqlitePath(ns));
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        db.close();
+      }
+      return sqliteFiles(ns).reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0);
+    },
+    async teardown(ns) {
+      if (store === 'redis') return deleteKeys(`${ns}:`);
+      for (const file of sqliteFiles(ns)) rmSync(file, { force: true });
+    },
+  };
+}
+
+export const errandRedis = errandAdapter('redis');
+export const errandSqlite = errandAdapter('sqlite');

@@ -1,0 +1,157 @@
+// The measurements. Each figure runs one system once, on a fresh namespace, and returns named
+// numbers; main.ts runs them in alternating rounds and report.ts takes medians. Every count a
+// worker reports is checked against the jobs it was given (a fast wrong answer is no answer).
+
+import { randomBytes } from 'node:crypto';
+import type { Adapter } from './adapters/types.ts';
+import { redisCommandCount } from './adapters/redis-util.ts';
+import { absNow } from './protocol.ts';
+import { WorkerProcess } from './worker-process.ts';
+
+export const FIGURES = ['processed50', 'processed1', 'bulk', 'single', 'latency', 'backlog', 'idle'] as const;
+export type Figure = (typeof FIGURES)[number];
+export type Metrics = Record<string, number>;
+
+export interface FigureOptions {
+  jobs: number;
+  /** Jobs waiting in the big-backlog run (errand only). */
+  backlog: number;
+  /** The tiny smoke run: counts only, shorter probes. */
+  smoke?: boolean;
+}
+
+export class CountMismatch extends Error {}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const freshNs = (adapter: Adapter) => `bench-${adapter.name}-${randomBytes(4).toString('hex')}`;
+const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+const rate = (jobs: number, ms: number) => (jobs / ms) * 1000;
+
+async function withNamespace<T>(adapter: Adapter, run: (ns: string) => Promise<T>): Promise<T> {
+  const ns = freshNs(adapter);
+  try {
+    return await run(ns);
+  } finally {
+    await adapter.teardown(ns);
+  }
+}
+
+/** Enqueues in bulk by chunks of 10k (so a 1M backlog is not one giant payload). */
+async function fill(adapter: Adapter, ns: string, jobs: number): Promise<void> {
+  const producer = await adapter.producer(ns);
+  for (let i = 0; i < jobs; i += 10_000) await producer.enqueueBulk(range(Math.min(10_000, jobs - i), i));
+  await producer.close();
+}
+
+/** Starts a worker child on `ns`, times it to `expect` done jobs, stops it, checks the count. */
+async function timeWorker(adapter: Adapter, ns: string, concurrency: number, expect: number, exact: boolean) {
+  const worker = new WorkerProcess({ system: adapter.name, ns, concurrency, expect, latency: false });
+  try {
+    await worker.next('ready');
+    worker.send({ cmd: 'start' });
+    const done = await worker.next('done', 300_000);
+    const stopped = await worker.stop();
+    if (exact ? stopped.count !== expect : stopped.count < expect) throw new CountMismatch(`${adapter.name}: ${stopped.count} jobs done, ${expect} given`);
+    return { ms: done.ms, rssBytes: done.rssBytes, count: stopped.count };
+  } finally {
+    worker.kill();
+  }
+}
+
+async function processed(adapter: Adapter, concurrency: number, jobs: number): Promise<Metrics> {
+  return withNamespace(adapter, async (ns) => {
+    const commandsBefore = adapter.store === 'redis' ? await redisCommandCount() : 0;
+    await fill(adapter, ns, jobs);
+    const run = await timeWorker(adapter, ns, concurrency, jobs, true);
+    const metrics: Metrics = { [`processed${concurrency}/s`]: rate(jobs, run.ms), jobs: run.count };
+    if (concurrency === 50) metrics['worker RSS MB'] = run.rssBytes / 2 ** 20;
+    // Commands from enqueue to done, per job: global to the Redis server, so other clients add noise.
+    if (adapter.store === 'redis' && concurrency === 50) metrics['redis cmds/job'] = ((await redisCommandCount()) - commandsBefore) / jobs;
+    return metrics;
+  });
+}
+
+async function bulk(adapter: Adapter, jobs: number): Promise<Metrics> {
+  return withNamespace(adapter, async (ns) => {
+    const producer = await adapter.producer(ns);
+    const bytesBefore = await adapter.storeBytes(ns);
+    const started = performance.now();
+    await producer.enqueueBulk(range(jobs));
+    const ms = performance.now() - started;
+    await producer.close();
+    const bytes = (await adapter.storeBytes(ns)) - bytesBefore;
+    return { 'bulk enqueue/s': rate(jobs, ms), 'store bytes/waiting job': bytes / jobs, jobs };
+  });
+}
+
+async function single(adapter: Adapter, jobs: number): Promise<Metrics> {
+  return withNamespace(adapter, async (ns) => {
+    const producer = await adapter.producer(ns);
+    const started = performance.now();
+    for (let i = 0; i < jobs; i++) await producer.enqueueOne(i);
+    const ms = performance.now() - started;
+    await producer.close();
+    return { 'single enqueue/s': rate(jobs, ms), jobs };
+  });
+}
+
+/** An idle worker: its CPU over `idleMs` (if asked), then `jobs` jobs one every 5 ms, timed enqueue → start. */
+async function probe(adapter: Adapter, options: { idleMs: number; jobs: number }): Promise<Metrics> {
+  return withNamespace(adapter, async (ns) => {
+    const producer = await adapter.producer(ns);
+    const worker = new WorkerProcess({ system: adapter.name, ns, concurrency: 50, expect: options.jobs, latency: true });
+    try {
+      await worker.next('ready');
+      worker.send({ cmd: 'start' });
+      await worker.next('started');
+      await sleep(500); // let start-up work (registration, first polls) finish
+      const metrics: Metrics = {};
+      if (options.idleMs > 0) {
+        worker.send({ cmd: 'idle', ms: options.idleMs });
+        metrics['idle worker CPU %'] = (await worker.next('idle')).cpuPercent;
+      }
+      if (options.jobs > 0) {
+        const t0 = performance.now();
+        for (let i = 0; i < options.jobs; i++) {
+          await sleep(t0 + i * 5 - performance.now());
+          await producer.enqueueOne(absNow());
+        }
+        await worker.next('done', 60_000);
+      }
+      const { latencies, count } = await worker.stop();
+      if (options.jobs > 0) {
+        if (count !== options.jobs) throw new CountMismatch(`${adapter.name}: ${count} latency jobs done, ${options.jobs} given`);
+        const sorted = latencies.sort((a, b) => a - b);
+        metrics['latency p50 ms'] = sorted[Math.floor(sorted.length * 0.5)]!;
+        metrics['latency p99 ms'] = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]!;
+      }
+      return metrics;
+    } finally {
+      worker.kill();
+      await producer.close();
+    }
+  });
+}
+
+/** Throughput of the first `measured` jobs with `waiting` jobs queued: cost per job vs backlog. */
+export async function backlogRun(adapter: Adapter, ns: string, measured: number): Promise<number> {
+  const run = await timeWorker(adapter, ns, 50, measured, false);
+  return rate(measured, run.ms);
+}
+export { fill };
+
+export async function runFigure(figure: Exclude<Figure, 'backlog'>, adapter: Adapter, options: FigureOptions): Promise<Metrics> {
+  switch (figure) {
+    case 'processed50': return processed(adapter, 50, options.jobs);
+    case 'processed1': return processed(adapter, 1, adapter.jobsAtConcurrency1(options.jobs));
+    case 'bulk': return bulk(adapter, options.jobs);
+    case 'single': return single(adapter, Math.ceil(options.jobs / 4));
+    case 'latency': return runProbe(adapter, options, { idle: false, latency: true });
+    case 'idle': return runProbe(adapter, options, { idle: true, latency: false });
+  }
+}
+
+/** Idle CPU and latency share one idle worker when both are asked for (one child, not two). */
+export function runProbe(adapter: Adapter, options: FigureOptions, which: { idle: boolean; latency: boolean }): Promise<Metrics> {
+  return probe(adapter, { idleMs: which.idle ? (options.smoke ? 300 : 2_000) : 0, jobs: which.latency ? (options.smoke ? 20 : 400) : 0 });
+}

@@ -1,0 +1,77 @@
+// Runs the chosen figures over the chosen systems in alternating rounds (round 1: A, B, C;
+// round 2: A, B, C; ...), so slow drift of the machine spreads over every system alike. Used by
+// main.ts (the CLI) and by the smoke test. The backlog figure runs for errand only: it fills the
+// big backlog once per system and takes `measured` jobs from it each round, next to a fresh
+// small backlog of `measured` jobs.
+
+import type { Adapter } from './adapters/types.ts';
+import { backlogRun, fill, runFigure, runProbe, type Figure, type FigureOptions } from './figures.ts';
+import type { RoundResult } from './report.ts';
+
+export interface SuiteOptions extends FigureOptions {
+  systems: readonly Adapter[];
+  figures: readonly Figure[];
+  rounds: number;
+  /** Jobs timed in each backlog run; the small backlog is exactly this many. */
+  measured: number;
+  log?: (line: string) => void;
+}
+
+export async function runSuite(options: SuiteOptions): Promise<RoundResult[]> {
+  const log = options.log ?? (() => {});
+  const results: RoundResult[] = [];
+  const wants = (figure: Figure) => options.figures.includes(figure);
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const figure of options.figures) {
+      if (figure === 'backlog' || (figure === 'idle' && wants('latency'))) continue;
+      for (const adapter of options.systems) {
+        const started = performance.now();
+        const metrics = figure === 'latency'
+          ? await runProbe(adapter, options, { idle: wants('idle'), latency: true })
+          : await runFigure(figure, adapter, options);
+        results.push({ system: adapter.name, figure, round, metrics });
+        log(`round ${round} ${figure.padEnd(11)} ${adapter.name.padEnd(13)} ${summary(metrics)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      }
+    }
+  }
+  if (wants('backlog')) results.push(...(await backlogRounds(options, log)));
+  return results;
+}
+
+async function backlogRounds(options: SuiteOptions, log: (line: string) => void): Promise<RoundResult[]> {
+  const results: RoundResult[] = [];
+  const systems = options.systems.filter((adapter) => adapter.name.startsWith('errand'));
+  const bigNs = new Map<Adapter, string>();
+  try {
+    for (const adapter of systems) {
+      const ns = `bench-${adapter.name}-big-${process.pid}`;
+      bigNs.set(adapter, ns);
+      const started = performance.now();
+      await fill(adapter, ns, options.backlog);
+      log(`backlog: ${adapter.name} filled with ${options.backlog} jobs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const adapter of systems) {
+        const smallNs = `bench-${adapter.name}-small-${process.pid}-${round}`;
+        let small: number;
+        try {
+          await fill(adapter, smallNs, options.measured);
+          small = await backlogRun(adapter, smallNs, options.measured);
+        } finally {
+          await adapter.teardown(smallNs);
+        }
+        const big = await backlogRun(adapter, bigNs.get(adapter)!, options.measured);
+        const metrics = { 'backlog 10k: processed/s': small, 'backlog big: processed/s': big, 'backlog big ÷ 10k': big / small };
+        results.push({ system: adapter.name, figure: 'backlog', round, metrics });
+        log(`round ${round} backlog     ${adapter.name.padEnd(13)} ${summary(metrics)}`);
+      }
+    }
+  } finally {
+    for (const [adapter, ns] of bigNs) await adapter.teardown(ns);
+  }
+  return results;
+}
+
+function summary(metrics: Record<string, number>): string {
+  return Object.entries(metrics).filter(([name]) => name !== 'jobs').map(([name, value]) => `${name}=${value < 100 ? value.toFixed(2) : Math.round(value)}`).join(' ');
+}
