@@ -4,34 +4,14 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { openStore } from '../src/storage/open.ts';
 import type { Store } from '../src/storage/types.ts';
 import { runStoreConformance } from './conformance/suite.ts';
-
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-
-async function deleteNamespace(namespace: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-function freshNamespace(): string {
-  return `errand-test-${randomBytes(6).toString('hex')}`;
-}
+import { deleteNamespace, REDIS_URL, uniqueNamespace } from './support/redis.ts';
 
 async function openRedis() {
-  const namespace = freshNamespace();
+  const namespace = uniqueNamespace();
   const open = () => openStore(REDIS_URL, { namespace });
   return { store: await open(), another: open, cleanup: () => deleteNamespace(namespace), namespace };
 }
@@ -44,7 +24,7 @@ describe('redis store: Resque compatibility', () => {
   let raw: Redis;
 
   const fixture = async () => {
-    namespace = freshNamespace();
+    namespace = uniqueNamespace();
     store = await openStore(REDIS_URL, { namespace });
     raw = new Redis(REDIS_URL);
   };
