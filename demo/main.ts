@@ -6,6 +6,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createErrand } from '../src/index.ts';
 import { createApp, listen } from './app.ts';
 import { demoDir } from './jobs.ts';
@@ -31,24 +32,27 @@ const inline = createErrand({ url, inline: true });
 const admin = await queued.admin(); // opens (and creates) the database before the workers do
 const server = createApp({ queued, inline });
 let workers: WorkerProcess[] = [];
+let workersReady: Promise<void> = Promise.resolve();
 let stopping: Promise<void> | undefined;
+process.on('SIGINT', () => void shutdown('SIGINT')); // at any time, even during the load
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
 // The workers live in their own process group: should this process end any other way, stop them.
 process.on('exit', () => workers.forEach((w) => w.child.exitCode === null && w.child.signalCode === null && w.child.kill('SIGTERM')));
 
 say(`errand demo — store ${url} (file ${join(dir, 'demo.db')}), no Redis needed`);
 try {
+  const before = await admin.stats(); // before the workers start, so jobs left from a previous run count
   // As with Resque: I/O-bound queues get many slots in one process; CPU-bound rendering gets few
   // slots in another, so a busy renderer cannot starve the API calls of CPU (and of their timeout).
   const specs = [{ queues: 'email,api', concurrency: 16 }, { queues: 'documents,email,api', concurrency: 2 }];
   workers = startWorkers(specs, { url, logFile, env: { ERRAND_DEMO_DIR: dir, ERRAND_DEMO_API: api.url } });
-  await waitForWorkers(admin, workers);
+  await (workersReady = waitForWorkers(admin, workers));
   workers.forEach((w, i) => say(`worker process ${w.pid}: errand work --queues ${specs[i]!.queues} --concurrency ${specs[i]!.concurrency}`));
   say(`their logs: ${shown(logFile)}`);
   const base = await listen(server, Number(process.env.PORT) || 0);
   say(`web app on ${base}; slow weather API on ${api.url}\n`);
 
   say(`Firing ${REQUESTS} requests with the work done inline, then ${REQUESTS} handed to errand (${IN_FLIGHT} at a time)...`);
-  const before = await admin.stats();
   const inlineSamples = await runLoad(base, 'inline', REQUESTS, IN_FLIGHT);
   const started = performance.now();
   const errandSamples = await runLoad(base, 'errand', REQUESTS, IN_FLIGHT);
@@ -63,7 +67,9 @@ try {
   say(`With errand, all ${REQUESTS} requests were answered in ${((answered - started) / 1000).toFixed(2)} s; the 2 worker processes`);
   say(`finished all ${handedOff.length} handed-off jobs ${((finished - started) / 1000).toFixed(2)} s after the first request (every output file is there).`);
   const attempts = after.processed - before.processed;
-  say(`Store counters: processed +${attempts} attempts (${attempts - handedOff.length} of them retries), failed +${after.failed - before.failed}, ${after.failedCount} in the failed list.`);
+  const leftover = backlog(before).queued + backlog(before).scheduled; // from an earlier run stopped mid-way
+  const retries = attempts - handedOff.length - leftover;
+  say(`Store counters: processed +${attempts} attempts (${retries} retries${leftover ? `, ${leftover} jobs left from an earlier run` : ''}), failed +${after.failed - before.failed}, ${after.failedCount} in the failed list.`);
   const inlineErrors = inlineSamples.filter((s) => s.status >= 500).length;
   if (inlineErrors > 0) say(`Inline, ${inlineErrors} sign-ups met a transient SMTP refusal: the user got a 502. Handed to errand, such refusals are retried.`);
   writeFileSync(join(dir, 'demo-report.json'), `${JSON.stringify({ store: url, inline: inlineSamples, errand: errandSamples, finishedMs: finished - started }, null, 2)}\n`);
@@ -81,10 +87,9 @@ try {
     say(`  npx errand stats --url ${url}`);
     say(`  npx errand failed list --url ${url}`);
     say(`  tail -f ${shown(logFile)}   # VERBOSE=1 npm start logs every job`);
-    process.on('SIGINT', () => void shutdown('SIGINT'));
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
   }
 } catch (error) {
+  if (stopping) await stopping; // interrupted by Ctrl-C: shutdown() reports and exits
   process.stderr.write(`demo failed: ${(error as Error).stack ?? String(error)}\n`);
   await shutdown('error', 1);
 }
@@ -95,6 +100,8 @@ function shutdown(why: string, code = 0): Promise<void> {
     say(`\nStopping (${why}): web app closed, SIGTERM to the workers...`);
     server.closeAllConnections();
     server.close();
+    // `errand work` handles SIGTERM only once its worker runs: a Ctrl-C during start-up waits for that.
+    await Promise.race([workersReady.catch(() => {}), sleep(15_000)]);
     const codes = await stopWorkers(workers);
     const { queued: waiting, scheduled, held } = backlog(await admin.stats());
     say(`Workers exited with ${codes.join(', ')}. Jobs waiting for the next start: ${waiting} queued, ${scheduled} scheduled; held by no one: ${held === 0 ? 'yes' : `no (${held})`}.`);

@@ -30,7 +30,7 @@ export function backlog(stats: Stats): { queued: number; scheduled: number; held
 }
 
 /** Polls until the store is drained and every output file exists; returns when that happened (ms, performance clock). */
-export async function waitForJobs(admin: AdminStore, outputs: readonly string[], timeoutMs = 60_000): Promise<number> {
+export async function waitForJobs(admin: AdminStore, outputs: readonly string[], timeoutMs = 40_000): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   let missing = [...outputs];
   for (;;) {
