@@ -6,13 +6,13 @@
 //   stop   → stops the consumer, replies `stopped` with every job counted and latencies, exits
 // Times are absolute (timeOrigin + now), so they compare with the producer's clock.
 
-import { adapterNamed } from './adapters/index.ts';
+import { loadAdapter } from './adapters/index.ts';
 import { absNow, type ChildCommand, type ChildConfig, type ChildMessage } from './protocol.ts';
 
 const send = (message: ChildMessage) => process.send!(message);
 
 async function main(config: ChildConfig): Promise<void> {
-  const adapter = adapterNamed(config.system);
+  const adapter = await loadAdapter(config.system);
   const latencies: number[] = [];
   let count = 0;
   let t0 = 0;

@@ -16,8 +16,9 @@ export interface FigureOptions {
   jobs: number;
   /** Jobs waiting in the big-backlog run (errand only). */
   backlog: number;
-  /** The tiny smoke run: counts only, shorter probes. */
-  smoke?: boolean;
+  /** Idle CPU is measured over this long; then this many jobs, one every 5 ms, give the latency. */
+  idleMs: number;
+  latencyJobs: number;
 }
 
 export class CountMismatch extends Error {}
@@ -153,5 +154,5 @@ export async function runFigure(figure: Exclude<Figure, 'backlog'>, adapter: Ada
 
 /** Idle CPU and latency share one idle worker when both are asked for (one child, not two). */
 export function runProbe(adapter: Adapter, options: FigureOptions, which: { idle: boolean; latency: boolean }): Promise<Metrics> {
-  return probe(adapter, { idleMs: which.idle ? (options.smoke ? 300 : 2_000) : 0, jobs: which.latency ? (options.smoke ? 20 : 400) : 0 });
+  return probe(adapter, { idleMs: which.idle ? options.idleMs : 0, jobs: which.latency ? options.latencyJobs : 0 });
 }

@@ -2,11 +2,11 @@
 //   --only errand-redis,bullmq   systems (default: all)
 //   --figures processed50,bulk   figures (default: all; backlog only under a full run)
 //   --jobs N (default 20000)  --rounds R (default 3)  --backlog N (default 1000000)
-//   --quick                      5000 jobs, 1 round, no 1M backlog: well under a minute
+//   --quick                      5000 jobs, 1 round, shorter probes, no 1M backlog
 // Prints a markdown table of medians and ratios; writes every round to .bench/results.json.
 
 import { cpus } from 'node:os';
-import { adapterNamed, adapters } from './adapters/index.ts';
+import { loadAdapter, SYSTEMS } from './adapters/index.ts';
 import { closeRedisUtil } from './adapters/redis-util.ts';
 import { FIGURES, type Figure } from './figures.ts';
 import { markdownTable, writeJson } from './report.ts';
@@ -31,17 +31,20 @@ function parse(argv: readonly string[]) {
   const figures = (list('figures') ?? FIGURES.filter((figure) => !(quick && figure === 'backlog'))) as Figure[];
   for (const figure of figures) if (!FIGURES.includes(figure)) throw new Error(`unknown figure "${figure}"; known: ${FIGURES.join(', ')}`);
   return {
-    systems: list('only')?.map(adapterNamed) ?? adapters,
+    systems: list('only') ?? SYSTEMS,
     figures,
     jobs: int('jobs', quick ? 5_000 : 20_000),
     rounds: int('rounds', quick ? 1 : 3),
     backlog: int('backlog', quick ? 100_000 : 1_000_000),
     measured: 10_000,
+    idleMs: quick ? 1_000 : 2_000,
+    latencyJobs: quick ? 200 : 400,
   };
 }
 
 async function main(): Promise<void> {
-  const options = parse(process.argv.slice(2));
+  const parsed = parse(process.argv.slice(2));
+  const options = { ...parsed, systems: await Promise.all(parsed.systems.map(loadAdapter)) };
   const started = performance.now();
   console.log(`errand bench: ${options.systems.map((s) => s.name).join(', ')}; ${options.figures.join(', ')}; ${options.jobs} jobs, ${options.rounds} round(s)`);
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}\n`);

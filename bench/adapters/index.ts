@@ -1,15 +1,21 @@
 // Every benchmarked system by name, in the order rounds run them (errand first, then peers).
+// Loaded lazily: a worker child imports only its own system's library, which keeps its start
+// quick (all four libraries through tsx take a second or more on a busy 2-core machine).
 
-import { beeQueue } from './bee-queue.ts';
-import { bullmq } from './bullmq.ts';
-import { errandRedis, errandSqlite } from './errand.ts';
-import { nodeResque } from './node-resque.ts';
 import type { Adapter } from './types.ts';
 
-export const adapters: readonly Adapter[] = [errandRedis, errandSqlite, bullmq, beeQueue, nodeResque];
+const loaders: Record<string, () => Promise<Adapter>> = {
+  'errand-redis': async () => (await import('./errand.ts')).errandRedis,
+  'errand-sqlite': async () => (await import('./errand.ts')).errandSqlite,
+  bullmq: async () => (await import('./bullmq.ts')).bullmq,
+  'bee-queue': async () => (await import('./bee-queue.ts')).beeQueue,
+  'node-resque': async () => (await import('./node-resque.ts')).nodeResque,
+};
 
-export function adapterNamed(name: string): Adapter {
-  const adapter = adapters.find((candidate) => candidate.name === name);
-  if (!adapter) throw new Error(`unknown system "${name}"; known: ${adapters.map((a) => a.name).join(', ')}`);
-  return adapter;
+export const SYSTEMS = Object.keys(loaders);
+
+export function loadAdapter(name: string): Promise<Adapter> {
+  const load = loaders[name];
+  if (!load) throw new Error(`unknown system "${name}"; known: ${SYSTEMS.join(', ')}`);
+  return load();
 }

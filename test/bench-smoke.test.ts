@@ -1,0 +1,30 @@
+// Keeps `npm run bench` from rotting: a tiny run of every system (200 jobs, one round, the
+// processed50 and bulk figures) must finish, and every worker must count exactly the jobs it
+// was given. No timing is asserted: the test suite checks correctness, the bench reports speed.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadAdapter, SYSTEMS } from '../bench/adapters/index.ts';
+import { closeRedisUtil } from '../bench/adapters/redis-util.ts';
+import { runSuite } from '../bench/suite.ts';
+import { markdownTable } from '../bench/report.ts';
+
+test('every bench adapter runs and counts exactly the jobs it was given', { timeout: 60_000 }, async () => {
+  const systems = await Promise.all(SYSTEMS.map(loadAdapter));
+  try {
+    const results = await runSuite({
+      systems, figures: ['processed50', 'bulk'], rounds: 1, jobs: 200, backlog: 200, measured: 200, idleMs: 0, latencyJobs: 0,
+    });
+    for (const system of SYSTEMS) {
+      const processed = results.find((result) => result.system === system && result.figure === 'processed50');
+      const bulk = results.find((result) => result.system === system && result.figure === 'bulk');
+      assert.equal(processed?.metrics.jobs, 200, `${system} processed every job exactly once`);
+      assert.ok(processed.metrics['processed50/s']! > 0, `${system} reported a rate`);
+      assert.equal(bulk?.metrics.jobs, 200, `${system} bulk-enqueued the jobs`);
+      assert.ok(bulk.metrics['bulk enqueue/s']! > 0);
+    }
+    assert.match(markdownTable(results, SYSTEMS), /\| processed50\/s \|/);
+  } finally {
+    await closeRedisUtil();
+  }
+});
