@@ -1,6 +1,7 @@
 // Inline mode: the job runs at once, inside enqueue, after the same JSON round trip and hooks a
 // worker would give it, so a test catches what production would (a Date that became a string,
-// a hook that vetoes). Its error rejects the enqueue; there are no retries inline.
+// a hook that vetoes) and the job's timeout. Its error rejects the enqueue; there are no
+// retries inline.
 
 import { UnknownJobError } from '../errors.ts';
 import type { JobSpec } from '../job/define.ts';
@@ -9,15 +10,18 @@ import type { JobContext, Plugin } from '../job/types.ts';
 import type { Logger } from '../log.ts';
 import { performWithHooks, pluginsFor } from '../plugins/hooks.ts';
 import type { PreparedJob } from './prepare.ts';
+import { deadlineSignal, withTimeout } from '../job/timeout.ts';
 
 export async function runInline(job: PreparedJob, jobs: ReadonlyMap<string, JobSpec>, globalPlugins: readonly Plugin[], log: Logger): Promise<unknown> {
   const decoded = decodePayload(job.payload);
   const spec = jobs.get(decoded.name);
   if (!spec) throw new UnknownJobError(decoded.name, [...jobs.keys()]);
   const info = { name: decoded.name, queue: job.queue, args: decoded.args, id: job.id, attempt: 1 };
+  const timeout = spec.timeoutMs === undefined ? undefined : deadlineSignal(undefined);
   const ctx: JobContext = {
-    id: info.id, name: info.name, queue: info.queue, attempt: 1, signal: new AbortController().signal, log,
+    id: info.id, name: info.name, queue: info.queue, attempt: 1, signal: timeout?.signal ?? new AbortController().signal, log,
     enqueuedAt: decoded.enqueuedAt === undefined ? undefined : new Date(decoded.enqueuedAt), workerId: 'inline',
   };
-  return (await performWithHooks(spec, pluginsFor(globalPlugins, spec), info, ctx)).result;
+  const run = performWithHooks(spec, pluginsFor(globalPlugins, spec), info, ctx);
+  return (timeout ? await withTimeout(run, spec.timeoutMs!, timeout.controller) : await run).result;
 }

@@ -39,6 +39,10 @@ export type Outcome =
   /** To the failed list; `entry` is a Resque failure JSON. */
   | { readonly token: string; readonly kind: 'failed'; readonly entry: string };
 
+/**
+ * Counters, as Resque keeps them: `processed` counts every settled attempt, `failed` every failed
+ * attempt, whether it will be retried or not. The failed list holds only final failures.
+ */
 export interface SettleResult {
   /** Outcomes applied; the rest named jobs no longer in this worker's in-flight set. */
   readonly settled: number;

@@ -3,7 +3,8 @@
 // outcome through the retry policy. Never throws: a bad payload, an unknown job, a throwing job
 // or a throwing hook all become outcomes, so one job cannot take the worker down.
 
-import { JobTimeoutError, UnknownJobError } from '../errors.ts';
+import { UnknownJobError } from '../errors.ts';
+import { deadlineSignal, withTimeout } from '../job/timeout.ts';
 import type { JobSpec } from '../job/define.ts';
 import { decodePayload, encodeRetry, type DecodedJob } from '../job/payload.ts';
 import type { JobContext, JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
@@ -50,13 +51,13 @@ export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promis
   const info: JobInfo = { name: decoded.name, queue: reserved.queue, args: decoded.args, id, attempt: decoded.attempt };
   let plugins = pluginCache.get(spec);
   if (!plugins) pluginCache.set(spec, (plugins = pluginsFor(deps.plugins, spec)));
-  const timeout = spec.timeoutMs === undefined ? undefined : new AbortController();
+  const timeout = spec.timeoutMs === undefined ? undefined : deadlineSignal(deps.stopSignal);
   const ctx: JobContext = {
     id,
     name: decoded.name,
     queue: reserved.queue,
     attempt: decoded.attempt,
-    signal: timeout ? AbortSignal.any([deps.stopSignal, timeout.signal]) : deps.stopSignal,
+    signal: timeout ? timeout.signal : deps.stopSignal,
     log: deps.log,
     enqueuedAt: decoded.enqueuedAt === undefined ? undefined : new Date(decoded.enqueuedAt),
     workerId: deps.workerId(),
@@ -64,7 +65,7 @@ export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promis
   try {
     for (const plugin of deps.beforeJob) await plugin.beforeJob!(info, deps.workerInfo());
     const run = performWithHooks(spec, plugins, info, ctx);
-    const { result } = timeout ? await withTimeout(run, spec.timeoutMs!, timeout) : await run;
+    const { result } = timeout ? await withTimeout(run, spec.timeoutMs!, timeout.controller) : await run;
     const durationMs = performance.now() - started;
     if (deps.verbose) deps.log.debug({ job: info.name, id, queue: info.queue, attempt: info.attempt, ms: round(durationMs) }, 'done');
     return { outcome: { token: reserved.token, kind: 'done' }, info, error: undefined, result, durationMs };
@@ -82,19 +83,6 @@ function fail(reserved: ReservedJob, deps: ExecutorDeps, payload: unknown, error
   const entry = failureEntry({ payload, error, workerId: deps.workerId(), queue: reserved.queue });
   deps.log.warn({ job: info?.name, id: info?.id, queue: reserved.queue, err: error }, 'job failed');
   return { outcome: { token: reserved.token, kind: 'failed', entry }, info, error, result: undefined, durationMs: performance.now() - started };
-}
-
-/** Rejects with JobTimeoutError at the deadline even if the job ignores its signal. */
-function withTimeout<T>(run: Promise<T>, timeoutMs: number, controller: AbortController): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new JobTimeoutError(timeoutMs);
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
-  return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

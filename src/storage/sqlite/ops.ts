@@ -91,9 +91,9 @@ export function settle(st: Statements, workerId: string, outcomes: readonly Outc
       done.push(claim);
     } else if (st.jobSettle.run(workerId, claim).changes === 1) {
       applied++;
+      failures++;
       if (outcome.kind === 'failed') {
         st.failedPush.run(outcome.entry);
-        failures++;
       } else {
         const runAt = Math.floor(outcome.job.runAt);
         st.scheduleInsert.run(runAt, outcome.job.queue, outcome.job.payload);

@@ -4,7 +4,8 @@
 -- KEYS[6] <ns>:failed (list)   KEYS[7] <ns>:errand:schedule (zset)
 -- ARGV[1] D done count   ARGV[2] F failed count   ARGV[3] R retry count   ARGV[4] wake channel
 -- ARGV[5..] D done tokens, then F pairs (token, failure entry), then R triples (token, due ms, schedule member)
--- Returns the number of outcomes applied.
+-- Returns the number of outcomes applied. As in Resque, every attempt counts as processed and
+-- every failed attempt as failed (retried or not); the failed list holds only final failures.
 -- An outcome applies only if its token is still in this worker's in-flight hash. A worker that
 -- was declared dead had its jobs handed back; its late outcomes change nothing.
 local done, failed, retried = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -25,7 +26,7 @@ local earliest
 for _ = 1, retried do
   if redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
     redis.call('ZADD', KEYS[7], ARGV[i + 1], ARGV[i + 2])
-    applied = applied + 1
+    applied, failures = applied + 1, failures + 1
     if not earliest or tonumber(ARGV[i + 1]) < earliest then earliest = tonumber(ARGV[i + 1]) end
   end
   i = i + 3
