@@ -16,8 +16,10 @@ async function main(config: ChildConfig): Promise<void> {
   const latencies: number[] = [];
   let count = 0;
   let t0 = 0;
+  let firstMs = -1;
   const consumer = await adapter.consumer(config.ns, config.concurrency, {
     onStart(arg) {
+      if (firstMs < 0) firstMs = performance.now() - t0;
       if (config.latency) latencies.push(absNow() - arg);
     },
     onDone() {
@@ -26,7 +28,7 @@ async function main(config: ChildConfig): Promise<void> {
   });
   async function finish() {
     await consumer.settled?.(config.expect);
-    send({ type: 'done', ms: performance.now() - t0, rssBytes: process.memoryUsage().rss });
+    send({ type: 'done', ms: performance.now() - t0, firstMs, rssBytes: process.memoryUsage().rss });
   }
   process.on('message', async (message: ChildCommand) => {
     try {

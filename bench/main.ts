@@ -37,8 +37,8 @@ function parse(argv: readonly string[]) {
     rounds: int('rounds', quick ? 1 : 3),
     backlog: int('backlog', quick ? 100_000 : 1_000_000),
     measured: 10_000,
-    idleMs: quick ? 1_000 : 2_000,
-    latencyJobs: quick ? 200 : 400,
+    idleMs: quick ? 500 : 2_000,
+    latencyJobs: quick ? 100 : 400,
   };
 }
 

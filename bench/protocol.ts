@@ -13,7 +13,7 @@ export interface ChildConfig {
 }
 export type ChildCommand = { cmd: 'start' } | { cmd: 'idle'; ms: number } | { cmd: 'stop' };
 export type ChildMessage =
-  | { type: 'ready' } | { type: 'started' } | { type: 'done'; ms: number; rssBytes: number } | { type: 'idle'; cpuPercent: number }
+  | { type: 'ready' } | { type: 'started' } | { type: 'done'; ms: number; firstMs: number; rssBytes: number } | { type: 'idle'; cpuPercent: number }
   | { type: 'stopped'; count: number; latencies: number[] } | { type: 'error'; message: string };
 
 export const absNow = () => performance.timeOrigin + performance.now();

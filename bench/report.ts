@@ -16,7 +16,7 @@ export interface RoundResult {
 
 /** Metric names in table order; `jobs` is bookkeeping, not shown. */
 const ORDER = [
-  'processed50/s', 'processed1/s', 'bulk enqueue/s', 'single enqueue/s', 'latency p50 ms', 'latency p99 ms',
+  'processed50/s', 'processed1/s', 'bulk enqueue/s', 'single enqueue/s', 'start → first job ms', 'latency p50 ms', 'latency p99 ms',
   'backlog 10k: processed/s', 'backlog big: processed/s', 'backlog big ÷ 10k', 'idle worker CPU %', 'worker RSS MB',
   'store bytes/waiting job', 'redis cmds/job',
 ];
