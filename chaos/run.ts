@@ -35,6 +35,8 @@ export interface Figures extends CheckResult, ProducerFigures {
   workersStarted: number;
   /** kill -9 during chaos, plus the survivors killed when chaos stopped. */
   kills: number;
+  /** Jobs still in the in-flight sets of live, idle workers 15 s after the chaos stopped. */
+  stranded: number;
   /** Jobs the chaos loop's kill -9 victims held (in flight) just before they were killed. */
   heldAtKills: number;
   sigterms: number;
@@ -89,7 +91,11 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
       }
     }
     const produced = await producing;
-    log(`${options.store}: chaos over (${kills} kills, ${sigterms} SIGTERMs, ${connectionsCut} connections cut); killing the survivors`);
+    log(`${options.store}: chaos over (${kills} kills, ${sigterms} SIGTERMs, ${connectionsCut} connections cut); letting the survivors finish`);
+    // With the chaos stopped, the live workers must empty every queue and in-flight set on their
+    // own. Jobs left in a live worker's in-flight set are stranded: no recovery looks at them.
+    const stranded = (await waitDrained(admin, 15_000)) ? 0 : await strandedIn(admin, pool);
+    if (stranded > 0) log(`${options.store}: ${stranded} job(s) stranded in live workers' in-flight sets; killing the survivors`);
     const survivors = pool.all.filter((w) => !w.exit && w.signalled !== 'SIGTERM').length;
     const drainStart = Date.now();
     await pool.killAll();
@@ -107,7 +113,7 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
     const result = await check(dir, options.jobs, admin);
     return {
       store: options.store, jobs: options.jobs, concurrency: options.concurrency, workersStarted: pool.all.length,
-      kills, heldAtKills, sigterms, cutRounds, connectionsCut, crashes: pool.crashed().length, badStops: pool.badStops().length,
+      stranded, kills, heldAtKills, sigterms, cutRounds, connectionsCut, crashes: pool.crashed().length, badStops: pool.badStops().length,
       drainMs, drained, dir, ...produced, ...result,
       recoveryMedianMs: recoveryMs[Math.floor(recoveryMs.length / 2)], recoveryMaxMs: recoveryMs.at(-1),
     };
@@ -133,6 +139,13 @@ async function waitReady(pool: WorkerPool, count: number, which?: WorkerProcess)
 async function heldBy(admin: AdminStore, pid: number): Promise<number> {
   const workers = await admin.workers().catch(() => []);
   return workers.filter((w) => w.id.split(':')[1] === String(pid)).reduce((sum, w) => sum + w.inFlight, 0);
+}
+
+/** Jobs held in flight by worker processes that are running and were never signalled. */
+async function strandedIn(admin: AdminStore, pool: WorkerPool): Promise<number> {
+  const live = new Set(pool.live.map((w) => String(w.pid)));
+  const workers = await admin.workers();
+  return workers.filter((w) => live.has(w.id.split(':')[1]!)).reduce((sum, w) => sum + w.inFlight, 0);
 }
 
 /** Resolves with the ms from now until the killed worker `pid` is gone from the store (its jobs handed back). */
