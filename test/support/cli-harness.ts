@@ -39,6 +39,24 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
   }
 }
 
+const RUN_SLOTS = 3;
+let slotsInUse = 0;
+const slotWaiters: (() => void)[] = [];
+
+function acquireSlot(): Promise<void> {
+  if (slotsInUse < RUN_SLOTS) {
+    slotsInUse++;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => slotWaiters.push(resolve));
+}
+
+function releaseSlot(): void {
+  const next = slotWaiters.shift();
+  if (next) next();
+  else slotsInUse--;
+}
+
 /** A spawned `errand` process: its output so far and a promise of how it ended. */
 export class CliProcess {
   stdout = '';
@@ -112,13 +130,18 @@ export class World {
     return proc;
   }
 
-  /** Runs a command to its end (killing it after `timeoutMs`). */
-  async run(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<CliResult> {
+  /**
+   * Runs a command to its end (killing it after `timeoutMs`). At most RUN_SLOTS such commands run
+   * at once in this test process, so a file's parallel tests do not starve a 2-core machine.
+   */
+  async run(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 45_000): Promise<CliResult> {
+    await acquireSlot();
     const proc = this.spawn(args, env);
     try {
       return await proc.waitExit(timeoutMs);
     } finally {
       proc.signal('SIGKILL');
+      releaseSlot();
     }
   }
 
