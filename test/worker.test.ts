@@ -249,6 +249,8 @@ test('inline mode runs the job at once after the JSON round trip and hooks', asy
   assert.notEqual(seen[0], input, 'the job got a JSON copy, as a worker would');
   await assert.rejects(errand.enqueue(job, { n: -1, tags: [] }), /negative/);
   await assert.rejects(errand.enqueue(job, { n: 1, tags: [new Date() as never] }), /Date instance/);
+  const hangs = defineJob({ name: 'WInlineHang', timeout: 30, async perform(ctx: JobContext) { await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)); await new Promise(() => {}); } });
+  await assert.rejects(errand.enqueue(hangs), JobTimeoutError, 'inline mode applies the job timeout too');
   await errand.close();
 });
 
