@@ -105,6 +105,7 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
     const drained = await waitDrained(admin, options.drainTimeoutMs ?? 60_000);
     const drainMs = Date.now() - drainStart;
     log(`${options.store}: ${drained ? `drained in ${drainMs} ms` : `NOT drained after ${drainMs} ms`}`);
+    await waitReady(pool, 1, clean); // SIGTERM before its handlers are installed would just kill it
     pool.signal(clean, 'SIGTERM');
     const patience = setTimeout(() => pool.signal(clean, 'SIGKILL'), 30_000);
     await clean.exited;
