@@ -75,6 +75,7 @@ export class Pool {
     }
     this.rolling = this.roll(reason).finally(() => {
       this.rolling = undefined;
+      this.reconcile('after rolling restart'); // a TTOU during the restart takes effect now
       const again = this.rollAgain;
       this.rollAgain = undefined;
       if (again !== undefined) void this.restart(again);
@@ -90,6 +91,7 @@ export class Pool {
       if (!child.active) continue; // it left on its own meanwhile; reconcile replaced it
       const fresh = this.spawn(`rolling restart (${reason}), replacing ${child.pid}`);
       if (!(await fresh.whenReady())) {
+        if (this.stopping) return;
         this.log.error({ pid: fresh.pid }, 'rolling restart stopped: the new worker process exited before it was ready; the old ones keep running');
         return;
       }
