@@ -44,8 +44,6 @@ describe('errand commands', { concurrency: true }, () => {
       [['stats', '--bogus'], /--bogus/],
       [['failed', 'list', '--bogus'], /--bogus/],
       [['nosuchcommand'], /nosuchcommand/],
-      [['enqueue'], /job name/],
-      [['failed', 'explode'], /explode/],
       [['failed', 'retry', 'x'], /index/],
     ];
     const results = await Promise.all(cases.map(([args]) => world.run([...args, ...world.store])));
@@ -60,7 +58,6 @@ describe('errand commands', { concurrency: true }, () => {
       [['work', '--require', 'test/fixtures/cli-jobs.ts', '--concurrency', '0'], /--concurrency/],
       [['work', '--require', 'test/fixtures/cli-jobs.ts', '--interval', 'soon'], /--interval/],
       [['work'], /--require/],
-      [['work', '--require', 'test/fixtures/no-such-file.ts'], /no such file/],
       [['enqueue', 'Job', '[]', '--in', 'whenever'], /--in|duration/i],
     ];
     const results = await Promise.all(cases.map(([args]) => world.run([...args, ...world.store])));
@@ -76,9 +73,9 @@ describe('errand commands', { concurrency: true }, () => {
     });
   }));
 
-  test('an unreachable store: stats, enqueue and failed exit non-zero with a one-line reason, by themselves', () => inWorld(async (world) => {
+  test('an unreachable store: stats, enqueue and failed list exit non-zero with a one-line reason, by themselves', () => inWorld(async (world) => {
     const url = ['--url', 'redis://127.0.0.1:1', '--namespace', world.namespace];
-    const results = await Promise.all([['stats'], ['enqueue', 'Job', '[1]'], ['failed', 'list'], ['failed', 'retry', 'all']].map((args) => world.run([...args, ...url], {}, 25_000)));
+    const results = await Promise.all([['stats'], ['enqueue', 'Job', '[1]'], ['failed', 'list']].map((args) => world.run([...args, ...url], {}, 25_000)));
     for (const result of results) {
       assert.ok(result.code !== null && result.code !== 0, `exit ${result.code}`);
       assertOneLineReason(result, /127\.0\.0\.1:1/);
@@ -89,7 +86,7 @@ describe('errand commands', { concurrency: true }, () => {
     todo: 'src/cli/work.ts: when worker.start() fails (store unreachable) the raw ioredis MaxRetriesPerRequestError is printed as a multi-line stack (not wrapped in a StoreError by register), and the process never exits because errand.close() is not called on that path (ioredis keeps reconnecting)',
   }, () => inWorld(async (world) => {
     const proc = world.spawn(['work', '--require', 'test/fixtures/cli-jobs.ts', '--url', 'redis://127.0.0.1:1', '--namespace', world.namespace]);
-    const result = await proc.waitExit(15_000);
+    const result = await proc.waitExit(10_000);
     assert.notEqual(result.code, 0);
     assertOneLineReason(result, /127\.0\.0\.1:1/);
   }));
@@ -98,7 +95,7 @@ describe('errand commands', { concurrency: true }, () => {
     todo: 'src/cli/work.ts: the queue list is parsed only in worker.start() (after the store is opened); the reason is printed but errand.close() is never called on that path, so the open Redis connection keeps the process alive forever',
   }, () => inWorld(async (world) => {
     const proc = world.spawn(['work', '--require', 'test/fixtures/cli-jobs.ts', '--queues', 'a,a', ...world.store]);
-    const result = await proc.waitExit(15_000);
+    const result = await proc.waitExit(10_000);
     assert.notEqual(result.code, 0);
     assertOneLineReason(result, /twice/);
   }));
@@ -125,17 +122,14 @@ describe('errand commands', { concurrency: true }, () => {
   }));
 
   test('enqueue with args that are not JSON, or not an array, fails clearly and writes nothing', () => inWorld(async (world) => {
-    const [notJson, notArray, scalar] = await Promise.all([
+    const [notJson, notArray] = await Promise.all([
       world.run(['enqueue', 'Job', '[1,', '--queue', 'q', ...world.store]),
       world.run(['enqueue', 'Job', '{"a":1}', '--queue', 'q', ...world.store]),
-      world.run(['enqueue', 'Job', '42', '--queue', 'q', ...world.store]),
     ]);
     assert.notEqual(notJson.code, 0);
     assertOneLineReason(notJson, /not JSON/);
-    for (const result of [notArray, scalar]) {
-      assert.notEqual(result.code, 0);
-      assertOneLineReason(result, /array/);
-    }
+    assert.notEqual(notArray.code, 0);
+    assertOneLineReason(notArray, /array/);
     assert.equal(await world.redis.exists(world.key('queue:q'), world.key('queues')), 0);
   }));
 

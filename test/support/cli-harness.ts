@@ -148,10 +148,12 @@ export class World {
   /** Starts `errand work` with the fixture jobs and waits until it is registered in `<ns>:workers`. */
   async worker(args: string[] = [], env: NodeJS.ProcessEnv = {}, options: { waitForHeartbeat?: boolean } = {}): Promise<{ proc: CliProcess; id: string }> {
     const proc = this.spawn(['work', '--require', JOBS, ...this.store, ...args], env);
-    const id = await waitFor(`worker ${proc.pid} to register (stderr: ${proc.stderr.slice(-300)})`, async () => {
+    const id = await waitFor(`worker ${proc.pid} to register`, async () => {
       if (proc.result) throw new Error(`worker exited early: ${JSON.stringify(proc.result)}`);
       const ids = await this.redis.smembers(this.key('workers'));
       return ids.find((workerId) => workerId.split(':')[1] === String(proc.pid));
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; its stdout: ${proc.stdout.slice(-400)}; its stderr: ${proc.stderr.slice(-400)}`);
     });
     // `errand work` installs its signal handlers only after registering; its first heartbeat
     // (a timer, so after that point) shows the handlers are in place.
