@@ -120,7 +120,6 @@ describe('store outages', { concurrency: true }, () => {
 
   test('connections cut again and again: no job is stranded in a live worker\'s in-flight set', {
     timeout: 90_000,
-    todo: 'BUG (docs/guarantees.md, "Known issue"): a reserve whose reply is lost on a cut connection is re-sent by ioredis; the first batch stays in the live worker\'s in-flight set, unknown to the worker and to recovery, until that worker stops or dies',
   }, async () => {
     const server = await RedisServer.start();
     const dir = mkdtempSync(join(tmpdir(), 'errand-cuts-'));

@@ -149,3 +149,23 @@ describe('redis store: Resque compatibility', () => {
     assert.equal(view!.inFlight, 0);
   });
 });
+
+test('redis store: a reserve sent twice (reply lost on a cut connection) returns the same batch, stranding nothing', async () => {
+  const namespace = uniqueNamespace();
+  const store = (await openStore(REDIS_URL, { namespace })) as Store & { unansweredReserve: Map<string, string> };
+  try {
+    await store.push([1, 2, 3, 4].map((n) => ({ queue: 'q', payload: `{"class":"X","args":[${n}]}` })));
+    await store.register({ id: 'h:1:q', queues: ['q'], startedAt: new Date(), concurrency: 1 });
+    // The request id a failed call leaves behind is reused by the next reserve (see store.ts).
+    store.unansweredReserve.set('h:1:q', 'lost-request');
+    const first = await store.reserve('h:1:q', ['q'], 2);
+    store.unansweredReserve.set('h:1:q', 'lost-request');
+    const again = await store.reserve('h:1:q', ['q'], 2);
+    assert.deepEqual(again, first, 'the resent request gets the batch the lost reply carried');
+    const next = await store.reserve('h:1:q', ['q'], 10);
+    assert.deepEqual(next.map((j) => j.payload), ['{"class":"X","args":[3]}', '{"class":"X","args":[4]}']);
+  } finally {
+    await store.close();
+    await deleteNamespace(namespace);
+  }
+});

@@ -10,8 +10,11 @@
 //   declared dead (its jobs handed back) settles nothing: its late outcomes are dropped, so a
 //   zombie cannot double-insert failures or retries. It may have run the job: at-least-once.
 // - recover() hands the in-flight jobs of workers whose heartbeat is older than `deadAfterMs`
-//   back to the head of their queues, counting a death per job; a job at `maxDeaths` goes to
-//   failed instead. It also promotes due scheduled jobs.
+//   back to the head of their queues, counting a death for each job that was likely running
+//   (see WorkerRegistration.concurrency); a job at `maxDeaths` goes to failed instead. It also
+//   promotes due scheduled jobs.
+// - reserve() may be sent twice when a connection drops before its reply (client retries): a
+//   store must not strand the first batch. Redis makes reserve idempotent per request.
 // - Queue order is FIFO; reserve() drains the given queues in strict order.
 
 /** A job ready to run: `payload` is the encoded JSON, stored byte for byte. */
@@ -53,6 +56,13 @@ export interface WorkerRegistration {
   readonly id: string;
   readonly queues: readonly string[];
   readonly startedAt: Date;
+  /**
+   * Jobs it runs at once. When it dies, only its `2 × concurrency` oldest held jobs count a death
+   * toward the poison limit: it runs jobs in reservation order, so those are the ones that were
+   * (or had just been) running, and prefetched jobs that never started are not blamed.
+   * Unknown (left out): every held job counts.
+   */
+  readonly concurrency?: number;
 }
 
 /** What a heartbeat reports: one job the worker runs now (for Resque's `worker:<id>` key). */

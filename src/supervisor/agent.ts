@@ -29,6 +29,9 @@ export class SupervisorAgent {
     // The supervisor died (kill -9) or closed the channel: stop as if told to, so no worker
     // lives on unsupervised.
     process.once('disconnect', onOrphaned);
+    // The supervisor may have died while this process was still loading: 'disconnect' fired then,
+    // before anyone listened.
+    if (!process.connected) setImmediate(onOrphaned);
     // Signals meant for the supervisor that reach the whole process group (a terminal hangup,
     // `kill -TTIN -<pgid>`) must not kill or stop the children.
     for (const signal of ['SIGHUP', 'SIGTTIN', 'SIGTTOU'] as const) process.on(signal, () => {});

@@ -106,7 +106,7 @@ export class Worker extends EventEmitter {
 
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`worker ${this.id} was already started`);
-    await this.deps.store.register({ id: this.id, queues: this.hookInfo.queues, startedAt: new Date() });
+    await this.deps.store.register({ id: this.id, queues: this.hookInfo.queues, startedAt: new Date(), concurrency: this.concurrency });
     this.state = 'running';
     await runWorkerHook(this.deps.plugins, 'workerStart', this.hookInfo);
     this.upkeep.start();
@@ -146,7 +146,7 @@ export class Worker extends EventEmitter {
       this.log.warn({ dropped: this.buffer.length }, 'this worker was declared dead by the others; registering again');
       this.buffer.length = 0;
       for (const running of this.running.values()) running.released = true;
-      await this.deps.store.register({ id: this.id, queues: this.hookInfo.queues, startedAt: new Date() });
+      await this.deps.store.register({ id: this.id, queues: this.hookInfo.queues, startedAt: new Date(), concurrency: this.concurrency });
     }
     if (control.paused !== this.pausedByStore) {
       this.pausedByStore = control.paused;

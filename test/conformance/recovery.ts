@@ -125,6 +125,23 @@ export function recoveryCases(r: Registry): void {
     assert.deepEqual([result.requeued, result.poisoned], [1, 0]);
   });
 
+  r.case('a death blames only the jobs the worker was running (2 x concurrency oldest), not its prefetched ones', async ({ store }) => {
+    const list = payloads('q', 6);
+    const maxDeaths = 2;
+    for (let death = 1; death <= maxDeaths; death++) {
+      await pushAll(store, 'q', death === 1 ? list : []);
+      const id = `blame-host:${death}:q`;
+      await store.register({ id, queues: ['q'], startedAt: new Date(), concurrency: 1 });
+      assert.equal((await store.reserve(id, ['q'], 6)).length, 6);
+      const result = await store.recover({ ...future(death * 60_000), maxDeaths });
+      assert.deepEqual(result.deadWorkers, [id]);
+      if (death === maxDeaths) assert.deepEqual([result.requeued, result.poisoned], [4, 2], 'only the two oldest reach the limit');
+    }
+    const failed = (await store.admin().failed(0, 10)).map((f) => JSON.stringify(f.entry!.payload));
+    assert.deepEqual(failed, list.slice(0, 2).map((p) => JSON.stringify(JSON.parse(p))));
+    assert.deepEqual(await contents(store, 'q'), list.slice(2), 'the prefetched four are back, in order');
+  });
+
   r.case('unregister puts held jobs back at the head and counts no death', async ({ store, worker }) => {
     const jobs = payloads('q', 4);
     await pushAll(store, 'q', jobs);

@@ -28,6 +28,10 @@ export interface RedisKeys {
   readonly deathsPrefix: string;
   /** Counter handing out in-flight tokens, unique across processes and restarts. */
   readonly tokenCounter: string;
+  /** Hash worker id → concurrency, read when it dies to blame only the jobs it was running. */
+  readonly concurrency: string;
+  /** A worker's last reserve request: `request-id first-token last-token`, so a resent reserve returns the same batch. */
+  lastReserve(workerId: string): string;
 }
 
 export function redisKeys(namespace: string): RedisKeys {
@@ -52,5 +56,7 @@ export function redisKeys(namespace: string): RedisKeys {
     wakeChannel: `${ns}:errand:wake`,
     deathsPrefix: `${ns}:errand:deaths:`,
     tokenCounter: `${ns}:errand:token`,
+    concurrency: `${ns}:errand:concurrency`,
+    lastReserve: (workerId) => `${ns}:errand:reserve:${workerId}`,
   };
 }

@@ -7,10 +7,10 @@ import type { Redis } from 'ioredis';
 
 const SCRIPTS = {
   push: 2,
-  reserve: 5,
+  reserve: 6,
   settle: 7,
   release: 2,
-  register: 4,
+  register: 5,
   heartbeat: 4,
   reap: 6,
   promote: 2,

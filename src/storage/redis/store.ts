@@ -39,6 +39,9 @@ export class RedisStore implements Store {
   /** Scheduled members get `<processTag><counter>` as a unique tag (see keys.schedule). */
   private readonly processTag = randomBytes(6).toString('base64url');
   private scheduleCounter = 0;
+  private requestCounter = 0;
+  /** Per worker: the id of a reserve request that failed without a reply (see reserve()). */
+  private readonly unansweredReserve = new Map<string, string>();
   private adminStore: RedisAdmin | undefined;
 
   constructor(private readonly options: RedisStoreOptions) {
@@ -101,16 +104,27 @@ export class RedisStore implements Store {
     const k = this.keys;
     const now = new Date();
     await this.call('register', () =>
-      this.scripts.register([k.workers, k.workerStarted(worker.id), k.heartbeats, k.alive], [worker.id, now.getTime(), resqueIso(now), resqueTimeToS(worker.startedAt)]),
+      this.scripts.register(
+        [k.workers, k.workerStarted(worker.id), k.heartbeats, k.alive, k.concurrency],
+        [worker.id, now.getTime(), resqueIso(now), resqueTimeToS(worker.startedAt), worker.concurrency ?? 0],
+      ),
     );
   }
 
   async reserve(workerId: string, queues: readonly string[] | '*', max: number): Promise<ReservedJob[]> {
     this.wake?.markReserving(workerId);
     const k = this.keys;
+    // A reserve whose reply never came keeps its request id, so the next call returns that
+    // batch rather than stranding it (see reserve.lua).
+    let request = this.unansweredReserve.get(workerId);
+    if (!request) this.unansweredReserve.set(workerId, (request = `${this.processTag}.${(this.requestCounter++).toString(36)}`));
     const flat = (await this.call('reserve', () =>
-      this.scripts.reserve([k.inflight(workerId), k.pauseAll, k.queues, k.alive, k.tokenCounter], [max, workerId, k.queuePrefix, ...(queues === '*' ? ['*'] : queues)]),
+      this.scripts.reserve(
+        [k.inflight(workerId), k.pauseAll, k.queues, k.alive, k.tokenCounter, k.lastReserve(workerId)],
+        [max, workerId, k.queuePrefix, request, ...(queues === '*' ? ['*'] : queues)],
+      ),
     )) as string[];
+    this.unansweredReserve.delete(workerId);
     const jobs: ReservedJob[] = new Array(flat.length / 3);
     for (let i = 0, j = 0; i < flat.length; i += 3, j++) jobs[j] = { token: flat[i]!, queue: flat[i + 1]!, payload: flat[i + 2]! };
     return jobs;
@@ -194,8 +208,14 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     this.wake?.close();
-    await Promise.allSettled([this.redis.quit(), this.subscriber?.quit()]);
+    await Promise.allSettled([closeConnection(this.redis), this.subscriber && closeConnection(this.subscriber)]);
   }
+}
+
+/** QUIT when connected (pending replies arrive first); otherwise just drop the socket, since QUIT on a broken connection rejects. */
+async function closeConnection(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+  else redis.disconnect();
 }
 
 function groupByQueue(jobs: readonly QueuedJob[]): Map<string, string[]> {

@@ -128,7 +128,8 @@ export interface ReapResult { requeued: number; poisoned: number }
 
 /**
  * Retires workers: their in-flight jobs go back to the head of their queues, in reservation
- * order. With `maxDeaths` (a worker declared dead), each job counts a death, keyed by its
+ * order. With `maxDeaths` (a worker declared dead), each of its 2 × concurrency oldest jobs
+ * (the ones it was running; the rest were only prefetched) counts a death, keyed by its
  * payload's SHA-1 so the count follows it; at `maxDeaths` it goes to failed as a poison job.
  */
 export function reap(st: Statements, ids: readonly string[], maxDeaths: number | undefined, failedAt: string): ReapResult {
@@ -137,8 +138,10 @@ export function reap(st: Statements, ids: readonly string[], maxDeaths: number |
   const expiresAt = Date.now() + DEATH_COUNT_TTL_MS;
   for (const id of ids) {
     const back: JobRow[] = [];
+    const concurrency = st.workerConcurrency.get(id);
+    let blamed = concurrency ? 2 * concurrency : Infinity;
     for (const row of st.jobsOfWorker.all(id)) {
-      if (maxDeaths === undefined) {
+      if (maxDeaths === undefined || blamed-- <= 0) {
         back.push(row);
         continue;
       }

@@ -83,6 +83,10 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX jobs_inflight;
   CREATE INDEX jobs_inflight ON jobs (worker, claim) WHERE worker IS NOT NULL;
   `,
+  // 3: a worker's concurrency, so its death blames only the jobs it was running (see ops.reap).
+  `
+  ALTER TABLE workers ADD COLUMN concurrency INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -60,12 +60,14 @@ export function prepareStatements(db: Db) {
     paused: pluck<string>("SELECT value FROM meta WHERE key = 'pause-all-workers'"),
 
     workerUpsert: p(
-      'INSERT INTO workers (id, started, heartbeat, alive_ms) VALUES (?, ?, ?, ?) ' +
-      'ON CONFLICT (id) DO UPDATE SET started = excluded.started, heartbeat = excluded.heartbeat, alive_ms = excluded.alive_ms',
+      'INSERT INTO workers (id, started, heartbeat, alive_ms, concurrency) VALUES (?, ?, ?, ?, ?) ' +
+      'ON CONFLICT (id) DO UPDATE SET started = excluded.started, heartbeat = excluded.heartbeat, alive_ms = excluded.alive_ms, ' +
+      'concurrency = excluded.concurrency',
     ),
     workerBeat: p('UPDATE workers SET alive_ms = ?, heartbeat = ?, working_on = ? WHERE id = ?'),
     workersDead: pluck<string>('SELECT id FROM workers WHERE alive_ms < ? ORDER BY alive_ms, id'),
     workerDelete: p('DELETE FROM workers WHERE id = ?'),
+    workerConcurrency: pluck<number | null>('SELECT concurrency FROM workers WHERE id = ?'),
 
     deathCount: pluck<number>(
       'INSERT INTO deaths (hash, count, expires_at) VALUES (?, 1, ?) ' +

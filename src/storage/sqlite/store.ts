@@ -109,7 +109,7 @@ export class SqliteStore implements Store {
 
   async register(worker: WorkerRegistration): Promise<void> {
     const now = new Date();
-    this.run('register', () => this.st.workerUpsert.run(worker.id, resqueTimeToS(worker.startedAt), resqueIso(now), now.getTime()));
+    this.run('register', () => this.st.workerUpsert.run(worker.id, resqueTimeToS(worker.startedAt), resqueIso(now), now.getTime(), worker.concurrency ?? null));
   }
 
   async reserve(workerId: string, queues: readonly string[] | '*', max: number): Promise<ReservedJob[]> {
