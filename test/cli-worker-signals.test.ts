@@ -21,14 +21,14 @@ async function inflight(world: World, workerId: string): Promise<string[]> {
 const GRACE_MS = 1_500;
 
 describe('errand work: signals', { concurrency: true }, () => {
-  test('SIGTERM: a running job finishes, the process exits 0 and leaves <ns>:workers', () => inWorld(async (world) => {
-    const { proc, id } = await world.worker(['--queues', 'default']);
-    await world.client().enqueue(Sleep, 'a', 400);
-    await waitFor('job a to start', () => world.has('start a'));
+  test('SIGTERM: running jobs finish, the process exits 0 and leaves <ns>:workers', () => inWorld(async (world) => {
+    const { proc, id } = await world.worker(['--queues', 'default', '--concurrency', '2']);
+    await world.client().enqueueBulk(Sleep, [['a', 400], ['a2', 600]]);
+    await waitFor('jobs a and a2 to start', () => world.has('start a') && world.has('start a2'));
     proc.signal('SIGTERM');
     const result = await proc.waitExit();
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(world.has('sleep a'), 'the running job finished');
+    assert.ok(world.has('sleep a') && world.has('sleep a2'), 'the running jobs finished');
     assert.equal(await world.redis.sismember(world.key('workers'), id), 0);
     assert.equal(await world.redis.llen(world.key('queue:default')), 0);
     assert.deepEqual(await inflight(world, id), []);
@@ -129,7 +129,7 @@ describe('errand work: signals', { concurrency: true }, () => {
     // The dead worker's heartbeat must age past deadAfter (5 s by default; `errand work` has no flag for it).
     const second = await world.worker(['--queues', 'default', '--interval', '1']);
     await waitFor('job k to complete in the second worker', () => world.has('sleep k'), 20_000);
-    assert.deepEqual(world.lines().filter((line) => line === 'start k').length, 2, 'run again, at least once more');
+    assert.ok(world.lines().filter((line) => line === 'start k').length >= 2, 'run again by the second worker');
     await waitFor('the dead worker to be removed from <ns>:workers', async () => (await world.redis.sismember(world.key('workers'), first.id)) === 0);
     assert.deepEqual(await inflight(world, first.id), []);
     second.proc.signal('SIGTERM');
