@@ -12,4 +12,5 @@ if (existsSync(source)) {
 } else {
   ({ main } = await import(new URL('../dist/cli/main.js', import.meta.url).href));
 }
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a store connection still retrying must not keep a finished command alive.
+process.exit(await main(process.argv.slice(2)));

@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   const known = values.require ? (await loadJobFiles(values.require)).map(specOf).find((spec) => spec.name === name) : undefined;
   const queue = values.queue ?? known?.queue ?? defaults.queue;
   validateQueueName(queue);
-  const runAt = values.in === undefined ? undefined : Date.now() + toMs(values.in, '--in');
+  const runAt = values.in === undefined ? undefined : Date.now() + usage(() => toMs(values.in!, '--in'));
   const errand = errandFrom(values);
   try {
     const job = await errand.enqueueSpec(known ?? foreignJob(name, queue), args, runAt);

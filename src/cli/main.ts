@@ -22,7 +22,7 @@ Run errand <command> --help for its options.`;
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(`${HELP}\n`);
+    (command ? process.stdout : process.stderr).write(`${HELP}\n`);
     return command ? 0 : 2;
   }
   const load = COMMANDS[command];

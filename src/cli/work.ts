@@ -3,7 +3,6 @@
 // (QUEUE/QUEUES, INTERVAL in seconds, COUNT, VERBOSE/VVERBOSE), then defaults. A process the
 // supervisor forked (ERRAND_SUPERVISED=1 and an IPC channel) runs one worker and reports to it.
 
-import { ConfigError } from '../errors.ts';
 import { toMs } from '../job/duration.ts';
 import { createLogger } from '../log.ts';
 import { isSupervisedChild, SupervisorAgent } from '../supervisor/agent.ts';
@@ -12,7 +11,7 @@ import { supervise } from '../supervisor/supervise.ts';
 import { installSignalHandlers } from '../worker/signals.ts';
 import { loadJobFiles } from './load-jobs.ts';
 import { parseArgs } from 'node:util';
-import { errandFrom, usage, STORE_HELP, storeFlags } from './shared.ts';
+import { errandFrom, usage, STORE_HELP, storeFlags, UsageError } from './shared.ts';
 
 export const help = `Usage: errand work --require ./jobs.ts [options]
 
@@ -56,7 +55,7 @@ const options = {
 function wholeNumber(text: string | undefined, flag: string, min: number): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${flag} must be a whole number >= ${min}, got ${text}`);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number >= ${min}, got ${text}`);
   return n;
 }
 
@@ -67,14 +66,14 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const files = values.require ?? [];
-  if (files.length === 0) throw new ConfigError('work needs at least one --require FILE with your jobs');
+  if (files.length === 0) throw new UsageError('work needs at least one --require FILE with your jobs');
   const concurrency = wholeNumber(values.concurrency, '--concurrency', 1) ?? 1;
   const intervalText = values.interval ?? process.env.INTERVAL;
   const intervalSeconds = intervalText === undefined ? undefined : Number(intervalText);
-  if (intervalSeconds !== undefined && !(intervalSeconds > 0)) throw new ConfigError(`--interval must be a number of seconds > 0, got ${intervalText}`);
+  if (intervalSeconds !== undefined && !(intervalSeconds > 0)) throw new UsageError(`--interval must be a number of seconds > 0, got ${intervalText}`);
   const queues = values.queues ?? process.env.QUEUES ?? process.env.QUEUE ?? '*';
   const maxJobs = wholeNumber(values['max-jobs'], '--max-jobs', 1);
-  const shutdownTimeoutMs = toMs(values['shutdown-timeout'] ?? '25s', '--shutdown-timeout');
+  const shutdownTimeoutMs = usage(() => toMs(values['shutdown-timeout'] ?? '25s', '--shutdown-timeout'));
 
   const supervised = isSupervisedChild();
   const processesText = values.processes ?? (supervised ? undefined : process.env.COUNT);
@@ -93,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
       processes: wholeNumber(processesText, processesText === values.processes ? '--processes' : 'COUNT', 0) ?? 1,
       childArgs,
       ...(values['max-memory'] === undefined ? {} : { maxMemoryBytes: parseBytes(values['max-memory']) }),
-      stuckTimeoutMs: toMs(values['stuck-timeout'] ?? '30s', '--stuck-timeout'),
+      stuckTimeoutMs: usage(() => toMs(values['stuck-timeout'] ?? '30s', '--stuck-timeout')),
       shutdownTimeoutMs,
       ...(healthPort === undefined ? {} : { healthPort }),
       ...(values.watch ? { watchFiles: files } : {}),
@@ -114,29 +113,42 @@ export async function run(argv: string[]): Promise<number> {
   async function runWorker(): Promise<number> {
     const jobs = await loadJobFiles(files);
     const errand = errandFrom(values, { jobs });
-    const worker = errand.worker({
-      queues, concurrency,
-      ...(intervalSeconds === undefined ? {} : { pollInterval: intervalSeconds * 1000 }),
-      ...(values['shutdown-timeout'] === undefined ? {} : { shutdownTimeout: values['shutdown-timeout'] }),
-    });
+    let worker;
+    try {
+      worker = errand.worker({
+        queues, concurrency,
+        ...(intervalSeconds === undefined ? {} : { pollInterval: intervalSeconds * 1000 }),
+        ...(values['shutdown-timeout'] === undefined ? {} : { shutdownTimeout: values['shutdown-timeout'] }),
+      });
+    } catch (error) {
+      await errand.close();
+      throw error;
+    }
     agent?.watch(worker);
-    await worker.start();
-    return new Promise<number>((resolve) => {
+    // Signal handlers go in before start(), so a TERM during start-up (loading, registering, the
+    // first reserve) still stops gracefully: stop() waits for start() to finish first.
+    const stopped = new Promise<number>((resolve) => {
       installSignalHandlers(worker, errand.log, (code) => {
-        if (!agent) {
-          errand.close().finally(() => resolve(code));
-          return;
-        }
-        // A supervised child exits as soon as it stopped (or at once when forced): abandoned jobs,
-        // already put back, may hold timers that would keep it alive, and the supervisor waits.
+        // Exit as soon as the worker stopped (or at once when forced): jobs abandoned at the
+        // deadline, already put back, may hold timers that would keep the process alive, and a
+        // signal arriving after a clean stop must not find the process without handlers.
         const exit = () => {
-          agent.stop();
+          agent?.stop();
           process.exit(code);
         };
         if (code !== 0) exit();
         else errand.close().finally(exit);
+        resolve(code);
       });
-      agent?.ready(worker.id ?? '');
     });
+    try {
+      await worker.start();
+    } catch (error) {
+      // An unreachable store: say so and exit, rather than linger reconnecting.
+      await errand.close().catch(() => {});
+      throw error;
+    }
+    agent?.ready(worker.id ?? '');
+    return stopped;
   }
 }

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duration } from '../job/duration.ts';
 import type { Worker, WorkerOptions } from '../worker/worker.ts';
+import { parseQueues } from '../worker/queues.ts';
 
 const EVENTS = ['completed', 'failed', 'retrying', 'stopped'] as const;
 
@@ -17,6 +18,7 @@ export class WorkerHandle extends EventEmitter {
 
   constructor(private readonly factory: WorkerFactory, private readonly options: WorkerOptions, private readonly registry: Set<WorkerHandle>) {
     super();
+    parseQueues(options.queues); // a bad queue list fails here, before any store is opened
   }
 
   /** Registers with the store and starts taking jobs. Resolves once the worker is running. */

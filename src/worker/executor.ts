@@ -81,7 +81,6 @@ export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promis
 
 function fail(reserved: ReservedJob, deps: ExecutorDeps, payload: unknown, error: unknown, info: JobInfo | undefined, started: number): Execution {
   const entry = failureEntry({ payload, error, workerId: deps.workerId(), queue: reserved.queue });
-  deps.log.warn({ job: info?.name, id: info?.id, queue: reserved.queue, err: error }, 'job failed');
   return { outcome: { token: reserved.token, kind: 'failed', entry }, info, error, result: undefined, durationMs: performance.now() - started };
 }
 

@@ -245,6 +245,9 @@ export class Worker extends EventEmitter {
     this.prefetch.observe(execution.durationMs);
     if (!running.released) {
       this.settler.add(execution.outcome);
+      if (execution.outcome.kind === 'failed') {
+        this.log.warn({ job: execution.info?.name, id: execution.info?.id, queue: running.job.queue, err: execution.error }, 'job failed');
+      }
       if (execution.info) this.emitOutcome(execution.outcome.kind, execution.info, execution.error, execution.result);
     }
     this.dispatch();

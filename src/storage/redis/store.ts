@@ -100,7 +100,7 @@ export class RedisStore implements Store {
   }
 
   async register(worker: WorkerRegistration): Promise<void> {
-    await this.wakeListener().start();
+    await this.call('subscribe', () => this.wakeListener().start());
     const k = this.keys;
     const now = new Date();
     await this.call('register', () =>
