@@ -2,12 +2,14 @@
 // counters; scheduled jobs; workers and what they run. --json for scripts, --watch to refresh.
 
 import type { Stats } from '../storage/types.ts';
+import { THROUGHPUT_MINUTES } from '../storage/throughput.ts';
 import { parseArgs } from 'node:util';
 import { errandFrom, usage, STORE_HELP, storeFlags } from './shared.ts';
 
 export const help = `Usage: errand stats [--json] [--watch [SECONDS]]
 
-Shows queue sizes, the age of each queue's oldest job, failures and workers.
+Shows per queue its size, the age of its oldest job and the attempts finished in the last
+${THROUGHPUT_MINUTES} minutes; processed and failed counters; scheduled jobs; workers and what they run.
   --json            print the figures as JSON
   --watch           refresh every 2 seconds until Ctrl-C
 ${STORE_HELP}`;
@@ -23,8 +25,10 @@ function age(enqueuedAt: number | undefined, now: number): string {
 export function formatStats(stats: Stats, now = Date.now()): string {
   const lines: string[] = [];
   const width = Math.max(5, ...stats.queues.map((q) => q.name.length));
-  lines.push(`${'queue'.padEnd(width)}  ${'size'.padStart(9)}  oldest`);
-  for (const queue of stats.queues) lines.push(`${queue.name.padEnd(width)}  ${String(queue.size).padStart(9)}  ${age(queue.oldestEnqueuedAt, now)}`);
+  lines.push(`${'queue'.padEnd(width)}  ${'size'.padStart(9)}  ${'oldest'.padStart(6)}  done/${THROUGHPUT_MINUTES}m`);
+  for (const queue of stats.queues) {
+    lines.push(`${queue.name.padEnd(width)}  ${String(queue.size).padStart(9)}  ${age(queue.oldestEnqueuedAt, now).padStart(6)}  ${String(queue.recentlyDone).padStart(9)}`);
+  }
   if (stats.queues.length === 0) lines.push('(no queues yet)');
   lines.push('');
   lines.push(`processed ${stats.processed}   failed ${stats.failed} (${stats.failedCount} in the failed list)   scheduled ${stats.scheduled}${stats.paused ? '   ALL WORKERS PAUSED' : ''}`);

@@ -35,12 +35,14 @@ export interface ReservedJob {
   readonly payload: string;
 }
 
+/** `queue`, when given, counts the attempt in that queue's recent throughput (admin stats). */
 export type Outcome =
-  | { readonly token: string; readonly kind: 'done' }
+  | { readonly token: string; readonly kind: 'done'; readonly queue?: string }
   /** Back to the scheduled set with a new payload (next attempt). */
-  | { readonly token: string; readonly kind: 'retry'; readonly job: ScheduledJob }
+  | { readonly token: string; readonly kind: 'retry'; readonly job: ScheduledJob; readonly queue?: string }
   /** To the failed list; `entry` is a Resque failure JSON. */
-  | { readonly token: string; readonly kind: 'failed'; readonly entry: string };
+  | { readonly token: string; readonly kind: 'failed'; readonly entry: string; readonly queue?: string };
+
 
 /**
  * Counters, as Resque keeps them: `processed` counts every settled attempt, `failed` every failed
@@ -126,6 +128,8 @@ export interface QueueStats {
   readonly size: number;
   /** Epoch ms when the oldest waiting job was enqueued, when the store can tell. */
   readonly oldestEnqueuedAt: number | undefined;
+  /** Attempts finished (done, retried or failed) in the last few minutes (see throughput.ts). */
+  readonly recentlyDone: number;
 }
 
 export interface WorkerView {

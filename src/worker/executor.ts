@@ -68,20 +68,20 @@ export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promis
     const { result } = timeout ? await withTimeout(run, spec.timeoutMs!, timeout.controller) : await run;
     const durationMs = performance.now() - started;
     if (deps.verbose) deps.log.debug({ job: info.name, id, queue: info.queue, attempt: info.attempt, ms: round(durationMs) }, 'done');
-    return { outcome: { token: reserved.token, kind: 'done' }, info, error: undefined, result, durationMs };
+    return { outcome: { token: reserved.token, kind: 'done', queue: reserved.queue }, info, error: undefined, result, durationMs };
   } catch (error) {
     const delay = retryDelay(spec.retry, decoded.attempt, error);
     if (delay === null) return fail(reserved, deps, decoded.raw, error, info, started);
     const payload = encodeRetry(decoded, id, { attempt: decoded.attempt, at: new Date().toISOString(), exception: errorClassName(error), error: errorMessage(error) });
     if (deps.verbose) deps.log.debug({ job: info.name, id, attempt: info.attempt, retryInMs: delay, err: error }, 'failed; will retry');
-    const outcome: Outcome = { token: reserved.token, kind: 'retry', job: { queue: reserved.queue, payload, runAt: Date.now() + delay } };
+    const outcome: Outcome = { token: reserved.token, kind: 'retry', queue: reserved.queue, job: { queue: reserved.queue, payload, runAt: Date.now() + delay } };
     return { outcome, info, error, result: undefined, durationMs: performance.now() - started };
   }
 }
 
 function fail(reserved: ReservedJob, deps: ExecutorDeps, payload: unknown, error: unknown, info: JobInfo | undefined, started: number): Execution {
   const entry = failureEntry({ payload, error, workerId: deps.workerId(), queue: reserved.queue });
-  return { outcome: { token: reserved.token, kind: 'failed', entry }, info, error, result: undefined, durationMs: performance.now() - started };
+  return { outcome: { token: reserved.token, kind: 'failed', entry, queue: reserved.queue }, info, error, result: undefined, durationMs: performance.now() - started };
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

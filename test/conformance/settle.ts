@@ -28,6 +28,16 @@ export function settleCases(r: Registry): void {
     assert.deepEqual(await contents(store, 'q'), [], 'settled jobs do not come back');
   });
 
+  r.case('settled attempts that name their queue count in that queue\'s recent throughput', async ({ store, worker }) => {
+    await pushAll(store, 'a', payloads('a', 3));
+    await pushAll(store, 'b', payloads('b', 1));
+    const w = await worker(['a', 'b']);
+    const jobs = await store.reserve(w, ['a', 'b'], 4);
+    await store.settle(w, jobs.map((job) => ({ token: job.token, kind: 'done' as const, queue: job.queue })));
+    const recent = Object.fromEntries((await store.admin().stats()).queues.map((q) => [q.name, q.recentlyDone]));
+    assert.deepEqual(recent, { a: 3, b: 1 });
+  });
+
   r.case('settle failed stores the entry verbatim and moves processed and failed', async ({ store, worker }) => {
     const jobs = payloads('q', 2);
     await pushAll(store, 'q', jobs);

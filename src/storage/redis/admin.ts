@@ -3,6 +3,7 @@
 
 import type { Redis } from 'ioredis';
 import type { AdminStore, FailedEntry, QueuedJob, QueueStats, Stats, WorkerView } from '../types.ts';
+import { minuteOf, THROUGHPUT_MINUTES } from '../throughput.ts';
 import type { RedisKeys } from './keys.ts';
 import { enqueuedAtOf, parseObject } from '../resque-format.ts';
 import type { ScriptCall, ScriptName } from './scripts.ts';
@@ -29,12 +30,17 @@ export class RedisAdmin implements AdminStore {
   private async queueStats(names: string[]): Promise<QueueStats[]> {
     if (names.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const name of names) pipeline.llen(this.keys.queue(name)).lindex(this.keys.queue(name), 0);
+    const now = minuteOf(Date.now());
+    const minutes = Array.from({ length: THROUGHPUT_MINUTES }, (_, i) => now - i);
+    for (const name of names) {
+      pipeline.llen(this.keys.queue(name)).lindex(this.keys.queue(name), 0).mget(...minutes.map((minute) => `${this.keys.donePrefix}${name}:${minute}`));
+    }
     const results = (await pipeline.exec()) ?? [];
     return names.map((name, i) => ({
       name,
-      size: Number(results[i * 2]?.[1] ?? 0),
-      oldestEnqueuedAt: enqueuedAtOf(results[i * 2 + 1]?.[1] as string | null),
+      size: Number(results[i * 3]?.[1] ?? 0),
+      oldestEnqueuedAt: enqueuedAtOf(results[i * 3 + 1]?.[1] as string | null),
+      recentlyDone: ((results[i * 3 + 2]?.[1] as (string | null)[] | undefined) ?? []).reduce((sum, count) => sum + Number(count ?? 0), 0),
     }));
   }
 

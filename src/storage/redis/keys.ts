@@ -28,6 +28,8 @@ export interface RedisKeys {
   readonly deathsPrefix: string;
   /** Counter handing out in-flight tokens, unique across processes and restarts. */
   readonly tokenCounter: string;
+  /** Prefix of per-queue, per-minute counters of finished attempts: `<prefix><queue>:<minute>`. */
+  readonly donePrefix: string;
   /** Hash worker id → concurrency, read when it dies to blame only the jobs it was running. */
   readonly concurrency: string;
   /** A worker's last reserve request: `request-id first-token last-token`, so a resent reserve returns the same batch. */
@@ -57,6 +59,7 @@ export function redisKeys(namespace: string): RedisKeys {
     deathsPrefix: `${ns}:errand:deaths:`,
     tokenCounter: `${ns}:errand:token`,
     concurrency: `${ns}:errand:concurrency`,
+    donePrefix: `${ns}:errand:done:`,
     lastReserve: (workerId) => `${ns}:errand:reserve:${workerId}`,
   };
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { StoreError } from '../../errors.ts';
+import { countByQueue, minuteOf } from '../throughput.ts';
 import type {
   AdminStore, Control, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
   SettleResult, Store, WorkerRegistration, WorkerStatus,
@@ -142,8 +143,13 @@ export class RedisStore implements Store {
     }
     const k = this.keys;
     const keys = [k.inflight(workerId), k.processed, k.failedCount, `${k.processed}:${workerId}`, `${k.failedCount}:${workerId}`, k.failed, k.schedule];
+    const throughput: (string | number)[] = [];
+    for (const [queue, count] of countByQueue(outcomes)) throughput.push(queue, count);
     const settled = await this.call('settle', () =>
-      this.scripts.settle(keys, [done.length, failed.length / 2, retried.length / 3, k.wakeChannel, ...done, ...failed, ...retried]),
+      this.scripts.settle(keys, [
+        done.length, failed.length / 2, retried.length / 3, k.wakeChannel, throughput.length / 2, k.donePrefix, minuteOf(Date.now()),
+        ...throughput, ...done, ...failed, ...retried,
+      ]),
     );
     return { settled: Number(settled) };
   }

@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import type { AdminStore, FailedEntry, QueuedJob, QueueStats, Stats, WorkerView } from '../types.ts';
 import { append } from './ops.ts';
 import { enqueuedAtOf, parseObject } from '../resque-format.ts';
+import { minuteOf, THROUGHPUT_MINUTES } from '../throughput.ts';
 import type { Statements } from './statements.ts';
 
 interface Host {
@@ -118,8 +119,10 @@ export class SqliteAdmin implements AdminStore {
     // One read transaction: every number comes from the same snapshot.
     return this.read('stats', () => this.db.transaction((): Stats => {
       const counter = (key: string) => (this.sql('SELECT value FROM counters WHERE key = ?').pluck().get(key) as number | undefined) ?? 0;
+      const since = minuteOf(Date.now()) - THROUGHPUT_MINUTES + 1;
       const queues: QueueStats[] = this.st.queueNames.all().map((name) => ({
         name,
+        recentlyDone: this.st.throughputSince.get(name, since) ?? 0,
         size: this.sql('SELECT COUNT(*) FROM jobs WHERE queue = ? AND worker IS NULL').pluck().get(name) as number,
         oldestEnqueuedAt: enqueuedAtOf(this.sql('SELECT payload FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos LIMIT 1').pluck().get(name) as string | undefined),
       }));

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { PoisonJobError } from '../../errors.ts';
 import type { Outcome, QueuedJob, ReservedJob } from '../types.ts';
+import { countByQueue, minuteOf } from '../throughput.ts';
 import type { JobRow, Statements } from './statements.ts';
 
 /** Poison-job death counts expire a week after the last death, like the Redis store's TTL. */
@@ -102,6 +103,8 @@ export function settle(st: Statements, workerId: string, outcomes: readonly Outc
     }
   }
   if (done.length > 0) applied += st.jobsSettleMany.run(workerId, JSON.stringify(done)).changes;
+  const minute = minuteOf(Date.now());
+  for (const [queue, count] of countByQueue(outcomes)) st.throughputAdd.run(queue, minute, count);
   if (applied > 0) {
     st.counterAdd.run('processed', applied);
     st.counterAdd.run(`processed:${workerId}`, applied);
@@ -182,6 +185,7 @@ function poisonEntry(row: JobRow, workerId: string, deaths: number, failedAt: st
 
 /** Moves due scheduled jobs to the tail of their queues; returns the count and the next due time. */
 export function promote(st: Statements, now: number, limit: number): { promoted: number; nextDueAt: number | undefined } {
+  st.throughputExpire.run(minuteOf(now) - 10);
   const due = st.scheduledDue.all(now, limit);
   const byQueue = new Map<string, string[]>();
   for (const row of due) {

@@ -17,6 +17,7 @@
 //   counters   stat:processed / stat:failed and their per-worker forms.
 //   deaths     poison-job death counts keyed by SHA-1 of the payload, expiring like the Redis TTL.
 //   meta       flags: pause-all-workers.
+//   throughput attempts finished per queue and minute, kept ten minutes.
 
 import type Database from 'better-sqlite3';
 
@@ -86,6 +87,15 @@ const MIGRATIONS: readonly string[] = [
   // 3: a worker's concurrency, so its death blames only the jobs it was running (see ops.reap).
   `
   ALTER TABLE workers ADD COLUMN concurrency INTEGER;
+  `,
+  // 4: attempts finished per queue and minute, for recent throughput in stats (see ../throughput.ts).
+  `
+  CREATE TABLE throughput (
+    queue TEXT NOT NULL,
+    minute INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (queue, minute)
+  ) WITHOUT ROWID;
   `,
 ];
 

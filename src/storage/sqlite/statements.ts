@@ -68,6 +68,9 @@ export function prepareStatements(db: Db) {
     workersDead: pluck<string>('SELECT id FROM workers WHERE alive_ms < ? ORDER BY alive_ms, id'),
     workerDelete: p('DELETE FROM workers WHERE id = ?'),
     workerConcurrency: pluck<number | null>('SELECT concurrency FROM workers WHERE id = ?'),
+    throughputAdd: p('INSERT INTO throughput (queue, minute, count) VALUES (?, ?, ?) ON CONFLICT (queue, minute) DO UPDATE SET count = count + excluded.count'),
+    throughputExpire: p('DELETE FROM throughput WHERE minute < ?'),
+    throughputSince: pluck<number | null>('SELECT SUM(count) FROM throughput WHERE queue = ? AND minute >= ?'),
 
     deathCount: pluck<number>(
       'INSERT INTO deaths (hash, count, expires_at) VALUES (?, 1, ?) ' +
