@@ -22,6 +22,7 @@ Runs a worker process that takes jobs from its queues and performs them.
   --concurrency N         jobs run at once in this process (default 1)
   --interval SECONDS      poll for jobs nobody announced, e.g. pushed by Ruby Resque (default: INTERVAL env, else 5)
   --shutdown-timeout D    on SIGTERM/SIGINT, how long running jobs get before they are put back (default 25s)
+  --dead-after D          a worker silent this long is dead and its jobs go back to their queues (default 5s)
 ${STORE_HELP}
 
 Supervised pool (any of these runs a supervisor that keeps worker processes running):
@@ -44,6 +45,7 @@ const options = {
   concurrency: { type: 'string', short: 'c' },
   interval: { type: 'string' },
   'shutdown-timeout': { type: 'string' },
+  'dead-after': { type: 'string' },
   processes: { type: 'string', short: 'n' },
   'max-memory': { type: 'string' },
   'max-jobs': { type: 'string' },
@@ -84,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
     const childArgs = ['work', ...files.flatMap((file) => ['--require', file]), '--queues', queues, '--concurrency', String(concurrency),
       '--shutdown-timeout', `${shutdownTimeoutMs}ms`,
       ...(intervalText === undefined ? [] : ['--interval', intervalText]),
+      ...(values['dead-after'] === undefined ? [] : ['--dead-after', values['dead-after']]),
       ...(values.url === undefined ? [] : ['--url', values.url]),
       ...(values.namespace === undefined ? [] : ['--namespace', values.namespace]),
       ...(maxJobs === undefined ? [] : ['--max-jobs', String(maxJobs)])];
@@ -119,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
         queues, concurrency,
         ...(intervalSeconds === undefined ? {} : { pollInterval: intervalSeconds * 1000 }),
         ...(values['shutdown-timeout'] === undefined ? {} : { shutdownTimeout: values['shutdown-timeout'] }),
+        ...(values['dead-after'] === undefined ? {} : { deadAfter: usage(() => toMs(values['dead-after']!, '--dead-after')) }),
       });
     } catch (error) {
       await errand.close();

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { defaults } from '../defaults.ts';
+import { ConfigError } from '../errors.ts';
 import { toMs, type Duration } from '../job/duration.ts';
 import type { JobSpec } from '../job/define.ts';
 import type { JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
@@ -91,10 +92,14 @@ export class Worker extends EventEmitter {
       workerId: () => this.id, stopSignal: this.abortJobs.signal,
       beforeJob: deps.plugins.filter((plugin) => plugin.beforeJob), workerInfo: () => this.hookInfo,
     };
+    const heartbeatMs = toMs(options.heartbeatInterval ?? defaults.heartbeatMs, 'heartbeatInterval');
+    const deadAfterMs = toMs(options.deadAfter ?? defaults.deadAfterMs, 'deadAfter');
+    // Two missed heartbeats at least, or a busy but healthy worker would be declared dead.
+    if (deadAfterMs < 2 * heartbeatMs) throw new ConfigError(`deadAfter (${deadAfterMs} ms) must be at least twice the heartbeat interval (${heartbeatMs} ms)`);
     this.upkeep = new Upkeep(deps.store, {
-      heartbeatMs: toMs(options.heartbeatInterval ?? defaults.heartbeatMs, 'heartbeatInterval'),
+      heartbeatMs,
       maintenanceMs: defaults.maintenanceMs,
-      deadAfterMs: toMs(options.deadAfter ?? defaults.deadAfterMs, 'deadAfter'),
+      deadAfterMs,
       maxDeaths: options.maxDeaths ?? defaults.maxDeaths,
       promoteLimit: defaults.promoteBatch,
     }, { workerId: () => this.id, status: () => this.status(), onControl: (control) => this.onControl(control) }, this.log);
