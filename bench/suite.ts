@@ -41,6 +41,8 @@ export async function runSuite(options: SuiteOptions): Promise<RoundResult[]> {
 async function backlogRounds(options: SuiteOptions, log: (line: string) => void): Promise<RoundResult[]> {
   const results: RoundResult[] = [];
   const systems = options.systems.filter((adapter) => adapter.name.startsWith('errand'));
+  // Each round takes `measured` jobs from the big backlog; it must not run dry.
+  if (options.backlog < options.measured * (options.rounds + 1)) throw new Error(`--backlog must be at least ${options.measured * (options.rounds + 1)}`);
   const bigNs = new Map<Adapter, string>();
   try {
     for (const adapter of systems) {

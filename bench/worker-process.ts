@@ -16,7 +16,9 @@ export class WorkerProcess {
   private failure: Error | undefined;
 
   constructor(readonly config: ChildConfig) {
-    this.child = fork(CHILD, [JSON.stringify(config)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_CPU_PROF=<dir> profiles every worker child (node --cpu-prof), to see where time goes.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    this.child = fork(CHILD, [JSON.stringify(config)], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (message: ChildMessage) => {
       if (message.type === 'error') this.failure = new Error(`${config.system} worker: ${message.message}`);
       else this.inbox.push(message);
