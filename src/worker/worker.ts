@@ -8,7 +8,6 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { defaults } from '../defaults.ts';
-import { ConfigError } from '../errors.ts';
 import { toMs, type Duration } from '../job/duration.ts';
 import type { JobSpec } from '../job/define.ts';
 import type { JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
@@ -16,24 +15,14 @@ import { childLogger, trace, type Logger } from '../log.ts';
 import { runWorkerHook } from '../plugins/hooks.ts';
 import type { Control, ReservedJob, Store, WorkerStatus } from '../storage/types.ts';
 import { execute, type ExecutorDeps } from './executor.ts';
-import { parseQueues, queueLabel, queueOrder, type QueueSelection } from './queues.ts';
+import { queueLabel, queueOrder, type QueueSelection } from './queues.ts';
+import { Nudge } from './nudge.ts';
+import { resolveSettings, type WorkerOptions } from './settings.ts';
+
+export type { WorkerOptions } from './settings.ts';
 import { Settler } from './settler.ts';
 import { Upkeep } from './upkeep.ts';
 import { Prefetch } from './prefetch.ts';
-
-export interface WorkerOptions {
-  /** 'a,b' strict order, '*' every queue, 'a:3,b:1' weighted; or an array of the same. */
-  queues: string | readonly string[];
-  concurrency?: number;
-  /** How often to look for work nobody announced (jobs Ruby Resque pushed). Resque's INTERVAL. */
-  pollInterval?: Duration;
-  shutdownTimeout?: Duration;
-  heartbeatInterval?: Duration;
-  deadAfter?: Duration;
-  maxDeaths?: number;
-  /** Upper bound of jobs held beyond the running ones; the worker adapts below it. */
-  maxPrefetch?: number;
-}
 
 export interface WorkerDeps {
   store: Store;
@@ -72,37 +61,30 @@ export class Worker extends EventEmitter {
   private readonly log: Logger;
   private readonly pollMs: number;
   private readonly shutdownMs: number;
-  private wakeLoop: (() => void) | undefined;
+  private readonly nudge = new Nudge();
   private loopDone: Promise<void> | undefined;
   private idle = false;
 
   constructor(private readonly deps: WorkerDeps, options: WorkerOptions) {
     super();
-    this.selection = parseQueues(options.queues);
-    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? defaults.concurrency));
+    const settings = resolveSettings(options);
+    this.selection = settings.selection;
+    this.concurrency = settings.concurrency;
+    this.pollMs = settings.pollMs;
+    this.shutdownMs = settings.shutdownMs;
     const n = ++workersInProcess;
     this.id = `${hostname()}:${process.pid}${n > 1 ? `-${n}` : ''}:${queueLabel(this.selection)}`;
     this.log = childLogger(deps.log, { worker: this.id });
-    this.pollMs = toMs(options.pollInterval ?? defaults.pollIntervalMs, 'pollInterval');
-    this.shutdownMs = toMs(options.shutdownTimeout ?? defaults.shutdownTimeoutMs, 'shutdownTimeout');
-    this.prefetch = new Prefetch(this.concurrency, options.maxPrefetch ?? defaults.maxPrefetch);
+    this.prefetch = new Prefetch(this.concurrency, settings.maxPrefetch);
     this.settler = new Settler(deps.store, () => this.id, this.log);
     this.executor = {
       jobs: deps.jobs, plugins: deps.plugins, log: this.log, verbose: deps.verbosity !== 'quiet',
       workerId: () => this.id, stopSignal: this.abortJobs.signal,
       beforeJob: deps.plugins.filter((plugin) => plugin.beforeJob), workerInfo: () => this.hookInfo,
     };
-    const heartbeatMs = toMs(options.heartbeatInterval ?? defaults.heartbeatMs, 'heartbeatInterval');
-    const deadAfterMs = toMs(options.deadAfter ?? defaults.deadAfterMs, 'deadAfter');
-    // Two missed heartbeats at least, or a busy but healthy worker would be declared dead.
-    if (deadAfterMs < 2 * heartbeatMs) throw new ConfigError(`deadAfter (${deadAfterMs} ms) must be at least twice the heartbeat interval (${heartbeatMs} ms)`);
-    this.upkeep = new Upkeep(deps.store, {
-      heartbeatMs,
-      maintenanceMs: defaults.maintenanceMs,
-      deadAfterMs,
-      maxDeaths: options.maxDeaths ?? defaults.maxDeaths,
-      promoteLimit: defaults.promoteBatch,
-    }, { workerId: () => this.id, status: () => this.status(), onControl: (control) => this.onControl(control) }, this.log);
+    this.upkeep = new Upkeep(deps.store, settings.upkeep, {
+      workerId: () => this.id, status: () => this.status(), onControl: (control) => this.onControl(control),
+    }, this.log);
   }
 
   private get hookInfo(): WorkerInfoForHooks {
@@ -127,7 +109,7 @@ export class Worker extends EventEmitter {
   resume(): void {
     if (this.paused) this.log.info({}, 'resumed');
     this.paused = false;
-    this.wakeLoop?.();
+    this.nudge.nudge();
   }
 
   get isPaused(): boolean {
@@ -156,23 +138,8 @@ export class Worker extends EventEmitter {
     if (control.paused !== this.pausedByStore) {
       this.pausedByStore = control.paused;
       this.log.info({}, control.paused ? 'pause-all-workers is set: pausing' : 'pause-all-workers cleared: resuming');
-      this.wakeLoop?.();
+      this.nudge.nudge();
     }
-  }
-
-  /** Waits until something changes: a job finished, resume, stop, or `timeoutMs`. */
-  private nap(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeLoop = () => {
-        this.wakeLoop = undefined;
-        done();
-      };
-    });
   }
 
   private async fetchLoop(): Promise<void> {
@@ -181,14 +148,14 @@ export class Worker extends EventEmitter {
     let justWoke = false;
     while (this.state === 'running') {
       if (this.isPaused) {
-        await this.nap(this.pollMs);
+        await this.nudge.nap(this.pollMs);
         continue;
       }
       const capacity = this.concurrency + this.prefetch.extra();
       const want = Math.min(capacity - this.held, defaults.maxBatch);
       const slotIdle = this.running.size < this.concurrency && this.buffer.length === 0;
       if (want <= 0 || (!slotIdle && want < capacity / 2)) {
-        await this.nap(this.pollMs);
+        await this.nudge.nap(this.pollMs);
         continue;
       }
       let jobs: ReservedJob[];
@@ -198,7 +165,7 @@ export class Worker extends EventEmitter {
       } catch (error) {
         failures++;
         this.log.warn({ err: error }, 'could not take jobs from the store; retrying');
-        await this.nap(Math.min(100 * 2 ** failures, 5_000));
+        await this.nudge.nap(Math.min(100 * 2 ** failures, 5_000));
         continue;
       }
       if (this.state !== 'running') {
@@ -215,9 +182,9 @@ export class Worker extends EventEmitter {
       if (this.held > 0) {
         // Queues are empty but jobs still run: look again when one finishes or work is announced.
         const wait = new AbortController();
-        await Promise.race([this.nap(this.pollMs), store.waitForWork(this.id, queueOrder(this.selection), this.pollMs, wait.signal)]);
+        await Promise.race([this.nudge.nap(this.pollMs), store.waitForWork(this.id, queueOrder(this.selection), this.pollMs, wait.signal)]);
         wait.abort();
-        this.wakeLoop?.();
+        this.nudge.nudge();
         continue;
       }
       // Woken but nothing to take: a scheduled job may have fallen due. Promote, then look again.
@@ -256,7 +223,7 @@ export class Worker extends EventEmitter {
       if (execution.info) this.emitOutcome(execution.outcome.kind, execution.info, execution.error, execution.result);
     }
     this.dispatch();
-    this.wakeLoop?.();
+    this.nudge.nudge();
   }
 
   private emitOutcome(kind: 'done' | 'retry' | 'failed', info: JobInfo, error: unknown, result: unknown): void {
@@ -280,7 +247,7 @@ export class Worker extends EventEmitter {
     this.state = 'stopping';
     const timeoutMs = options.timeout === undefined ? this.shutdownMs : options.timeout === Infinity ? Infinity : toMs(options.timeout, 'timeout');
     this.stopController.abort();
-    this.wakeLoop?.();
+    this.nudge.nudge();
     const store = this.deps.store;
     const unstarted = this.buffer.splice(0).map((job) => job.token);
     if (unstarted.length > 0) await store.release(this.id, unstarted).catch((error) => this.log.error({ err: error }, 'could not put back unstarted jobs; recovery will'));
@@ -314,6 +281,6 @@ export class Worker extends EventEmitter {
 
   private async allFinished(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.running.size > 0 && Date.now() < deadline) await this.nap(Math.min(deadline - Date.now(), 1_000));
+    while (this.running.size > 0 && Date.now() < deadline) await this.nudge.nap(Math.min(deadline - Date.now(), 1_000));
   }
 }

@@ -1,0 +1,47 @@
+// A worker's options, checked and resolved against the defaults once, at construction: what the
+// user may pass (WorkerOptions) and the numbers the worker runs on (WorkerSettings).
+
+import { defaults } from '../defaults.ts';
+import { ConfigError } from '../errors.ts';
+import { toMs, type Duration } from '../job/duration.ts';
+import { parseQueues, type QueueSelection } from './queues.ts';
+import type { UpkeepOptions } from './upkeep.ts';
+
+export interface WorkerOptions {
+  /** 'a,b' strict order, '*' every queue, 'a:3,b:1' weighted; or an array of the same. */
+  queues: string | readonly string[];
+  concurrency?: number;
+  /** How often to look for work nobody announced (jobs Ruby Resque pushed). Resque's INTERVAL. */
+  pollInterval?: Duration;
+  shutdownTimeout?: Duration;
+  heartbeatInterval?: Duration;
+  /** A worker silent this long is dead: its jobs go back to their queues. */
+  deadAfter?: Duration;
+  maxDeaths?: number;
+  /** Upper bound of jobs held beyond the running ones; the worker adapts below it. */
+  maxPrefetch?: number;
+}
+
+export interface WorkerSettings {
+  selection: QueueSelection;
+  concurrency: number;
+  pollMs: number;
+  shutdownMs: number;
+  maxPrefetch: number;
+  upkeep: UpkeepOptions;
+}
+
+export function resolveSettings(options: WorkerOptions): WorkerSettings {
+  const heartbeatMs = toMs(options.heartbeatInterval ?? defaults.heartbeatMs, 'heartbeatInterval');
+  const deadAfterMs = toMs(options.deadAfter ?? defaults.deadAfterMs, 'deadAfter');
+  // Two missed heartbeats at least, or a busy but healthy worker would be declared dead.
+  if (deadAfterMs < 2 * heartbeatMs) throw new ConfigError(`deadAfter (${deadAfterMs} ms) must be at least twice the heartbeat interval (${heartbeatMs} ms)`);
+  return {
+    selection: parseQueues(options.queues),
+    concurrency: Math.max(1, Math.floor(options.concurrency ?? defaults.concurrency)),
+    pollMs: toMs(options.pollInterval ?? defaults.pollIntervalMs, 'pollInterval'),
+    shutdownMs: toMs(options.shutdownTimeout ?? defaults.shutdownTimeoutMs, 'shutdownTimeout'),
+    maxPrefetch: options.maxPrefetch ?? defaults.maxPrefetch,
+    upkeep: { heartbeatMs, deadAfterMs, maintenanceMs: defaults.maintenanceMs, maxDeaths: options.maxDeaths ?? defaults.maxDeaths, promoteLimit: defaults.promoteBatch },
+  };
+}
