@@ -43,6 +43,8 @@ interface Running {
 
 let workersInProcess = 0;
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class Worker extends EventEmitter {
   readonly id: string;
   readonly concurrency: number;
@@ -177,6 +179,9 @@ export class Worker extends EventEmitter {
         this.idle = false;
         for (const job of jobs) this.buffer.push(job);
         this.dispatch();
+        // A store that answers synchronously (SQLite) would otherwise keep this loop in microtasks
+        // for as long as work lasts, and timers (the heartbeat!) and I/O would never run.
+        await yieldToEventLoop();
         continue;
       }
       if (this.held > 0) {
