@@ -52,6 +52,15 @@ test('values JSON would change are refused with the path and what to pass instea
   }
 });
 
+test('deep values are checked all the way down', () => {
+  let deep: unknown = 'leaf';
+  for (let i = 0; i < 200; i++) deep = { next: deep };
+  assertJsonSafe(deep, 'args[0]');
+  let bad: unknown = new Date();
+  for (let i = 0; i < 200; i++) bad = [bad];
+  assert.match(refusal(bad).message, /^args\[0\](\[0\]){200} is a Date instance/);
+});
+
 test('cycles are refused, shared references are not', () => {
   const shared = { x: 1 };
   assertJsonSafe({ a: shared, b: shared }, 'args[0]');

@@ -12,10 +12,13 @@ import { createLogger, verbosityFromEnv, type Logger, type Verbosity } from '../
 import { openStore, resolveStoreUrl } from '../storage/open.ts';
 import type { AdminStore, Store } from '../storage/types.ts';
 import { Worker, type WorkerOptions } from '../worker/worker.ts';
-import { prepareJobs, type Prepared, type PreparedJob } from './prepare.ts';
+import { encodeJob, prepareJobs, type Prepared } from './prepare.ts';
 import { runAfterEnqueue } from '../plugins/hooks.ts';
 import { runInline } from './inline.ts';
 import { WorkerHandle } from './worker-handle.ts';
+
+/** Payloads encoded and stored per round trip in a bulk enqueue. */
+const ENCODE_CHUNK = 5_000;
 
 export interface ErrandOptions {
   /** redis://…, rediss://…, sqlite:path. Default: ERRAND_URL, then REDIS_URL, then sqlite:./var/errand.db. */
@@ -107,8 +110,11 @@ export class Errand {
       const store = await this.store();
       // Every job of one call shares runAt: all due now, or all scheduled.
       const runAt = jobs[0]!.runAt;
-      if (runAt === undefined || runAt <= Date.now()) await store.push(jobs);
-      else await store.schedule(jobs as (PreparedJob & { runAt: number })[]);
+      const due = runAt === undefined || runAt <= Date.now();
+      for (let start = 0; start < jobs.length; start += ENCODE_CHUNK) {
+        const chunk = jobs.slice(start, start + ENCODE_CHUNK).map((job) => ({ queue: job.queue, payload: encodeJob(job), runAt: runAt! }));
+        await (due ? store.push(chunk) : store.schedule(chunk));
+      }
     }
     if (plugins.length > 0) for (const job of jobs) await runAfterEnqueue(plugins, job);
     return jobs;

@@ -9,11 +9,11 @@ import { decodePayload } from '../job/payload.ts';
 import type { JobContext, Plugin } from '../job/types.ts';
 import type { Logger } from '../log.ts';
 import { performWithHooks, pluginsFor } from '../plugins/hooks.ts';
-import type { PreparedJob } from './prepare.ts';
+import { encodeJob, type PreparedJob } from './prepare.ts';
 import { deadlineSignal, withTimeout } from '../job/timeout.ts';
 
 export async function runInline(job: PreparedJob, jobs: ReadonlyMap<string, JobSpec>, globalPlugins: readonly Plugin[], log: Logger): Promise<unknown> {
-  const decoded = decodePayload(job.payload);
+  const decoded = decodePayload(encodeJob(job));
   const spec = jobs.get(decoded.name);
   if (!spec) throw new UnknownJobError(decoded.name, [...jobs.keys()]);
   const info = { name: decoded.name, queue: job.queue, args: decoded.args, id: job.id, attempt: 1 };

@@ -10,10 +10,10 @@ import { encodePayload, newJobId } from '../job/payload.ts';
 import type { Plugin } from '../job/types.ts';
 import { pluginsFor, runBeforeEnqueue } from '../plugins/hooks.ts';
 
-/** A job ready for the store (it is a QueuedJob, and a ScheduledJob when runAt is set) and for hooks. */
+/** A job checked and agreed to by the hooks, not yet encoded. */
 export interface PreparedJob extends EnqueuedJob {
-  readonly payload: string;
   readonly attempt: 1;
+  readonly enqueuedAt: number;
 }
 
 export interface Prepared {
@@ -22,20 +22,30 @@ export interface Prepared {
   readonly plugins: readonly Plugin[];
 }
 
+/**
+ * Checks every job before any is stored (a bulk enqueue with one bad item stores nothing) and
+ * asks the hooks. Payloads are encoded later, a chunk at a time (encodeJob), so a large bulk
+ * enqueue does not hold every payload string at once: that kept the garbage collector busier
+ * than all the rest of the work.
+ */
 export async function prepareJobs(spec: JobSpec, argsList: readonly unknown[][], globalPlugins: readonly Plugin[], runAt: number | undefined): Promise<Prepared> {
   if (!Array.isArray(argsList)) throw new ConfigError(`enqueueBulk(${spec.name}, …) needs an array of argument arrays, e.g. [[1], [2]]`);
   const plugins = pluginsFor(globalPlugins, spec);
-  const now = Date.now();
+  const enqueuedAt = Date.now();
   const { name, queue } = spec;
   const jobs: PreparedJob[] = [];
   for (let i = 0; i < argsList.length; i++) {
     const args = argsList[i];
     if (!Array.isArray(args)) throw new ConfigError(`enqueueBulk(${name}, …): item ${i} is not an array of arguments: wrap it, e.g. [[42]] for one job with arg 42`);
-    for (let a = 0; a < args.length; a++) assertJsonSafe(args[a], `args[${a}]`);
-    const id = newJobId();
-    const job: PreparedJob = { id, name, queue, args, runAt, attempt: 1, payload: encodePayload(name, JSON.stringify(args), id, queue, now) };
+    for (let a = 0; a < args.length; a++) assertJsonSafe(args[a], () => `args[${a}]`);
+    const job: PreparedJob = { id: newJobId(), name, queue, args, runAt, attempt: 1, enqueuedAt };
     if (plugins.length > 0 && !(await runBeforeEnqueue(plugins, job))) continue;
     jobs.push(job);
   }
   return { jobs, plugins };
+}
+
+/** The payload the store keeps for a prepared job. */
+export function encodeJob(job: PreparedJob): string {
+  return encodePayload(job.name, JSON.stringify(job.args), job.id, job.queue, job.enqueuedAt);
 }

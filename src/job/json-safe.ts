@@ -33,8 +33,48 @@ function childPath(path: string, key: string): string {
   return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
-/** Throws NotJsonSafeError unless `value` survives a JSON round trip unchanged. */
-export function assertJsonSafe(value: unknown, path: string, seen?: Set<object>): asserts value is JsonValue {
+/** Deeper than this, the fast check hands over to the one that tracks cycles. */
+const FAST_DEPTH_LIMIT = 64;
+
+/**
+ * The hot path of every enqueue: true when `value` is plainly JSON-safe, with no allocation (no
+ * paths, no cycle set). False means "look closer", not "unsafe": assertJsonSafe then finds and
+ * names the culprit, or accepts a value that is merely deep.
+ */
+function plainlyJsonSafe(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth > FAST_DEPTH_LIMIT) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !plainlyJsonSafe(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) return false;
+        if (!plainlyJsonSafe((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return Object.getOwnPropertySymbols(value).length === 0;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Throws NotJsonSafeError unless `value` survives a JSON round trip unchanged. `path` may be built lazily. */
+export function assertJsonSafe(value: unknown, path: string | (() => string)): asserts value is JsonValue {
+  if (plainlyJsonSafe(value, 0)) return;
+  explainNotJsonSafe(value, typeof path === 'string' ? path : path());
+}
+
+function explainNotJsonSafe(value: unknown, path: string, seen?: Set<object>): asserts value is JsonValue {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -59,13 +99,13 @@ export function assertJsonSafe(value: unknown, path: string, seen?: Set<object>)
   if (Array.isArray(object)) {
     for (let i = 0; i < object.length; i++) {
       if (!(i in object)) throw new NotJsonSafeError(`${path}[${i}]`, `${path}[${i}] is a hole in a sparse array, which JSON turns into null: pass null`);
-      assertJsonSafe(object[i], `${path}[${i}]`, seen);
+      explainNotJsonSafe(object[i], `${path}[${i}]`, seen);
     }
   } else {
     const proto = Object.getPrototypeOf(object);
     if (proto !== Object.prototype && proto !== null) throw new NotJsonSafeError(path, `${path} is ${describeInstance(object)}`);
     if (Object.getOwnPropertySymbols(object).length > 0) throw new NotJsonSafeError(path, `${path} has symbol keys, which JSON drops: use string keys`);
-    for (const key of Object.keys(object)) assertJsonSafe((object as Record<string, unknown>)[key], childPath(path, key), seen);
+    for (const key of Object.keys(object)) explainNotJsonSafe((object as Record<string, unknown>)[key], childPath(path, key), seen);
   }
   seen.delete(object);
 }
