@@ -173,11 +173,12 @@ export class RedisStore implements Store {
   }
 
   async recover(options: RecoverOptions): Promise<RecoverResult> {
-    const reaped = await this.reap('dead', String(options.now - options.deadAfterMs), options.maxDeaths);
     const k = this.keys;
-    const [promoted, nextDue] = (await this.call('promote', () =>
-      this.scripts.promote([k.schedule, k.queues], [options.now, options.promoteLimit, k.queuePrefix, k.wakeChannel]),
-    )) as [number, number];
+    // Both scripts go out together: one round trip of waiting, not two.
+    const [reaped, [promoted, nextDue]] = await Promise.all([
+      this.reap('dead', String(options.now - options.deadAfterMs), options.maxDeaths),
+      this.call('promote', () => this.scripts.promote([k.schedule, k.queues], [options.now, options.promoteLimit, k.queuePrefix, k.wakeChannel])) as Promise<[number, number]>,
+    ]);
     return { ...reaped, promoted, nextDueAt: nextDue >= 0 ? nextDue : undefined };
   }
 
