@@ -111,10 +111,14 @@ export class Errand {
       // Every job of one call shares runAt: all due now, or all scheduled.
       const runAt = jobs[0]!.runAt;
       const due = runAt === undefined || runAt <= Date.now();
+      // Chunks go out without waiting for each other: the next chunk is encoded while the
+      // previous one travels. All are awaited, so a failure still rejects the enqueue.
+      const writes: Promise<void>[] = [];
       for (let start = 0; start < jobs.length; start += ENCODE_CHUNK) {
         const chunk = jobs.slice(start, start + ENCODE_CHUNK).map((job) => ({ queue: job.queue, payload: encodeJob(job), runAt: runAt! }));
-        await (due ? store.push(chunk) : store.schedule(chunk));
+        writes.push(due ? store.push(chunk) : store.schedule(chunk));
       }
+      await Promise.all(writes);
     }
     if (plugins.length > 0) for (const job of jobs) await runAfterEnqueue(plugins, job);
     return jobs;

@@ -37,7 +37,7 @@ export async function prepareJobs(spec: JobSpec, argsList: readonly unknown[][],
   for (let i = 0; i < argsList.length; i++) {
     const args = argsList[i];
     if (!Array.isArray(args)) throw new ConfigError(`enqueueBulk(${name}, …): item ${i} is not an array of arguments: wrap it, e.g. [[42]] for one job with arg 42`);
-    for (let a = 0; a < args.length; a++) assertJsonSafe(args[a], () => `args[${a}]`);
+    for (let a = 0; a < args.length; a++) assertJsonSafe(args[a], a);
     const job: PreparedJob = { id: newJobId(), name, queue, args, runAt, attempt: 1, enqueuedAt };
     if (plugins.length > 0 && !(await runBeforeEnqueue(plugins, job))) continue;
     jobs.push(job);

@@ -68,10 +68,13 @@ function plainlyJsonSafe(value: unknown, depth: number): boolean {
   }
 }
 
-/** Throws NotJsonSafeError unless `value` survives a JSON round trip unchanged. `path` may be built lazily. */
-export function assertJsonSafe(value: unknown, path: string | (() => string)): asserts value is JsonValue {
+/**
+ * Throws NotJsonSafeError unless `value` survives a JSON round trip unchanged. `path` names the
+ * value in the message; a number n stands for `args[n]`, so the hot path builds no string.
+ */
+export function assertJsonSafe(value: unknown, path: string | number): asserts value is JsonValue {
   if (plainlyJsonSafe(value, 0)) return;
-  explainNotJsonSafe(value, typeof path === 'string' ? path : path());
+  explainNotJsonSafe(value, typeof path === 'number' ? `args[${path}]` : path);
 }
 
 function explainNotJsonSafe(value: unknown, path: string, seen?: Set<object>): asserts value is JsonValue {
