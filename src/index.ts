@@ -8,7 +8,7 @@ export type { JsonValue } from './job/json-safe.ts';
 export { createErrand, Errand, type ErrandOptions } from './client/errand.ts';
 export { defaultErrand, setDefaultErrand } from './client/default.ts';
 export type { WorkerHandle } from './client/worker-handle.ts';
-export type { WorkerOptions } from './worker/worker.ts';
+export type { StopOptions, WorkerOptions } from './worker/worker.ts';
 export type { Logger } from './log.ts';
 export type { AdminStore, Stats, Store } from './storage/types.ts';
 export {

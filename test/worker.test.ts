@@ -228,7 +228,7 @@ test('stop() puts back jobs that did not finish by the deadline; nothing is lost
     const worker = errand.worker({ queues: 'w-stop', concurrency: 2 });
     await worker.start();
     await waitFor('two started', () => started.length === 2);
-    await worker.stop({ timeout: 100 });
+    await worker.stop({ deadline: new Date(Date.now() + 100) });
     const admin = await errand.admin();
     const stats = await admin.stats();
     assert.equal(stats.queues.find((q) => q.name === 'w-stop')?.size, 5, 'all five are back on the queue');

@@ -2,8 +2,7 @@
 // the real Worker on start() and passes its events through. on() works before start().
 
 import { EventEmitter } from 'node:events';
-import type { Duration } from '../job/duration.ts';
-import type { Worker, WorkerOptions } from '../worker/worker.ts';
+import type { StopOptions, Worker, WorkerOptions } from '../worker/worker.ts';
 import { parseQueues } from '../worker/queues.ts';
 
 const EVENTS = ['completed', 'failed', 'retrying', 'stopped'] as const;
@@ -51,7 +50,7 @@ export class WorkerHandle extends EventEmitter {
   }
 
   /** Graceful: finishes running jobs or puts them back by the deadline. */
-  async stop(options: { timeout?: Duration } = {}): Promise<void> {
+  async stop(options: StopOptions = {}): Promise<void> {
     if (this.starting) await this.starting.catch(() => undefined);
     await this.worker?.stop(options);
     this.registry.delete(this);

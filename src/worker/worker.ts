@@ -43,6 +43,18 @@ interface Running {
 
 let workersInProcess = 0;
 
+/** How long stop() lets running jobs finish: `timeout` (a duration, Infinity = wait) or a `deadline` Date. */
+export interface StopOptions {
+  timeout?: Duration;
+  deadline?: Date;
+}
+
+function stopTimeoutMs(options: StopOptions, fallbackMs: number): number {
+  if (options.deadline) return Math.max(0, options.deadline.getTime() - Date.now());
+  if (options.timeout === undefined) return fallbackMs;
+  return options.timeout === Infinity ? Infinity : toMs(options.timeout, 'timeout');
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Worker extends EventEmitter {
@@ -246,11 +258,11 @@ export class Worker extends EventEmitter {
    * (Infinity waits however long they take, Resque's QUIT), then aborts their signals, puts the
    * unfinished back and unregisters.
    */
-  async stop(options: { timeout?: Duration } = {}): Promise<void> {
+  async stop(options: StopOptions = {}): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return this.stopped();
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
-    const timeoutMs = options.timeout === undefined ? this.shutdownMs : options.timeout === Infinity ? Infinity : toMs(options.timeout, 'timeout');
+    const timeoutMs = stopTimeoutMs(options, this.shutdownMs);
     this.stopController.abort();
     this.nudge.nudge();
     const store = this.deps.store;
