@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createErrand, type Errand } from '../src/index.ts';
 import { Leak, Nap, Spin } from './fixtures/supervisor-jobs.ts';
+import { deleteNamespace } from './support/redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -138,12 +139,7 @@ class World {
     }
     await Promise.all(this.supervisors.map((supervisor) => supervisor.exited));
     await this.errand?.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.namespace}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await this.redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteNamespace(this.namespace);
     this.redis.disconnect();
     rmSync(this.dir, { recursive: true, force: true });
   }

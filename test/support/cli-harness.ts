@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createErrand, type Errand } from '../../src/index.ts';
+import { deleteNamespace } from './redis.ts';
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -187,12 +188,7 @@ export class World {
     for (const proc of this.processes) proc.signal('SIGKILL');
     await Promise.all(this.processes.map((proc) => proc.exited));
     await this.errand?.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.namespace}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await this.redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteNamespace(this.namespace);
     this.redis.disconnect();
     rmSync(this.dir, { recursive: true, force: true });
   }
