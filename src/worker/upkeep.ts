@@ -1,7 +1,9 @@
 // A worker's background duties, on timers beside the fetch loop: the heartbeat (keeps its
 // registration alive, reports what it runs, learns of pause-all and of having been declared
 // dead) and maintenance (recover(): hand back dead workers' jobs, promote due scheduled jobs).
-// Both timers are unref'd and serialized: a slow store never stacks calls up.
+// One unref'd timer ticks every heartbeat interval and sends both, together, when due (a second
+// timer only brings promotion forward when a scheduled job falls due between ticks). A tick waits
+// for its calls before arming the next, so a slow store never stacks calls up.
 
 import type { Control, RecoverResult, Store, WorkerStatus } from '../storage/types.ts';
 import type { Logger } from '../log.ts';
@@ -37,30 +39,40 @@ export class Upkeep {
 
   start(): void {
     this.stopped = false;
-    this.scheduleHeartbeat();
-    this.scheduleMaintenance(0);
+    this.scheduleTick(0);
   }
 
-  private scheduleHeartbeat(): void {
+  /**
+   * One timer drives both duties: each tick sends the heartbeat and, when due, the maintenance
+   * pass, together, so an idle worker wakes once per interval rather than once per duty.
+   */
+  private scheduleTick(delayMs: number): void {
     if (this.stopped) return;
     this.heartbeatTimer = setTimeout(async () => {
-      try {
-        await this.handlers.onControl(await this.store.heartbeat(this.handlers.workerId(), this.handlers.status()));
-      } catch (error) {
-        this.log.warn({ err: error }, 'heartbeat failed; will try again');
-      }
-      this.scheduleHeartbeat();
-    }, this.options.heartbeatMs);
+      const maintenanceDue = Date.now() - this.lastMaintenance >= this.options.maintenanceMs - this.options.heartbeatMs / 2;
+      const [, result] = await Promise.all([this.beat(), maintenanceDue ? this.maintain() : undefined]);
+      if (result?.nextDueAt !== undefined) this.scheduleDue(result.nextDueAt);
+      this.scheduleTick(this.options.heartbeatMs);
+    }, delayMs);
     this.heartbeatTimer.unref();
   }
 
-  private scheduleMaintenance(delayMs: number): void {
-    if (this.stopped) return;
+  private async beat(): Promise<void> {
+    try {
+      await this.handlers.onControl(await this.store.heartbeat(this.handlers.workerId(), this.handlers.status()));
+    } catch (error) {
+      this.log.warn({ err: error }, 'heartbeat failed; will try again');
+    }
+  }
+
+  /** A scheduled job falls due before the next tick: promote it then, not up to a tick late. */
+  private scheduleDue(dueAt: number): void {
+    const delayMs = Math.max(0, dueAt - Date.now());
+    if (this.stopped || delayMs >= this.options.heartbeatMs) return;
     clearTimeout(this.maintenanceTimer);
     this.maintenanceTimer = setTimeout(async () => {
       const result = await this.maintain();
-      const untilDue = result?.nextDueAt === undefined ? Infinity : result.nextDueAt - Date.now();
-      this.scheduleMaintenance(Math.max(0, Math.min(this.options.maintenanceMs, untilDue)));
+      if (result?.nextDueAt !== undefined) this.scheduleDue(result.nextDueAt);
     }, delayMs);
     this.maintenanceTimer.unref();
   }
