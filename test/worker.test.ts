@@ -22,7 +22,8 @@ async function withErrand(fn: (errand: ReturnType<typeof createErrand>, ns: stri
 test('jobs run with their typed args and a context; completed events fire', async () => {
   await withErrand(async (errand) => {
     const seen: [number, string, number][] = [];
-    const add = defineJob({ name: 'WAdd', queue: 'w-add', async perform(a: number, b: string, ctx: JobContext) { seen.push([a, b, ctx.attempt]); return a * 2; } });
+    const contexts: JobContext[] = [];
+    const add = defineJob({ name: 'WAdd', queue: 'w-add', async perform(a: number, b: string, ctx: JobContext) { seen.push([a, b, ctx.attempt]); contexts.push(ctx); return a * 2; } });
     const results: unknown[] = [];
     const worker = errand.worker({ queues: 'w-add', concurrency: 4 });
     worker.on('completed', (_job, result) => results.push(result));
@@ -32,6 +33,13 @@ test('jobs run with their typed args and a context; completed events fire', asyn
     await waitFor('3 jobs', () => results.length === 3);
     assert.deepEqual(seen.sort(), [[1, 'x', 1], [2, 'y', 1], [3, 'z', 1]]);
     assert.deepEqual(results.sort(), [2, 4, 6]);
+    for (const ctx of contexts) {
+      assert.ok(ctx.enqueuedAt instanceof Date && Math.abs(ctx.enqueuedAt.getTime() - Date.now()) < 60_000, 'enqueuedAt is the enqueue time');
+      assert.equal(ctx.name, 'WAdd');
+      assert.equal(ctx.queue, 'w-add');
+      assert.equal(ctx.workerId, worker.id);
+      assert.match(ctx.id, /^[0-9a-f-]{36}$/);
+    }
     const admin = await errand.admin();
     await waitFor('processed counter at 3', async () => (await admin.stats()).processed === 3);
     await worker.stop();

@@ -36,6 +36,9 @@ export function encodePayload(name: string, argsJson: string, id: string, queue:
   return `{"class":"${name}","args":${argsJson},"id":"${id}","queue":"${queue}","enqueued_at":${enqueuedAt},"attempt":1}`;
 }
 
+/** Shared by every first attempt: most jobs never fail, so they need no array of their own. */
+const NO_ERRORS: AttemptError[] = Object.freeze([]) as unknown as AttemptError[];
+
 export function decodePayload(payload: string): DecodedJob {
   let raw: unknown;
   try {
@@ -55,7 +58,7 @@ export function decodePayload(payload: string): DecodedJob {
     queue: typeof job.queue === 'string' ? job.queue : undefined,
     enqueuedAt: typeof job.enqueued_at === 'number' ? job.enqueued_at : undefined,
     attempt: typeof job.attempt === 'number' && job.attempt >= 1 ? job.attempt : 1,
-    errors: Array.isArray(job.errors) ? (job.errors as AttemptError[]) : [],
+    errors: Array.isArray(job.errors) ? (job.errors as AttemptError[]) : NO_ERRORS,
     raw: job,
   };
 }

@@ -36,6 +36,27 @@ export interface Execution {
 
 const pluginCache = new WeakMap<JobSpec, readonly Plugin[]>();
 
+/** The context perform receives. A class, so the rarely read `enqueuedAt` Date is made on demand. */
+class Context implements JobContext {
+  readonly name: string;
+  readonly attempt: number;
+  readonly log: Logger;
+  readonly workerId: string;
+  private readonly enqueuedAtMs: number | undefined;
+
+  constructor(readonly id: string, decoded: DecodedJob, readonly queue: string, readonly signal: AbortSignal, deps: ExecutorDeps) {
+    this.name = decoded.name;
+    this.attempt = decoded.attempt;
+    this.enqueuedAtMs = decoded.enqueuedAt;
+    this.log = deps.log;
+    this.workerId = deps.workerId();
+  }
+
+  get enqueuedAt(): Date | undefined {
+    return this.enqueuedAtMs === undefined ? undefined : new Date(this.enqueuedAtMs);
+  }
+}
+
 export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promise<Execution> {
   const started = performance.now();
   let decoded: DecodedJob;
@@ -52,20 +73,13 @@ export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promis
   let plugins = pluginCache.get(spec);
   if (!plugins) pluginCache.set(spec, (plugins = pluginsFor(deps.plugins, spec)));
   const timeout = spec.timeoutMs === undefined ? undefined : deadlineSignal(deps.stopSignal);
-  const ctx: JobContext = {
-    id,
-    name: decoded.name,
-    queue: reserved.queue,
-    attempt: decoded.attempt,
-    signal: timeout ? timeout.signal : deps.stopSignal,
-    log: deps.log,
-    enqueuedAt: decoded.enqueuedAt === undefined ? undefined : new Date(decoded.enqueuedAt),
-    workerId: deps.workerId(),
-  };
+  const ctx = new Context(id, decoded, reserved.queue, timeout ? timeout.signal : deps.stopSignal, deps);
   try {
     for (const plugin of deps.beforeJob) await plugin.beforeJob!(info, deps.workerInfo());
-    const run = performWithHooks(spec, plugins, info, ctx);
-    const { result } = timeout ? await withTimeout(run, spec.timeoutMs!, timeout.controller) : await run;
+    let result: unknown;
+    if (timeout) result = (await withTimeout(performWithHooks(spec, plugins, info, ctx), spec.timeoutMs!, timeout.controller)).result;
+    else if (plugins.length > 0) result = (await performWithHooks(spec, plugins, info, ctx)).result;
+    else result = await spec.perform(decoded.args, ctx); // the common case, without a wrapper
     const durationMs = performance.now() - started;
     if (deps.verbose) deps.log.debug({ job: info.name, id, queue: info.queue, attempt: info.attempt, ms: round(durationMs) }, 'done');
     return { outcome: { token: reserved.token, kind: 'done', queue: reserved.queue }, info, error: undefined, result, durationMs };
