@@ -45,3 +45,15 @@ export function resolveSettings(options: WorkerOptions): WorkerSettings {
     upkeep: { heartbeatMs, deadAfterMs, maintenanceMs: defaults.maintenanceMs, maxDeaths: options.maxDeaths ?? defaults.maxDeaths, promoteLimit: defaults.promoteBatch },
   };
 }
+
+/** How long stop() lets running jobs finish: `timeout` (a duration, Infinity = wait) or a `deadline` Date. */
+export interface StopOptions {
+  timeout?: Duration;
+  deadline?: Date;
+}
+
+export function stopTimeoutMs(options: StopOptions, fallbackMs: number): number {
+  if (options.deadline) return Math.max(0, options.deadline.getTime() - Date.now());
+  if (options.timeout === undefined) return fallbackMs;
+  return options.timeout === Infinity ? Infinity : toMs(options.timeout, 'timeout');
+}

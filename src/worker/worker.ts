@@ -8,7 +8,6 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { defaults } from '../defaults.ts';
-import { toMs, type Duration } from '../job/duration.ts';
 import type { JobSpec } from '../job/define.ts';
 import type { JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
 import { childLogger, trace, type Logger } from '../log.ts';
@@ -17,9 +16,9 @@ import type { Control, ReservedJob, Store, WorkerStatus } from '../storage/types
 import { execute, type ExecutorDeps } from './executor.ts';
 import { queueLabel, queueOrder, type QueueSelection } from './queues.ts';
 import { Nudge } from './nudge.ts';
-import { resolveSettings, type WorkerOptions } from './settings.ts';
+import { resolveSettings, stopTimeoutMs, type StopOptions, type WorkerOptions } from './settings.ts';
 
-export type { WorkerOptions } from './settings.ts';
+export type { StopOptions, WorkerOptions } from './settings.ts';
 import { Settler } from './settler.ts';
 import { Upkeep } from './upkeep.ts';
 import { Prefetch } from './prefetch.ts';
@@ -42,18 +41,6 @@ interface Running {
 }
 
 let workersInProcess = 0;
-
-/** How long stop() lets running jobs finish: `timeout` (a duration, Infinity = wait) or a `deadline` Date. */
-export interface StopOptions {
-  timeout?: Duration;
-  deadline?: Date;
-}
-
-function stopTimeoutMs(options: StopOptions, fallbackMs: number): number {
-  if (options.deadline) return Math.max(0, options.deadline.getTime() - Date.now());
-  if (options.timeout === undefined) return fallbackMs;
-  return options.timeout === Infinity ? Infinity : toMs(options.timeout, 'timeout');
-}
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
