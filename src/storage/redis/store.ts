@@ -71,6 +71,12 @@ export class RedisStore implements Store {
 
   async push(jobs: readonly QueuedJob[]): Promise<void> {
     if (jobs.length === 0) return;
+    if (jobs.length === 1) {
+      // The common single enqueue: one script call, without a pipeline around it.
+      const { queue, payload } = jobs[0]!;
+      await this.call('push', () => this.scripts.push([this.keys.queues, this.keys.queue(queue)], [queue, this.keys.wakeChannel, payload]));
+      return;
+    }
     const byQueue = groupByQueue(jobs);
     await this.call('push', async () => {
       const pipeline = this.redis.pipeline();
