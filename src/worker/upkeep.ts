@@ -9,6 +9,8 @@ import type { Control, RecoverResult, Store, WorkerStatus } from '../storage/typ
 import type { Logger } from '../log.ts';
 import { trace } from '../log.ts';
 
+const FIRST_TICK_MS = 50;
+
 export interface UpkeepOptions {
   heartbeatMs: number;
   maintenanceMs: number;
@@ -39,7 +41,8 @@ export class Upkeep {
 
   start(): void {
     this.stopped = false;
-    this.scheduleTick(0);
+    // Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
+    this.scheduleTick(FIRST_TICK_MS);
   }
 
   /**

@@ -107,15 +107,18 @@ export class RedisStore implements Store {
   }
 
   async register(worker: WorkerRegistration): Promise<void> {
-    await this.call('subscribe', () => this.wakeListener().start());
     const k = this.keys;
     const now = new Date();
-    await this.call('register', () =>
-      this.scripts.register(
-        [k.workers, k.workerStarted(worker.id), k.heartbeats, k.alive, k.concurrency],
-        [worker.id, now.getTime(), resqueIso(now), resqueTimeToS(worker.startedAt), worker.concurrency ?? 0],
+    // Subscribing (its own connection) and registering overlap; both are done before the first reserve.
+    await Promise.all([
+      this.call('subscribe', () => this.wakeListener().start()),
+      this.call('register', () =>
+        this.scripts.register(
+          [k.workers, k.workerStarted(worker.id), k.heartbeats, k.alive, k.concurrency],
+          [worker.id, now.getTime(), resqueIso(now), resqueTimeToS(worker.startedAt), worker.concurrency ?? 0],
+        ),
       ),
-    );
+    ]);
   }
 
   async reserve(workerId: string, queues: readonly string[] | '*', max: number): Promise<ReservedJob[]> {
