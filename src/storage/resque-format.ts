@@ -23,12 +23,6 @@ export function resqueWorkingOn(queue: string, payload: string, runAt: Date): st
   return `{"queue":${JSON.stringify(queue)},"run_at":"${resqueIso(runAt)}","payload":${payload}}`;
 }
 
-/** Splits "queue\npayload", the form in-flight and scheduled entries are stored in. */
-export function splitQueued(entry: string): { queue: string; payload: string } {
-  const newline = entry.indexOf('\n');
-  return { queue: entry.slice(0, newline), payload: entry.slice(newline + 1) };
-}
-
 /** A stored JSON object (failure entry, payload, working-on record), or undefined when it is not one. */
 export function parseObject(raw: string | null | undefined): Record<string, unknown> | undefined {
   if (!raw) return undefined;

@@ -45,7 +45,7 @@ export class RedisStore implements Store {
   private readonly unansweredReserve = new Map<string, string>();
   private adminStore: RedisAdmin | undefined;
 
-  constructor(private readonly options: RedisStoreOptions) {
+  constructor(options: RedisStoreOptions) {
     this.keys = redisKeys(options.namespace);
     const url = new URL(options.url);
     this.description = `${url.protocol}//${url.hostname}:${url.port || 6379}${url.pathname.length > 1 ? url.pathname : ''} (namespace ${options.namespace})`;
