@@ -26,8 +26,8 @@ export interface UpkeepHandlers {
 }
 
 export class Upkeep {
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private maintenanceTimer: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private dueTimer: NodeJS.Timeout | undefined;
   private maintaining: Promise<void> | undefined;
   private lastMaintenance = 0;
   private stopped = true;
@@ -51,13 +51,13 @@ export class Upkeep {
    */
   private scheduleTick(delayMs: number): void {
     if (this.stopped) return;
-    this.heartbeatTimer = setTimeout(async () => {
+    this.tickTimer = setTimeout(async () => {
       const maintenanceDue = Date.now() - this.lastMaintenance >= this.options.maintenanceMs - this.options.heartbeatMs / 2;
       const [, result] = await Promise.all([this.beat(), maintenanceDue ? this.maintain() : undefined]);
       if (result?.nextDueAt !== undefined) this.scheduleDue(result.nextDueAt);
       this.scheduleTick(this.options.heartbeatMs);
     }, delayMs);
-    this.heartbeatTimer.unref();
+    this.tickTimer.unref();
   }
 
   private async beat(): Promise<void> {
@@ -72,12 +72,12 @@ export class Upkeep {
   private scheduleDue(dueAt: number): void {
     const delayMs = Math.max(0, dueAt - Date.now());
     if (this.stopped || delayMs >= this.options.heartbeatMs) return;
-    clearTimeout(this.maintenanceTimer);
-    this.maintenanceTimer = setTimeout(async () => {
+    clearTimeout(this.dueTimer);
+    this.dueTimer = setTimeout(async () => {
       const result = await this.maintain();
       if (result?.nextDueAt !== undefined) this.scheduleDue(result.nextDueAt);
     }, delayMs);
-    this.maintenanceTimer.unref();
+    this.dueTimer.unref();
   }
 
   /** Runs maintenance unless it ran within `minGapMs`; true if it ran. An idle worker calls this when it wakes. */
@@ -113,7 +113,7 @@ export class Upkeep {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.heartbeatTimer);
-    clearTimeout(this.maintenanceTimer);
+    clearTimeout(this.tickTimer);
+    clearTimeout(this.dueTimer);
   }
 }
