@@ -6,7 +6,7 @@ import { THROUGHPUT_MINUTES } from '../storage/throughput.ts';
 import { parseArgs } from 'node:util';
 import { errandFrom, usage, STORE_HELP, storeFlags } from './shared.ts';
 
-export const help = `Usage: errand stats [--json] [--watch [SECONDS]]
+export const help = `Usage: errand stats [--json] [--watch]
 
 Shows per queue its size, the age of its oldest job and the attempts finished in the last
 ${THROUGHPUT_MINUTES} minutes; processed and failed counters; scheduled jobs; workers and what they run.
