@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineJob, NotJsonSafeError, ConfigError, UnrecoverableError } from '../src/index.ts';
 import { assertJsonSafe } from '../src/job/json-safe.ts';
-import { decodePayload, encodePayload, encodeRetry } from '../src/job/payload.ts';
+import { decodePayload, encodePayload, encodeRetry, jobIdSequence, payloadEncoder } from '../src/job/payload.ts';
 import { toMs } from '../src/job/duration.ts';
 import { specOf } from '../src/job/define.ts';
 import { parseQueues, queueOrder } from '../src/worker/queues.ts';
@@ -79,6 +79,25 @@ test('payloads are Resque-shaped: class and args first, and decode back', () => 
   const retry = decodePayload(encodeRetry(decoded, 'id-1', { attempt: 1, at: 'now', exception: 'Error', error: 'boom' }));
   assert.equal(retry.attempt, 2);
   assert.equal(retry.errors[0]?.error, 'boom');
+});
+
+test('a batch encoder writes exactly what encodePayload writes', () => {
+  const encode = payloadEncoder('SendWelcomeEmail', 'email', 1700000000000);
+  assert.equal(encode('[42,"x"]', 'id-1'), encodePayload('SendWelcomeEmail', '[42,"x"]', 'id-1', 'email', 1700000000000));
+});
+
+test('batch job ids are distinct, well-formed v4 UUIDs, and differ between batches', () => {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const ids = new Set<string>();
+  for (let batch = 0; batch < 3; batch++) {
+    const next = jobIdSequence();
+    for (let i = 0; i < 5000; i++) {
+      const id = next();
+      assert.match(id, uuid);
+      ids.add(id);
+    }
+  }
+  assert.equal(ids.size, 15_000);
 });
 
 test('malformed payloads are refused with a clear reason', () => {

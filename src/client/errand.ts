@@ -12,7 +12,7 @@ import { createLogger, verbosityFromEnv, type Logger, type Verbosity } from '../
 import { openStore, resolveStoreUrl } from '../storage/open.ts';
 import type { AdminStore, Store } from '../storage/types.ts';
 import { Worker, type WorkerOptions } from '../worker/worker.ts';
-import { encodeJob, prepareJobs, type Prepared } from './prepare.ts';
+import { batchEncoder, prepareJobs, type Prepared } from './prepare.ts';
 import { runAfterEnqueue } from '../plugins/hooks.ts';
 import { runInline } from './inline.ts';
 import { WorkerHandle } from './worker-handle.ts';
@@ -114,8 +114,9 @@ export class Errand {
       // Chunks go out without waiting for each other: the next chunk is encoded while the
       // previous one travels. All are awaited, so a failure still rejects the enqueue.
       const writes: Promise<void>[] = [];
+      const encode = batchEncoder(jobs[0]!);
       for (let start = 0; start < jobs.length; start += ENCODE_CHUNK) {
-        const chunk = jobs.slice(start, start + ENCODE_CHUNK).map((job) => ({ queue: job.queue, payload: encodeJob(job), runAt: runAt! }));
+        const chunk = jobs.slice(start, start + ENCODE_CHUNK).map((job) => ({ queue: job.queue, payload: encode(job), runAt: runAt! }));
         writes.push(due ? store.push(chunk) : store.schedule(chunk));
       }
       await Promise.all(writes);

@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors.ts';
 import type { EnqueuedJob, JobSpec } from '../job/define.ts';
 import { assertJsonSafe } from '../job/json-safe.ts';
-import { encodePayload, newJobId } from '../job/payload.ts';
+import { encodePayload, jobIdSequence, payloadEncoder } from '../job/payload.ts';
 import type { Plugin } from '../job/types.ts';
 import { pluginsFor, runBeforeEnqueue } from '../plugins/hooks.ts';
 
@@ -34,11 +34,12 @@ export async function prepareJobs(spec: JobSpec, argsList: readonly unknown[][],
   const enqueuedAt = Date.now();
   const { name, queue } = spec;
   const jobs: PreparedJob[] = [];
+  const nextId = jobIdSequence();
   for (let i = 0; i < argsList.length; i++) {
     const args = argsList[i];
     if (!Array.isArray(args)) throw new ConfigError(`enqueueBulk(${name}, …): item ${i} is not an array of arguments: wrap it, e.g. [[42]] for one job with arg 42`);
     for (let a = 0; a < args.length; a++) assertJsonSafe(args[a], a);
-    const job: PreparedJob = { id: newJobId(), name, queue, args, runAt, attempt: 1, enqueuedAt };
+    const job: PreparedJob = { id: nextId(), name, queue, args, runAt, attempt: 1, enqueuedAt };
     if (plugins.length > 0 && !(await runBeforeEnqueue(plugins, job))) continue;
     jobs.push(job);
   }
@@ -48,4 +49,10 @@ export async function prepareJobs(spec: JobSpec, argsList: readonly unknown[][],
 /** The payload the store keeps for a prepared job. */
 export function encodeJob(job: PreparedJob): string {
   return encodePayload(job.name, JSON.stringify(job.args), job.id, job.queue, job.enqueuedAt);
+}
+
+/** encodeJob() for the jobs of one prepareJobs() call, which share name, queue and enqueue time. */
+export function batchEncoder(first: PreparedJob): (job: PreparedJob) => string {
+  const encode = payloadEncoder(first.name, first.queue, first.enqueuedAt);
+  return (job) => encode(JSON.stringify(job.args), job.id);
 }

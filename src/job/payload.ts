@@ -27,13 +27,36 @@ export interface DecodedJob {
   raw: Record<string, unknown>;
 }
 
-export function newJobId(): string {
-  return randomUUID();
+const ID_TAIL_RANGE = 2 ** 48;
+
+/**
+ * Ids for one batch of jobs: a fresh random UUID, its last 48 bits counting up per job. Every id
+ * is still a well-formed v4 UUID and unique (74 random bits per batch, then a counter), at a
+ * fraction of randomUUID()'s cost per job — bulk enqueue makes one per job.
+ */
+export function jobIdSequence(): () => string {
+  const seed = randomUUID();
+  const head = seed.slice(0, 24);
+  let tail = Number.parseInt(seed.slice(24), 16);
+  return () => {
+    tail = (tail + 1) % ID_TAIL_RANGE;
+    return head + tail.toString(16).padStart(12, '0');
+  };
 }
 
 /** name and queue are validated identifiers, so they need no escaping. */
 export function encodePayload(name: string, argsJson: string, id: string, queue: string, enqueuedAt: number): string {
   return `{"class":"${name}","args":${argsJson},"id":"${id}","queue":"${queue}","enqueued_at":${enqueuedAt},"attempt":1}`;
+}
+
+/**
+ * encodePayload() for many jobs that share name, queue and enqueue time: the constant parts are
+ * joined once, so each payload is four concatenations (bulk enqueue encodes one per job).
+ */
+export function payloadEncoder(name: string, queue: string, enqueuedAt: number): (argsJson: string, id: string) => string {
+  const head = `{"class":"${name}","args":`;
+  const tail = `","queue":"${queue}","enqueued_at":${enqueuedAt},"attempt":1}`;
+  return (argsJson, id) => head + argsJson + ',"id":"' + id + tail;
 }
 
 /** Shared by every first attempt: most jobs never fail, so they need no array of their own. */

@@ -77,14 +77,18 @@ export class RedisStore implements Store {
       await this.call('push', () => this.scripts.push([this.keys.queues, this.keys.queue(queue)], [queue, this.keys.wakeChannel, payload]));
       return;
     }
+    // Many jobs: Resque's own commands, pipelined. The Lua script would cost Redis more than
+    // the RPUSH itself (every payload copied into Lua and back), and the always-sent PUBLISH at
+    // the end replaces its "was empty" check: a worker that drained the queue between two
+    // chunks and went to sleep is woken by it too.
     const byQueue = groupByQueue(jobs);
     await this.call('push', async () => {
       const pipeline = this.redis.pipeline();
       for (const [queue, payloads] of byQueue) {
-        for (let i = 0; i < payloads.length; i += MAX_ARGS_PER_CALL) {
-          const chunk = payloads.slice(i, i + MAX_ARGS_PER_CALL);
-          (pipeline as unknown as Record<string, (...a: string[]) => void>).errand_push!(this.keys.queues, this.keys.queue(queue), queue, this.keys.wakeChannel, ...chunk);
-        }
+        const key = this.keys.queue(queue);
+        pipeline.sadd(this.keys.queues, queue);
+        for (let i = 0; i < payloads.length; i += MAX_ARGS_PER_CALL) pipeline.rpush(key, ...payloads.slice(i, i + MAX_ARGS_PER_CALL));
+        pipeline.publish(this.keys.wakeChannel, queue);
       }
       throwFirst(await pipeline.exec());
     });
