@@ -167,6 +167,19 @@ export function queueingCases(r: Registry): void {
     assert.equal((await store.reserve(w, ['q'], 10)).length, 1);
   }, { needsAnother: true });
 
+  r.case('waitForWork returns promptly after a bulk push, to an empty queue and to one drained since', async ({ store, another, worker }) => {
+    const producer = await another();
+    const w = await worker(['q']);
+    for (const round of ['first', 'second']) {
+      assert.deepEqual(await store.reserve(w, ['q'], 10), []);
+      const wait = store.waitForWork(w, ['q'], LONG_WAIT_MS);
+      await sleep(50);
+      await producer.push(['a', 'b', 'c'].map((n) => ({ queue: 'q', payload: payload('q', `${round}-${n}`) })));
+      assert.ok(await settlesWithin(wait, PROMPT_MS), `waitForWork did not return within ${PROMPT_MS} ms of the ${round} bulk push`);
+      assert.equal((await store.reserve(w, ['q'], 10)).length, 3);
+    }
+  }, { needsAnother: true });
+
   r.case('waitForWork does not miss a push made between an empty reserve and the wait', async ({ store, another, worker }) => {
     const producer = await another();
     const w = await worker(['q']);
