@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../src/storage/sqlite/store.ts';
+import { knownPaused } from './conformance/harness.ts';
 import { SCHEMA_VERSION } from '../src/storage/sqlite/schema.ts';
 import { openStore } from '../src/storage/open.ts';
 import { StoreError } from '../src/errors.ts';
@@ -150,7 +151,7 @@ test('a worker declared dead settles nothing; heartbeat tells it it is unknown',
   ]);
   assert.deepEqual(late, { settled: 0 });
   assert.equal(await store.admin().failedCount(), 0);
-  assert.deepEqual(await store.heartbeat(w, { workingOn: null }), { known: false, paused: false });
+  assert.deepEqual(knownPaused(await store.heartbeat(w, { workingOn: null })), { known: false, paused: false });
   assert.deepEqual(await store.admin().workers(), []);
 });
 
@@ -257,7 +258,7 @@ test('admin: pause stops reserve and shows in heartbeat and stats', async (t) =>
   const w = await worker(store, 'host:1:q');
   await store.admin().setPaused(true);
   assert.deepEqual(await store.reserve(w, ['q'], 10), []);
-  assert.deepEqual(await store.heartbeat(w, { workingOn: null }), { known: true, paused: true });
+  assert.deepEqual(knownPaused(await store.heartbeat(w, { workingOn: null })), { known: true, paused: true });
   assert.equal((await store.admin().stats()).paused, true);
   await store.admin().setPaused(false);
   assert.equal((await store.reserve(w, ['q'], 10)).length, 1);

@@ -78,6 +78,14 @@ export interface Control {
   readonly paused: boolean;
   /** False when the store no longer knows this worker (declared dead); it should re-register. */
   readonly known: boolean;
+  /**
+   * recover() has work: a worker's heartbeat is older than the given deadAfterMs, or a scheduled
+   * job is due. Checked in the same call, so a healthy idle worker sends one call per heartbeat,
+   * not three. A store may say true when unsure; never false while there is such work.
+   */
+  readonly maintenanceDue: boolean;
+  /** When the earliest scheduled job falls due (epoch ms), if any is scheduled. */
+  readonly nextDueAt?: number;
 }
 
 export interface RecoverOptions {
@@ -109,7 +117,8 @@ export interface Store {
   settle(workerId: string, outcomes: readonly Outcome[]): Promise<SettleResult>;
   /** Puts in-flight jobs back at the head of their queues (graceful stop). Returns how many. */
   release(workerId: string, tokens: readonly string[]): Promise<number>;
-  heartbeat(workerId: string, status: WorkerStatus): Promise<Control>;
+  /** `deadAfterMs` (default: defaults.deadAfterMs) is what Control.maintenanceDue checks against. */
+  heartbeat(workerId: string, status: WorkerStatus, deadAfterMs?: number): Promise<Control>;
   recover(options: RecoverOptions): Promise<RecoverResult>;
   /** Releases whatever the worker still holds and removes its registration. */
   unregister(workerId: string): Promise<void>;

@@ -1,9 +1,11 @@
 // A worker's background duties, on timers beside the fetch loop: the heartbeat (keeps its
 // registration alive, reports what it runs, learns of pause-all and of having been declared
 // dead) and maintenance (recover(): hand back dead workers' jobs, promote due scheduled jobs).
-// One unref'd timer ticks every heartbeat interval and sends both, together, when due (a second
-// timer only brings promotion forward when a scheduled job falls due between ticks). A tick waits
-// for its calls before arming the next, so a slow store never stacks calls up.
+// One unref'd timer ticks every heartbeat interval. The heartbeat also tells whether maintenance
+// has work (a dead worker, a due scheduled job), so a healthy idle worker sends one call per tick
+// and maintenance runs only when needed; a second timer brings promotion forward when a scheduled
+// job falls due between ticks. A tick waits for its calls before arming the next, so a slow store
+// never stacks calls up.
 
 import type { Control, RecoverResult, Store, WorkerStatus } from '../storage/types.ts';
 import type { Logger } from '../log.ts';
@@ -45,26 +47,29 @@ export class Upkeep {
     this.scheduleTick(FIRST_TICK_MS);
   }
 
-  /**
-   * One timer drives both duties: each tick sends the heartbeat and, when due, the maintenance
-   * pass, together, so an idle worker wakes once per interval rather than once per duty.
-   */
+  /** Each tick sends the heartbeat, then maintenance if the heartbeat says it has work. */
   private scheduleTick(delayMs: number): void {
     if (this.stopped) return;
     this.tickTimer = setTimeout(async () => {
-      const maintenanceDue = Date.now() - this.lastMaintenance >= this.options.maintenanceMs - this.options.heartbeatMs / 2;
-      const [, result] = await Promise.all([this.beat(), maintenanceDue ? this.maintain() : undefined]);
-      if (result?.nextDueAt !== undefined) this.scheduleDue(result.nextDueAt);
+      const control = await this.beat();
+      const maintenanceDue = control?.maintenanceDue !== false && Date.now() - this.lastMaintenance >= this.options.maintenanceMs - this.options.heartbeatMs / 2;
+      const result = maintenanceDue ? await this.maintain() : undefined;
+      const nextDueAt = result ? result.nextDueAt : control?.nextDueAt;
+      if (nextDueAt !== undefined) this.scheduleDue(nextDueAt);
       this.scheduleTick(this.options.heartbeatMs);
     }, delayMs);
     this.tickTimer.unref();
   }
 
-  private async beat(): Promise<void> {
+  /** The store's answer, or undefined when the heartbeat failed (maintenance then runs anyway). */
+  private async beat(): Promise<Control | undefined> {
     try {
-      await this.handlers.onControl(await this.store.heartbeat(this.handlers.workerId(), this.handlers.status()));
+      const control = await this.store.heartbeat(this.handlers.workerId(), this.handlers.status(), this.options.deadAfterMs);
+      await this.handlers.onControl(control);
+      return control;
     } catch (error) {
       this.log.warn({ err: error }, 'heartbeat failed; will try again');
+      return undefined;
     }
   }
 

@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ReservedJob, Store } from '../../src/storage/types.ts';
+import type { Control, ReservedJob, Store } from '../../src/storage/types.ts';
 
 export interface OpenedStore {
   store: Store;
@@ -123,6 +123,9 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** A time far enough ahead that every worker registered in the case looks dead. */
 export const FUTURE_MS = 10 * 60_000;
 export const recoverDefaults = { deadAfterMs: 60_000, maxDeaths: 3, promoteLimit: 1_000 } as const;
+
+/** The part of a heartbeat's answer about the worker itself (maintenance hints aside). */
+export const knownPaused = ({ known, paused }: Control) => ({ known, paused });
 
 /** Runs `wait` and says whether it settled before `limitMs` (a generous bound, not a timing test). */
 export async function settlesWithin(wait: Promise<unknown>, limitMs: number): Promise<boolean> {

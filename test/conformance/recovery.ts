@@ -2,19 +2,46 @@
 // unregister. Dead workers are made by calling recover() with a `now` in the future, not by sleeping.
 
 import assert from 'node:assert/strict';
-import { contents, FUTURE_MS, payloads, pushAll, recoverDefaults, Registry, settlesWithin, sleep } from './harness.ts';
+import { contents, FUTURE_MS, knownPaused, payload, payloads, pushAll, recoverDefaults, Registry, settlesWithin, sleep } from './harness.ts';
 
 const future = (extra = 0) => ({ ...recoverDefaults, now: Date.now() + FUTURE_MS + extra });
 
 export function recoveryCases(r: Registry): void {
   r.case('heartbeat: known for a registered worker, unknown otherwise', async ({ store, worker }) => {
     const w = await worker(['q']);
-    assert.deepEqual(await store.heartbeat(w, { workingOn: null }), { known: true, paused: false });
-    assert.deepEqual(await store.heartbeat('never-registered:1:q', { workingOn: null }), { known: false, paused: false });
+    assert.deepEqual(knownPaused(await store.heartbeat(w, { workingOn: null })), { known: true, paused: false });
+    assert.deepEqual(knownPaused(await store.heartbeat('never-registered:1:q', { workingOn: null })), { known: false, paused: false });
     const views = await store.admin().workers();
     assert.deepEqual(views.map((v) => v.id), [w]);
     assert.deepEqual(views[0]!.queues, ['q']);
     assert.equal(views[0]!.inFlight, 0);
+  });
+
+  r.case('heartbeat says when maintenance has work: a worker silent longer than deadAfter', async ({ store, worker }) => {
+    const w = await worker(['q']);
+    const other = await worker(['q']);
+    assert.equal((await store.heartbeat(w, { workingOn: null }, 60_000)).maintenanceDue, false);
+    await sleep(30);
+    // `other` last beat 30 ms ago: dead by a 10 ms standard, alive by a minute's.
+    assert.equal((await store.heartbeat(w, { workingOn: null }, 10)).maintenanceDue, true);
+    await store.heartbeat(other, { workingOn: null }, 60_000);
+    assert.equal((await store.heartbeat(w, { workingOn: null }, 60_000)).maintenanceDue, false);
+  });
+
+  r.case('heartbeat says when maintenance has work: a scheduled job is due; and when the next one is', async ({ store, worker }) => {
+    const w = await worker(['q']);
+    const later = Date.now() + 60_000;
+    assert.equal((await store.heartbeat(w, { workingOn: null })).nextDueAt, undefined);
+    await store.schedule([{ queue: 'q', payload: payload('q', 'later'), runAt: later }]);
+    const before = await store.heartbeat(w, { workingOn: null });
+    assert.deepEqual([before.maintenanceDue, before.nextDueAt], [false, later]);
+    const past = Date.now() - 1_000;
+    await store.schedule([{ queue: 'q', payload: payload('q', 'due'), runAt: past }]);
+    const after = await store.heartbeat(w, { workingOn: null });
+    assert.deepEqual([after.maintenanceDue, after.nextDueAt], [true, past]);
+    await store.recover({ ...recoverDefaults, now: Date.now() });
+    const promoted = await store.heartbeat(w, { workingOn: null });
+    assert.deepEqual([promoted.maintenanceDue, promoted.nextDueAt], [false, later]);
   });
 
   r.case('recover leaves live workers alone', async ({ store, worker }) => {
@@ -26,7 +53,7 @@ export function recoveryCases(r: Registry): void {
     assert.deepEqual(result.deadWorkers, []);
     assert.equal(result.requeued, 0);
     assert.deepEqual(await contents(store, 'q'), []);
-    assert.deepEqual(await store.heartbeat(w, { workingOn: null }), { known: true, paused: false });
+    assert.deepEqual(knownPaused(await store.heartbeat(w, { workingOn: null })), { known: true, paused: false });
   });
 
   r.case("recover reaps a worker whose heartbeat is old: its jobs go back to the head of their queues in order", async ({ store, worker }) => {
@@ -47,7 +74,7 @@ export function recoveryCases(r: Registry): void {
     assert.deepEqual(queued.slice(0, 4), [q[0], q[2], q[3], q[4]], 'back at the head, in order');
     assert.equal(queued.length, 5);
     assert.deepEqual(await contents(store, 'o'), o);
-    assert.deepEqual(await store.heartbeat(w, { workingOn: null }), { known: false, paused: false });
+    assert.deepEqual(knownPaused(await store.heartbeat(w, { workingOn: null })), { known: false, paused: false });
     assert.deepEqual((await store.admin().workers()).map((v) => v.id), [], 'the dead worker is unregistered');
     const again = await store.recover(future(1));
     assert.deepEqual(again.deadWorkers, [], 'a reaped worker is reaped once');
@@ -149,7 +176,7 @@ export function recoveryCases(r: Registry): void {
     const held = await store.reserve(w, ['q'], 2);
     await store.unregister(w);
     assert.deepEqual(await contents(store, 'q'), jobs);
-    assert.deepEqual(await store.heartbeat(w, { workingOn: null }), { known: false, paused: false });
+    assert.deepEqual(knownPaused(await store.heartbeat(w, { workingOn: null })), { known: false, paused: false });
     assert.deepEqual((await store.admin().workers()).map((v) => v.id), []);
     assert.deepEqual(await store.settle(w, [{ token: held[0]!.token, kind: 'done' }]), { settled: 0 });
     // One graceful stop plus one death stays under maxDeaths = 2: the job is requeued, not poisoned.

@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { defaults } from '../../defaults.ts';
 import { StoreError } from '../../errors.ts';
 import { countByQueue, minuteOf } from '../throughput.ts';
 import type {
@@ -175,14 +176,14 @@ export class RedisStore implements Store {
     return Number(released);
   }
 
-  async heartbeat(workerId: string, status: WorkerStatus): Promise<Control> {
+  async heartbeat(workerId: string, status: WorkerStatus, deadAfterMs = defaults.deadAfterMs): Promise<Control> {
     const k = this.keys;
     const now = new Date();
     const working = status.workingOn ? resqueWorkingOn(status.workingOn.queue, status.workingOn.payload, status.workingOn.runAt) : '';
-    const [known, paused] = (await this.call('heartbeat', () =>
-      this.scripts.heartbeat([k.alive, k.heartbeats, k.worker(workerId), k.pauseAll], [workerId, now.getTime(), resqueIso(now), working]),
-    )) as [number, number];
-    return { known: known === 1, paused: paused === 1 };
+    const [known, paused, due, nextDue] = (await this.call('heartbeat', () =>
+      this.scripts.heartbeat([k.alive, k.heartbeats, k.worker(workerId), k.pauseAll, k.schedule], [workerId, now.getTime(), resqueIso(now), working, now.getTime() - deadAfterMs]),
+    )) as [number, number, number, number];
+    return { known: known === 1, paused: paused === 1, maintenanceDue: due === 1, nextDueAt: nextDue >= 0 ? nextDue : undefined };
   }
 
   async recover(options: RecoverOptions): Promise<RecoverResult> {

@@ -13,6 +13,7 @@ import type {
   SettleResult, Store, WorkerRegistration, WorkerStatus,
 } from '../types.ts';
 import { resqueFailedAt, resqueIso, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
+import { defaults } from '../../defaults.ts';
 import { StoreError } from '../../errors.ts';
 import { openDatabase, toStoreError, type OpenOptions } from './connection.ts';
 import { prepareStatements, type Statements } from './statements.ts';
@@ -62,10 +63,12 @@ export class SqliteStore implements Store {
       }),
       settle: db.transaction((workerId: string, outcomes: readonly Outcome[]) => ops.settle(st, workerId, outcomes)),
       release: db.transaction((workerId: string, tokens: readonly string[]) => ops.release(st, workerId, tokens)),
-      heartbeat: db.transaction((workerId: string, now: Date, working: string | null): Control => {
+      heartbeat: db.transaction((workerId: string, now: Date, working: string | null, deadAfterMs: number): Control => {
         const paused = ops.isPaused(st);
         const known = st.workerBeat.run(now.getTime(), resqueIso(now), working, workerId).changes === 1;
-        return { known, paused };
+        const nextDueAt = st.scheduledNext.get() ?? undefined;
+        const maintenanceDue = (nextDueAt !== undefined && nextDueAt <= now.getTime()) || st.anyWorkerDead.get(now.getTime() - deadAfterMs) !== undefined;
+        return { known, paused, maintenanceDue, nextDueAt };
       }),
       recover: db.transaction((o: RecoverOptions): RecoverResult => {
         const deadWorkers = st.workersDead.all(o.now - o.deadAfterMs);
@@ -132,10 +135,10 @@ export class SqliteStore implements Store {
     return released;
   }
 
-  async heartbeat(workerId: string, status: WorkerStatus): Promise<Control> {
+  async heartbeat(workerId: string, status: WorkerStatus, deadAfterMs = defaults.deadAfterMs): Promise<Control> {
     const w = status.workingOn;
     const working = w ? resqueWorkingOn(w.queue, w.payload, w.runAt) : null;
-    return this.run('heartbeat', () => this.tx.heartbeat.immediate(workerId, new Date(), working));
+    return this.run('heartbeat', () => this.tx.heartbeat.immediate(workerId, new Date(), working, deadAfterMs));
   }
 
   async recover(options: RecoverOptions): Promise<RecoverResult> {
