@@ -16,8 +16,11 @@ export interface FigureOptions {
   jobs: number;
   /** Jobs waiting in the big-backlog run (errand only). */
   backlog: number;
-  /** Idle CPU is measured over this long; then this many jobs, one every 5 ms, give the latency. */
+  /** Idle CPU: every system's worker starts together, settles this long, then is measured over idleWindows windows of idleMs (median). */
+  idleSettleMs: number;
   idleMs: number;
+  idleWindows: number;
+  /** Jobs, one every 5 ms, that give the enqueue → start latency. */
   latencyJobs: number;
 }
 
@@ -98,42 +101,58 @@ async function single(adapter: Adapter, jobs: number): Promise<Metrics> {
   });
 }
 
-/** An idle worker: its CPU over `idleMs` (if asked), then `jobs` jobs one every 5 ms, timed enqueue → start. */
-async function probe(adapter: Adapter, options: { idleMs: number; jobs: number }): Promise<Metrics> {
+/** An idle worker (0.5 s after its start), then `jobs` jobs one every 5 ms, timed enqueue → start. */
+async function latency(adapter: Adapter, jobs: number): Promise<Metrics> {
   return withNamespace(adapter, async (ns) => {
     const producer = await adapter.producer(ns);
-    const worker = new WorkerProcess({ system: adapter.name, ns, concurrency: 50, expect: options.jobs, latency: true });
+    const worker = new WorkerProcess({ system: adapter.name, ns, concurrency: 50, expect: jobs, latency: true });
     try {
       await worker.next('ready');
       worker.send({ cmd: 'start' });
       await worker.next('started');
       await sleep(500); // let start-up work (registration, first polls) finish
-      const metrics: Metrics = {};
-      if (options.idleMs > 0) {
-        worker.send({ cmd: 'idle', ms: options.idleMs });
-        metrics['idle worker CPU %'] = (await worker.next('idle')).cpuPercent;
+      const t0 = performance.now();
+      for (let i = 0; i < jobs; i++) {
+        await sleep(t0 + i * 5 - performance.now());
+        await producer.enqueueOne(absNow());
       }
-      if (options.jobs > 0) {
-        const t0 = performance.now();
-        for (let i = 0; i < options.jobs; i++) {
-          await sleep(t0 + i * 5 - performance.now());
-          await producer.enqueueOne(absNow());
-        }
-        await worker.next('done', 60_000);
-      }
+      await worker.next('done', 60_000);
       const { latencies, count } = await worker.stop();
-      if (options.jobs > 0) {
-        if (count !== options.jobs) throw new CountMismatch(`${adapter.name}: ${count} latency jobs done, ${options.jobs} given`);
-        const sorted = latencies.sort((a, b) => a - b);
-        metrics['latency p50 ms'] = sorted[Math.floor(sorted.length * 0.5)]!;
-        metrics['latency p99 ms'] = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]!;
-      }
-      return metrics;
+      if (count !== jobs) throw new CountMismatch(`${adapter.name}: ${count} latency jobs done, ${jobs} given`);
+      const sorted = latencies.sort((a, b) => a - b);
+      return {
+        'latency p50 ms': sorted[Math.floor(sorted.length * 0.5)]!,
+        'latency p99 ms': sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]!,
+      };
     } finally {
       worker.kill();
       await producer.close();
     }
   });
+}
+
+/**
+ * Idle CPU of every system at once: one worker each, started together, left to settle past
+ * start-up (module loading, JIT, V8's first idle-time garbage collections, which cost every
+ * system alike and dwarf steady idle work), then measured over the same windows. Idle workers
+ * use well under 1 % of a core, so running them side by side does not disturb the figure.
+ */
+export async function idleAll(adapters: readonly Adapter[], options: FigureOptions): Promise<Map<Adapter, Metrics>> {
+  const runs = adapters.map((adapter) => ({ adapter, ns: freshNs(adapter), worker: undefined as WorkerProcess | undefined }));
+  try {
+    for (const run of runs) run.worker = new WorkerProcess({ system: run.adapter.name, ns: run.ns, concurrency: 50, expect: 1, latency: false });
+    await Promise.all(runs.map((run) => run.worker!.next('ready')));
+    for (const run of runs) run.worker!.send({ cmd: 'start' });
+    await Promise.all(runs.map((run) => run.worker!.next('started')));
+    await sleep(options.idleSettleMs);
+    for (const run of runs) run.worker!.send({ cmd: 'idle', ms: options.idleMs, windows: options.idleWindows });
+    const figures = await Promise.all(runs.map((run) => run.worker!.next('idle', options.idleMs * options.idleWindows + 30_000)));
+    await Promise.all(runs.map((run) => run.worker!.stop()));
+    return new Map(runs.map((run, i) => [run.adapter, { 'idle worker CPU %': figures[i]!.cpuPercent }]));
+  } finally {
+    for (const run of runs) run.worker?.kill();
+    for (const run of runs) await run.adapter.teardown(run.ns);
+  }
 }
 
 /** Throughput of the first `measured` jobs with `waiting` jobs queued: cost per job vs backlog. */
@@ -150,18 +169,12 @@ export async function backlogRun(adapter: Adapter, ns: string, measured: number)
 }
 export { fill };
 
-export async function runFigure(figure: Exclude<Figure, 'backlog'>, adapter: Adapter, options: FigureOptions): Promise<Metrics> {
+export async function runFigure(figure: Exclude<Figure, 'backlog' | 'idle'>, adapter: Adapter, options: FigureOptions): Promise<Metrics> {
   switch (figure) {
     case 'processed50': return processed(adapter, 50, options.jobs);
     case 'processed1': return processed(adapter, 1, adapter.jobsAtConcurrency1(options.jobs));
     case 'bulk': return bulk(adapter, options.jobs);
     case 'single': return single(adapter, Math.ceil(options.jobs / 4));
-    case 'latency': return runProbe(adapter, options, { idle: false, latency: true });
-    case 'idle': return runProbe(adapter, options, { idle: true, latency: false });
+    case 'latency': return latency(adapter, options.latencyJobs);
   }
-}
-
-/** Idle CPU and latency share one idle worker when both are asked for (one child, not two). */
-export function runProbe(adapter: Adapter, options: FigureOptions, which: { idle: boolean; latency: boolean }): Promise<Metrics> {
-  return probe(adapter, { idleMs: which.idle ? options.idleMs : 0, jobs: which.latency ? options.latencyJobs : 0 });
 }

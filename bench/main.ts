@@ -37,7 +37,9 @@ function parse(argv: readonly string[]) {
     rounds: int('rounds', quick ? 1 : 3),
     backlog: int('backlog', quick ? 100_000 : 1_000_000),
     measured: 10_000,
+    idleSettleMs: quick ? 1_000 : 12_000,
     idleMs: quick ? 500 : 2_000,
+    idleWindows: quick ? 1 : 7,
     latencyJobs: quick ? 100 : 400,
   };
 }

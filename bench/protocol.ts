@@ -11,7 +11,7 @@ export interface ChildConfig {
   /** Record start latency: the job's argument is its enqueue time. */
   latency: boolean;
 }
-export type ChildCommand = { cmd: 'start' } | { cmd: 'idle'; ms: number } | { cmd: 'stop' };
+export type ChildCommand = { cmd: 'start' } | { cmd: 'idle'; ms: number; windows: number } | { cmd: 'stop' };
 export type ChildMessage =
   | { type: 'ready' } | { type: 'started' } | { type: 'done'; ms: number; firstMs: number; rssBytes: number } | { type: 'idle'; cpuPercent: number }
   | { type: 'stopped'; count: number; latencies: number[] } | { type: 'error'; message: string };

@@ -5,7 +5,7 @@
 // small backlog of `measured` jobs.
 
 import type { Adapter } from './adapters/types.ts';
-import { backlogRun, fill, runFigure, runProbe, type Figure, type FigureOptions } from './figures.ts';
+import { backlogRun, fill, idleAll, runFigure, type Figure, type FigureOptions } from './figures.ts';
 import type { RoundResult } from './report.ts';
 
 export interface SuiteOptions extends FigureOptions {
@@ -23,12 +23,18 @@ export async function runSuite(options: SuiteOptions): Promise<RoundResult[]> {
   const wants = (figure: Figure) => options.figures.includes(figure);
   for (let round = 1; round <= options.rounds; round++) {
     for (const figure of options.figures) {
-      if (figure === 'backlog' || (figure === 'idle' && wants('latency'))) continue;
+      if (figure === 'backlog') continue;
+      if (figure === 'idle') {
+        const started = performance.now();
+        for (const [adapter, metrics] of await idleAll(options.systems, options)) {
+          results.push({ system: adapter.name, figure, round, metrics });
+          log(`round ${round} idle        ${adapter.name.padEnd(13)} ${summary(metrics)} (all systems together, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        }
+        continue;
+      }
       for (const adapter of options.systems) {
         const started = performance.now();
-        const metrics = figure === 'latency'
-          ? await runProbe(adapter, options, { idle: wants('idle'), latency: true })
-          : await runFigure(figure, adapter, options);
+        const metrics = await runFigure(figure, adapter, options);
         results.push({ system: adapter.name, figure, round, metrics });
         log(`round ${round} ${figure.padEnd(11)} ${adapter.name.padEnd(13)} ${summary(metrics)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
       }

@@ -1,5 +1,5 @@
 // Keeps `npm run bench` from rotting: a tiny run of every system (200 jobs, one round, the
-// processed50 and bulk figures) must finish, and every worker must count exactly the jobs it
+// processed50, bulk and idle figures) must finish, and every worker must count exactly the jobs it
 // was given. No timing is asserted: the test suite checks correctness, the bench reports speed.
 
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ test('every bench adapter runs and counts exactly the jobs it was given', { time
   const systems = await Promise.all(SYSTEMS.map(loadAdapter));
   try {
     const results = await runSuite({
-      systems, figures: ['processed50', 'bulk'], rounds: 1, jobs: 200, backlog: 200, measured: 200, idleMs: 0, latencyJobs: 0,
+      systems, figures: ['processed50', 'bulk', 'idle'], rounds: 1, jobs: 200, backlog: 200, measured: 200, idleSettleMs: 0, idleMs: 100, idleWindows: 1, latencyJobs: 0,
     });
     for (const system of SYSTEMS) {
       const processed = results.find((result) => result.system === system && result.figure === 'processed50');
@@ -22,6 +22,8 @@ test('every bench adapter runs and counts exactly the jobs it was given', { time
       assert.ok(processed.metrics['processed50/s']! > 0, `${system} reported a rate`);
       assert.equal(bulk?.metrics.jobs, 200, `${system} bulk-enqueued the jobs`);
       assert.ok(bulk.metrics['bulk enqueue/s']! > 0);
+      const idle = results.find((result) => result.system === system && result.figure === 'idle');
+      assert.ok(Number.isFinite(idle?.metrics['idle worker CPU %']), `${system} reported its idle CPU`);
     }
     assert.match(markdownTable(results, SYSTEMS), /\| processed50\/s \|/);
   } finally {
