@@ -1,11 +1,13 @@
 // A worker's background duties, on timers beside the fetch loop: the heartbeat (keeps its
 // registration alive, reports what it runs, learns of pause-all and of having been declared
 // dead) and maintenance (recover(): hand back dead workers' jobs, promote due scheduled jobs).
-// One unref'd timer ticks every heartbeat interval. The heartbeat also tells whether maintenance
-// has work (a dead worker, a due scheduled job), so a healthy idle worker sends one call per tick
-// and maintenance runs only when needed; a second timer brings promotion forward when a scheduled
-// job falls due between ticks. A tick waits for its calls before arming the next, so a slow store
-// never stacks calls up.
+// One unref'd timer ticks every heartbeat interval while the worker holds jobs, and at half of
+// deadAfter (at most twice the interval) while it holds none: a worker with nothing in flight
+// loses nothing if it is declared dead, and each wake-up of an idle process costs CPU. The
+// moment it takes jobs, hurry() brings the next tick back to the busy pace. The heartbeat also
+// tells whether maintenance has work (a dead worker, a due scheduled job), so maintenance runs
+// only then; a second timer brings promotion forward when a scheduled job falls due between
+// ticks. A tick waits for its calls before arming the next, so a slow store never stacks calls up.
 
 import type { Control, RecoverResult, Store, WorkerStatus } from '../storage/types.ts';
 import type { Logger } from '../log.ts';
@@ -24,6 +26,8 @@ export interface UpkeepOptions {
 export interface UpkeepHandlers {
   workerId(): string;
   status(): WorkerStatus;
+  /** True while the worker holds jobs (running, buffered, or outcomes not yet written). */
+  holdsJobs(): boolean;
   onControl(control: Control): Promise<void> | void;
 }
 
@@ -33,6 +37,10 @@ export class Upkeep {
   private maintaining: Promise<void> | undefined;
   private lastMaintenance = 0;
   private stopped = true;
+  /** When the current tick started (0 before the first), when the armed one fires, and whether one runs now. */
+  private lastTickAt = 0;
+  private nextTickAt = 0;
+  private ticking = false;
 
   constructor(
     private readonly store: Store,
@@ -50,15 +58,33 @@ export class Upkeep {
   /** Each tick sends the heartbeat, then maintenance if the heartbeat says it has work. */
   private scheduleTick(delayMs: number): void {
     if (this.stopped) return;
+    this.nextTickAt = Date.now() + delayMs;
     this.tickTimer = setTimeout(async () => {
+      this.ticking = true;
+      this.lastTickAt = Date.now();
       const control = await this.beat();
       const maintenanceDue = control?.maintenanceDue !== false && Date.now() - this.lastMaintenance >= this.options.maintenanceMs - this.options.heartbeatMs / 2;
       const result = maintenanceDue ? await this.maintain() : undefined;
       const nextDueAt = result ? result.nextDueAt : control?.nextDueAt;
       if (nextDueAt !== undefined) this.scheduleDue(nextDueAt);
-      this.scheduleTick(this.options.heartbeatMs);
+      this.ticking = false;
+      this.scheduleTick(this.handlers.holdsJobs() ? this.options.heartbeatMs : this.idleBeatMs());
     }, delayMs);
     this.tickTimer.unref();
+  }
+
+  private idleBeatMs(): number {
+    const o = this.options;
+    return Math.max(o.heartbeatMs, Math.min(2 * o.heartbeatMs, o.deadAfterMs / 2));
+  }
+
+  /** The worker took jobs: a tick armed at the idle pace comes forward to the busy one. */
+  hurry(): void {
+    if (this.stopped || this.ticking || this.lastTickAt === 0) return;
+    const busyAt = this.lastTickAt + this.options.heartbeatMs;
+    if (this.nextTickAt <= busyAt) return;
+    clearTimeout(this.tickTimer);
+    this.scheduleTick(Math.max(0, busyAt - Date.now()));
   }
 
   /** The store's answer, or undefined when the heartbeat failed (maintenance then runs anyway). */

@@ -85,6 +85,7 @@ export class Worker extends EventEmitter {
     };
     this.upkeep = new Upkeep(deps.store, settings.upkeep, {
       workerId: () => this.id, status: () => this.status(), onControl: (control) => this.onControl(control),
+      holdsJobs: () => this.held > 0 || this.settler.size > 0,
     }, this.log);
   }
 
@@ -175,6 +176,7 @@ export class Worker extends EventEmitter {
       }
       trace(this.log, { reserved: jobs.length, want }, 'reserve');
       if (jobs.length > 0) {
+        this.upkeep.hurry();
         this.idle = false;
         for (const job of jobs) this.buffer.push(job);
         this.dispatch();
