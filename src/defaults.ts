@@ -7,7 +7,7 @@ export const defaults = {
   sqlitePath: './var/errand.db',
   queue: 'default',
   concurrency: 1,
-  /** Seconds between polls for work no wake-up announced (jobs pushed by Ruby Resque); Resque's INTERVAL. */
+  /** Resque's INTERVAL: the longest an idle worker goes without looking for unannounced jobs (its heartbeat looks more often). */
   pollIntervalMs: 5_000,
   /** How often a worker renews its registration. */
   heartbeatMs: 1_000,

@@ -4,9 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createErrand, defineJob, JobTimeoutError, UnrecoverableError, type JobContext, type Plugin } from '../src/index.ts';
+import { Redis } from 'ioredis';
 import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function withErrand(fn: (errand: ReturnType<typeof createErrand>, ns: string) => Promise<void>, options: Parameters<typeof createErrand>[0] = {}) {
   const namespace = uniqueNamespace();
@@ -277,5 +279,27 @@ test('pause() stops taking jobs; resume() takes them again', async () => {
     worker.resume();
     await waitFor('ran after resume', () => ran === 1);
     await worker.stop();
+  });
+});
+
+test('an idle worker finds jobs pushed without a wake-up announcement (as Ruby Resque pushes them) at its heartbeat, not its poll', async () => {
+  await withErrand(async (errand, ns) => {
+    const seen: number[] = [];
+    defineJob({ name: 'WRuby', queue: 'w-ruby', async perform(n: number) { seen.push(n); } });
+    // A minute's poll: only the heartbeat (every 200 ms while idle here) can find the job in time.
+    const worker = errand.worker({ queues: 'w-ruby', pollInterval: 60_000, heartbeatInterval: 100, deadAfter: 1_000 });
+    await worker.start();
+    await sleep(300); // idle: waiting on the wake-up channel
+    const redis = new Redis(REDIS_URL);
+    try {
+      // What Resque.enqueue writes: SADD and RPUSH, no announcement.
+      await redis.sadd(`${ns}:queues`, 'w-ruby');
+      await redis.rpush(`${ns}:queue:w-ruby`, '{"class":"WRuby","args":[7]}');
+      await waitFor('the unannounced job ran', () => seen.length === 1, 10_000);
+      assert.deepEqual(seen, [7]);
+    } finally {
+      redis.disconnect();
+      await worker.stop();
+    }
   });
 });

@@ -20,7 +20,8 @@ Runs a worker process that takes jobs from its queues and performs them.
   --require FILE          job file (TypeScript or JavaScript) whose exports are jobs; repeatable
   --queues LIST           a,b strict priority · * every queue · a:3,b:1 weighted (default: QUEUES/QUEUE env, else *)
   --concurrency N         jobs run at once in this process (default 1)
-  --interval SECONDS      poll for jobs nobody announced, e.g. pushed by Ruby Resque (default: INTERVAL env, else 5)
+  --interval SECONDS      look for jobs nobody announced (pushed by Ruby Resque) at least this often (default: INTERVAL env,
+                          else 5; an idle worker's heartbeat looks every 2 s anyway)
   --shutdown-timeout D    on SIGTERM/SIGINT, how long running jobs get before they are put back (default 25s)
   --dead-after D          a worker silent this long is dead and its jobs go back to their queues (default 5s)
 ${STORE_HELP}

@@ -86,6 +86,20 @@ export interface Control {
   readonly maintenanceDue: boolean;
   /** When the earliest scheduled job falls due (epoch ms), if any is scheduled. */
   readonly nextDueAt?: number;
+  /**
+   * One of HeartbeatChecks.queues holds a job (false when none were given). An idle worker
+   * learns from it of jobs pushed without a wake-up announcement (by Ruby Resque, say), so it
+   * needs no poll of its own.
+   */
+  readonly workWaiting: boolean;
+}
+
+/** What a heartbeat checks beside renewing the worker. */
+export interface HeartbeatChecks {
+  /** Control.maintenanceDue counts workers silent for longer than this (default: defaults.deadAfterMs). */
+  readonly deadAfterMs?: number;
+  /** Control.workWaiting looks at these queues. */
+  readonly queues?: readonly string[] | '*';
 }
 
 export interface RecoverOptions {
@@ -117,8 +131,7 @@ export interface Store {
   settle(workerId: string, outcomes: readonly Outcome[]): Promise<SettleResult>;
   /** Puts in-flight jobs back at the head of their queues (graceful stop). Returns how many. */
   release(workerId: string, tokens: readonly string[]): Promise<number>;
-  /** `deadAfterMs` (default: defaults.deadAfterMs) is what Control.maintenanceDue checks against. */
-  heartbeat(workerId: string, status: WorkerStatus, deadAfterMs?: number): Promise<Control>;
+  heartbeat(workerId: string, status: WorkerStatus, checks?: HeartbeatChecks): Promise<Control>;
   recover(options: RecoverOptions): Promise<RecoverResult>;
   /** Releases whatever the worker still holds and removes its registration. */
   unregister(workerId: string): Promise<void>;

@@ -11,7 +11,11 @@ export interface WorkerOptions {
   /** 'a,b' strict order, '*' every queue, 'a:3,b:1' weighted; or an array of the same. */
   queues: string | readonly string[];
   concurrency?: number;
-  /** How often to look for work nobody announced (jobs Ruby Resque pushed). Resque's INTERVAL. */
+  /**
+   * Look for work nobody announced (jobs Ruby Resque pushed) at least this often. An idle
+   * worker's heartbeat looks anyway (every 2 s by default), so only a shorter interval adds a
+   * poll. Also how often a paused worker checks whether it may go on. Resque's INTERVAL.
+   */
   pollInterval?: Duration;
   shutdownTimeout?: Duration;
   heartbeatInterval?: Duration;

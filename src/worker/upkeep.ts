@@ -28,6 +28,8 @@ export interface UpkeepHandlers {
   status(): WorkerStatus;
   /** True while the worker holds jobs (running, buffered, or outcomes not yet written). */
   holdsJobs(): boolean;
+  /** The queues the heartbeat looks at for jobs nobody announced (Control.workWaiting). */
+  queues(): readonly string[] | '*';
   onControl(control: Control): Promise<void> | void;
 }
 
@@ -68,12 +70,13 @@ export class Upkeep {
       const nextDueAt = result ? result.nextDueAt : control?.nextDueAt;
       if (nextDueAt !== undefined) this.scheduleDue(nextDueAt);
       this.ticking = false;
-      this.scheduleTick(this.handlers.holdsJobs() ? this.options.heartbeatMs : this.idleBeatMs());
+      this.scheduleTick(this.handlers.holdsJobs() ? this.options.heartbeatMs : this.idleBeatMs);
     }, delayMs);
     this.tickTimer.unref();
   }
 
-  private idleBeatMs(): number {
+  /** The heartbeat interval of a worker holding no job. */
+  get idleBeatMs(): number {
     const o = this.options;
     return Math.max(o.heartbeatMs, Math.min(2 * o.heartbeatMs, o.deadAfterMs / 2));
   }
@@ -90,7 +93,7 @@ export class Upkeep {
   /** The store's answer, or undefined when the heartbeat failed (maintenance then runs anyway). */
   private async beat(): Promise<Control | undefined> {
     try {
-      const control = await this.store.heartbeat(this.handlers.workerId(), this.handlers.status(), this.options.deadAfterMs);
+      const control = await this.store.heartbeat(this.handlers.workerId(), this.handlers.status(), { deadAfterMs: this.options.deadAfterMs, queues: this.handlers.queues() });
       await this.handlers.onControl(control);
       return control;
     } catch (error) {

@@ -22,6 +22,7 @@ export type { StopOptions, WorkerOptions } from './settings.ts';
 import { Settler } from './settler.ts';
 import { Upkeep } from './upkeep.ts';
 import { Prefetch } from './prefetch.ts';
+import { IdleWait, idleWaitTimeoutMs } from './idle-wait.ts';
 
 export interface WorkerDeps {
   store: Store;
@@ -58,6 +59,7 @@ export class Worker extends EventEmitter {
   private readonly prefetch: Prefetch;
   private readonly executor: ExecutorDeps;
   private readonly stopController = new AbortController();
+  private readonly idleWaits = new IdleWait(this.stopController.signal);
   private readonly abortJobs = new AbortController();
   private readonly log: Logger;
   private readonly pollMs: number;
@@ -85,7 +87,7 @@ export class Worker extends EventEmitter {
     };
     this.upkeep = new Upkeep(deps.store, settings.upkeep, {
       workerId: () => this.id, status: () => this.status(), onControl: (control) => this.onControl(control),
-      holdsJobs: () => this.held > 0 || this.settler.size > 0,
+      holdsJobs: () => this.held > 0 || this.settler.size > 0, queues: () => queueOrder(this.selection),
     }, this.log);
   }
 
@@ -137,6 +139,8 @@ export class Worker extends EventEmitter {
       for (const running of this.running.values()) running.released = true;
       await this.deps.store.register({ id: this.id, queues: this.hookInfo.queues, startedAt: new Date(), concurrency: this.concurrency });
     }
+    // Jobs nobody announced (pushed by Ruby Resque, say): the heartbeat saw them, so stop waiting.
+    if (control.workWaiting) this.idleWaits.interrupt();
     if (control.paused !== this.pausedByStore) {
       this.pausedByStore = control.paused;
       this.log.info({}, control.paused ? 'pause-all-workers is set: pausing' : 'pause-all-workers cleared: resuming');
@@ -203,7 +207,8 @@ export class Worker extends EventEmitter {
         this.idle = true;
         await runWorkerHook(this.deps.plugins, 'queueEmpty', this.hookInfo).catch((error) => this.log.error({ err: error }, 'queueEmpty hook threw'));
       }
-      await store.waitForWork(this.id, queueOrder(this.selection), this.pollMs, this.stopController.signal);
+      const timeoutMs = idleWaitTimeoutMs(this.pollMs, this.upkeep.idleBeatMs);
+      await this.idleWaits.wait((signal) => store.waitForWork(this.id, queueOrder(this.selection), timeoutMs, signal));
       justWoke = true;
     }
   }

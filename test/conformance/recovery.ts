@@ -20,12 +20,12 @@ export function recoveryCases(r: Registry): void {
   r.case('heartbeat says when maintenance has work: a worker silent longer than deadAfter', async ({ store, worker }) => {
     const w = await worker(['q']);
     const other = await worker(['q']);
-    assert.equal((await store.heartbeat(w, { workingOn: null }, 60_000)).maintenanceDue, false);
+    assert.equal((await store.heartbeat(w, { workingOn: null }, { deadAfterMs: 60_000 })).maintenanceDue, false);
     await sleep(30);
     // `other` last beat 30 ms ago: dead by a 10 ms standard, alive by a minute's.
-    assert.equal((await store.heartbeat(w, { workingOn: null }, 10)).maintenanceDue, true);
-    await store.heartbeat(other, { workingOn: null }, 60_000);
-    assert.equal((await store.heartbeat(w, { workingOn: null }, 60_000)).maintenanceDue, false);
+    assert.equal((await store.heartbeat(w, { workingOn: null }, { deadAfterMs: 10 })).maintenanceDue, true);
+    await store.heartbeat(other, { workingOn: null }, { deadAfterMs: 60_000 });
+    assert.equal((await store.heartbeat(w, { workingOn: null }, { deadAfterMs: 60_000 })).maintenanceDue, false);
   });
 
   r.case('heartbeat says when maintenance has work: a scheduled job is due; and when the next one is', async ({ store, worker }) => {
@@ -42,6 +42,18 @@ export function recoveryCases(r: Registry): void {
     await store.recover({ ...recoverDefaults, now: Date.now() });
     const promoted = await store.heartbeat(w, { workingOn: null });
     assert.deepEqual([promoted.maintenanceDue, promoted.nextDueAt], [false, later]);
+  });
+
+  r.case('heartbeat says whether the given queues hold a waiting job (in-flight ones do not count)', async ({ store, worker }) => {
+    const w = await worker(['q']);
+    const beat = async (queues?: readonly string[] | '*') => (await store.heartbeat(w, { workingOn: null }, { queues })).workWaiting;
+    assert.deepEqual([await beat(['q']), await beat('*'), await beat()], [false, false, false]);
+    await pushAll(store, 'other', payloads('other', 1));
+    assert.deepEqual([await beat(['q']), await beat(['q', 'other']), await beat('*'), await beat()], [false, true, true, false]);
+    await store.reserve(w, ['other'], 10);
+    assert.deepEqual([await beat(['q', 'other']), await beat('*')], [false, false], 'a reserved job is not waiting');
+    await pushAll(store, 'q', payloads('q', 1));
+    assert.deepEqual([await beat(['q']), await beat('*')], [true, true]);
   });
 
   r.case('recover leaves live workers alone', async ({ store, worker }) => {

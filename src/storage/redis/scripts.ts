@@ -11,7 +11,7 @@ const SCRIPTS = {
   settle: 7,
   release: 2,
   register: 5,
-  heartbeat: 5,
+  heartbeat: 6,
   reap: 6,
   promote: 2,
   'retry-failed': 3,

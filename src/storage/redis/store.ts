@@ -9,7 +9,7 @@ import { defaults } from '../../defaults.ts';
 import { StoreError } from '../../errors.ts';
 import { countByQueue, minuteOf } from '../throughput.ts';
 import type {
-  AdminStore, Control, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
+  AdminStore, Control, HeartbeatChecks, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
   SettleResult, Store, WorkerRegistration, WorkerStatus,
 } from '../types.ts';
 import { resqueFailedAt, resqueIso, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
@@ -176,14 +176,16 @@ export class RedisStore implements Store {
     return Number(released);
   }
 
-  async heartbeat(workerId: string, status: WorkerStatus, deadAfterMs = defaults.deadAfterMs): Promise<Control> {
+  async heartbeat(workerId: string, status: WorkerStatus, checks: HeartbeatChecks = {}): Promise<Control> {
     const k = this.keys;
     const now = new Date();
     const working = status.workingOn ? resqueWorkingOn(status.workingOn.queue, status.workingOn.payload, status.workingOn.runAt) : '';
-    const [known, paused, due, nextDue] = (await this.call('heartbeat', () =>
-      this.scripts.heartbeat([k.alive, k.heartbeats, k.worker(workerId), k.pauseAll, k.schedule], [workerId, now.getTime(), resqueIso(now), working, now.getTime() - deadAfterMs]),
-    )) as [number, number, number, number];
-    return { known: known === 1, paused: paused === 1, maintenanceDue: due === 1, nextDueAt: nextDue >= 0 ? nextDue : undefined };
+    const deadBefore = now.getTime() - (checks.deadAfterMs ?? defaults.deadAfterMs);
+    const queues = checks.queues === undefined ? [] : checks.queues === '*' ? ['*'] : checks.queues;
+    const [known, paused, due, nextDue, work] = (await this.call('heartbeat', () =>
+      this.scripts.heartbeat([k.alive, k.heartbeats, k.worker(workerId), k.pauseAll, k.schedule, k.queues], [workerId, now.getTime(), resqueIso(now), working, deadBefore, k.queuePrefix, ...queues]),
+    )) as [number, number, number, number, number];
+    return { known: known === 1, paused: paused === 1, maintenanceDue: due === 1, nextDueAt: nextDue >= 0 ? nextDue : undefined, workWaiting: work === 1 };
   }
 
   async recover(options: RecoverOptions): Promise<RecoverResult> {

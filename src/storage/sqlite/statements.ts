@@ -67,6 +67,9 @@ export function prepareStatements(db: Db) {
     workerBeat: p('UPDATE workers SET alive_ms = ?, heartbeat = ?, working_on = ? WHERE id = ?'),
     workersDead: pluck<string>('SELECT id FROM workers WHERE alive_ms < ? ORDER BY alive_ms, id'),
     anyWorkerDead: pluck<number>('SELECT 1 FROM workers WHERE alive_ms < ? LIMIT 1'),
+    // Any job waiting (the jobs_ready partial index answers at once, whatever the backlog).
+    readyAny: pluck<number>('SELECT 1 FROM jobs WHERE worker IS NULL LIMIT 1'),
+    readyIn: pluck<number>('SELECT 1 FROM jobs WHERE worker IS NULL AND queue IN (SELECT value FROM json_each(?)) LIMIT 1'),
     workerDelete: p('DELETE FROM workers WHERE id = ?'),
     workerConcurrency: pluck<number | null>('SELECT concurrency FROM workers WHERE id = ?'),
     throughputAdd: p('INSERT INTO throughput (queue, minute, count) VALUES (?, ?, ?) ON CONFLICT (queue, minute) DO UPDATE SET count = count + excluded.count'),

@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type {
-  AdminStore, Control, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
+  AdminStore, Control, HeartbeatChecks, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
   SettleResult, Store, WorkerRegistration, WorkerStatus,
 } from '../types.ts';
 import { resqueFailedAt, resqueIso, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
@@ -63,12 +63,13 @@ export class SqliteStore implements Store {
       }),
       settle: db.transaction((workerId: string, outcomes: readonly Outcome[]) => ops.settle(st, workerId, outcomes)),
       release: db.transaction((workerId: string, tokens: readonly string[]) => ops.release(st, workerId, tokens)),
-      heartbeat: db.transaction((workerId: string, now: Date, working: string | null, deadAfterMs: number): Control => {
+      heartbeat: db.transaction((workerId: string, now: Date, working: string | null, deadAfterMs: number, queues: readonly string[] | '*' | undefined): Control => {
         const paused = ops.isPaused(st);
         const known = st.workerBeat.run(now.getTime(), resqueIso(now), working, workerId).changes === 1;
         const nextDueAt = st.scheduledNext.get() ?? undefined;
         const maintenanceDue = (nextDueAt !== undefined && nextDueAt <= now.getTime()) || st.anyWorkerDead.get(now.getTime() - deadAfterMs) !== undefined;
-        return { known, paused, maintenanceDue, nextDueAt };
+        const workWaiting = queues !== undefined && (queues === '*' ? st.readyAny.get() : st.readyIn.get(JSON.stringify(queues))) !== undefined;
+        return { known, paused, maintenanceDue, nextDueAt, workWaiting };
       }),
       recover: db.transaction((o: RecoverOptions): RecoverResult => {
         const deadWorkers = st.workersDead.all(o.now - o.deadAfterMs);
@@ -135,10 +136,10 @@ export class SqliteStore implements Store {
     return released;
   }
 
-  async heartbeat(workerId: string, status: WorkerStatus, deadAfterMs = defaults.deadAfterMs): Promise<Control> {
+  async heartbeat(workerId: string, status: WorkerStatus, checks: HeartbeatChecks = {}): Promise<Control> {
     const w = status.workingOn;
     const working = w ? resqueWorkingOn(w.queue, w.payload, w.runAt) : null;
-    return this.run('heartbeat', () => this.tx.heartbeat.immediate(workerId, new Date(), working, deadAfterMs));
+    return this.run('heartbeat', () => this.tx.heartbeat.immediate(workerId, new Date(), working, checks.deadAfterMs ?? defaults.deadAfterMs, checks.queues));
   }
 
   async recover(options: RecoverOptions): Promise<RecoverResult> {
