@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors.ts';
 import type { EnqueuedJob, JobSpec } from '../job/define.ts';
 import { assertJsonSafe } from '../job/json-safe.ts';
-import { encodePayload, jobIdSequence, payloadEncoder } from '../job/payload.ts';
+import { encodePayload, jobIdSource, payloadEncoder } from '../job/payload.ts';
 import type { Plugin } from '../job/types.ts';
 import { pluginsFor, runBeforeEnqueue } from '../plugins/hooks.ts';
 
@@ -34,7 +34,7 @@ export async function prepareJobs(spec: JobSpec, argsList: readonly unknown[][],
   const enqueuedAt = Date.now();
   const { name, queue } = spec;
   const jobs: PreparedJob[] = [];
-  const nextId = jobIdSequence();
+  const nextId = jobIdSource(argsList.length);
   for (let i = 0; i < argsList.length; i++) {
     const args = argsList[i];
     if (!Array.isArray(args)) throw new ConfigError(`enqueueBulk(${name}, …): item ${i} is not an array of arguments: wrap it, e.g. [[42]] for one job with arg 42`);

@@ -44,6 +44,11 @@ export function jobIdSequence(): () => string {
   };
 }
 
+/** Ids for `count` jobs: randomUUID() itself for one (cheaper than setting up a sequence), a sequence for more. */
+export function jobIdSource(count: number): () => string {
+  return count === 1 ? randomUUID : jobIdSequence();
+}
+
 /** name and queue are validated identifiers, so they need no escaping. */
 export function encodePayload(name: string, argsJson: string, id: string, queue: string, enqueuedAt: number): string {
   return `{"class":"${name}","args":${argsJson},"id":"${id}","queue":"${queue}","enqueued_at":${enqueuedAt},"attempt":1}`;
