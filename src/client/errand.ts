@@ -12,7 +12,7 @@ import { createLogger, verbosityFromEnv, type Logger, type Verbosity } from '../
 import { openStore, resolveStoreUrl } from '../storage/open.ts';
 import type { AdminStore, Store } from '../storage/types.ts';
 import { Worker, type WorkerOptions } from '../worker/worker.ts';
-import { batchEncoder, encodeJob, prepareJobs, type Prepared } from './prepare.ts';
+import { batchEncoder, prepareJobs, type Prepared } from './prepare.ts';
 import { runAfterEnqueue } from '../plugins/hooks.ts';
 import { runInline } from './inline.ts';
 import { WorkerHandle } from './worker-handle.ts';
@@ -111,13 +111,6 @@ export class Errand {
       // Every job of one call shares runAt: all due now, or all scheduled.
       const runAt = jobs[0]!.runAt;
       const due = runAt === undefined || runAt <= Date.now();
-      if (jobs.length === 1) {
-        // The common single enqueue, on every web request's path: no chunks, no batch encoder.
-        const job = { queue: jobs[0]!.queue, payload: encodeJob(jobs[0]!), runAt: runAt! };
-        await (due ? store.push([job]) : store.schedule([job]));
-        if (plugins.length > 0) await runAfterEnqueue(plugins, jobs[0]!);
-        return jobs;
-      }
       // Chunks go out without waiting for each other: the next chunk is encoded while the
       // previous one travels. All are awaited, so a failure still rejects the enqueue.
       const writes: Promise<void>[] = [];
