@@ -44,7 +44,8 @@ export function adminCases(r: Registry): void {
     assert.equal(sizes.reports, 1);
     assert.equal(sizes.doomed ?? 0, 0);
     const emails = stats.queues.find((q) => q.name === 'emails')!;
-    assert.ok(emails.oldestEnqueuedAt === undefined || emails.oldestEnqueuedAt === 1_700_000_000, `oldestEnqueuedAt ${emails.oldestEnqueuedAt}`);
+    // Both stores read it from the head job's enqueued_at (the harness's payloads carry one).
+    assert.equal(emails.oldestEnqueuedAt, 1_700_000_000);
     const views = new Map(stats.workers.map((v) => [v.id, v]));
     assert.deepEqual([...views.keys()].sort(), [idle, w].sort());
     assert.equal(views.get(w)!.inFlight, 1);
@@ -66,6 +67,23 @@ export function adminCases(r: Registry): void {
     assert.deepEqual(await store.admin().peek('zeta', 4, 10), jobs.slice(4));
     assert.deepEqual(await store.admin().peek('zeta', 5, 10), []);
     assert.deepEqual(await store.admin().peek('nope', 0, 10), []);
+  });
+
+  r.case('admin peek and failed: a negative start counts from the newest; indexes stay positions from the oldest', async ({ store, worker }) => {
+    const jobs = payloads('zeta', 5);
+    await pushAll(store, 'zeta', jobs);
+    const peek = (start: number, count: number) => store.admin().peek('zeta', start, count);
+    assert.deepEqual(await peek(-1, 1), [jobs[4]]);
+    assert.deepEqual(await peek(-2, 5), jobs.slice(3), 'a window reaching past the newest stops there');
+    assert.deepEqual(await peek(-5, 2), jobs.slice(0, 2));
+    assert.deepEqual(await peek(-7, 3), jobs.slice(0, 1), 'a start before the oldest is cut to the oldest');
+    assert.deepEqual(await peek(-7, 1), []);
+    const made = await makeFailures(store, await worker(['doomed']), 3);
+    const failed = async (start: number, count: number) => (await store.admin().failed(start, count)).map((f) => [f.index, f.raw]);
+    assert.deepEqual(await failed(-1, 1), [[2, made[2]!.raw]], '0 = oldest, so the newest of three is #2');
+    assert.deepEqual(await failed(-2, 10), [[1, made[1]!.raw], [2, made[2]!.raw]]);
+    assert.deepEqual(await failed(-3, 2), [[0, made[0]!.raw], [1, made[1]!.raw]]);
+    assert.deepEqual(await failed(-5, 3), [[0, made[0]!.raw]]);
   });
 
   r.case('admin peek and failed with count 0 return nothing', async ({ store, worker }) => {

@@ -7,6 +7,8 @@ import { contents, drain, knownPaused, payload, payloads, pushAll, Registry, set
 const LONG_WAIT_MS = 10_000;
 /** "Promptly": well before LONG_WAIT_MS, however slow the machine. */
 const PROMPT_MS = 6_000;
+/** How long a waiter with nothing to wait for must stay asleep: a busy-polling one returns far sooner. */
+const QUIET_MS = 400;
 
 export function queueingCases(r: Registry): void {
   r.case('push keeps FIFO order across calls and within a bulk push', async ({ store, worker }) => {
@@ -183,9 +185,14 @@ export function queueingCases(r: Registry): void {
   r.case('waitForWork does not miss a push made between an empty reserve and the wait', async ({ store, another, worker }) => {
     const producer = await another();
     const w = await worker(['q']);
+    // A second waiter on this instance, already waiting: when it returns, the announcement of
+    // the push has reached this instance, before `w` waits.
+    const witness = await worker(['q']);
+    assert.deepEqual(await store.reserve(witness, ['q'], 10), []);
+    const witnessed = store.waitForWork(witness, ['q'], LONG_WAIT_MS);
     assert.deepEqual(await store.reserve(w, ['q'], 10), []);
     await producer.push([{ queue: 'q', payload: payload('q', 'early') }]);
-    await sleep(200); // the announcement has surely arrived before anyone waits
+    assert.ok(await settlesWithin(witnessed, PROMPT_MS), 'the announcement of the push never reached this instance');
     const wait = store.waitForWork(w, ['q'], LONG_WAIT_MS);
     assert.ok(await settlesWithin(wait, PROMPT_MS), 'a push made before waitForWork was called was missed');
     assert.equal((await store.reserve(w, ['q'], 10)).length, 1);
@@ -200,6 +207,34 @@ export function queueingCases(r: Registry): void {
     await producer.push([{ queue: 'brand-new', payload: payload('brand-new', 'x') }]);
     assert.ok(await settlesWithin(wait, PROMPT_MS), "waitForWork('*') missed a push to a new queue");
     assert.equal((await store.reserve(w, '*', 10)).length, 1);
+  }, { needsAnother: true });
+
+  r.case('waitForWork waits while nothing is pushed (a waiter that returns at once would busy-poll)', async ({ store, worker }) => {
+    const w = await worker(['q']);
+    assert.deepEqual(await store.reserve(w, ['q'], 10), []);
+    const controller = new AbortController();
+    const wait = store.waitForWork(w, ['q'], LONG_WAIT_MS, controller.signal);
+    assert.equal(await settlesWithin(wait, QUIET_MS), false, `waitForWork returned within ${QUIET_MS} ms with nothing pushed`);
+    controller.abort();
+    await wait;
+  });
+
+  r.case('waitForWork on [q] is not woken by a push to another queue', async ({ store, another, worker }) => {
+    const producer = await another();
+    const w = await worker(['q']);
+    const witness = await worker(['other']);
+    for (const [id, queue] of [[w, 'q'], [witness, 'other']] as const) assert.deepEqual(await store.reserve(id, [queue], 10), []);
+    let woke = false;
+    const wait = store.waitForWork(w, ['q'], LONG_WAIT_MS).then(() => { woke = true; });
+    const witnessed = store.waitForWork(witness, ['other'], LONG_WAIT_MS);
+    await producer.push([{ queue: 'other', payload: payload('other', 'elsewhere') }]);
+    // The waiter on 'other' returning shows the push was announced and seen here; waiters are
+    // checked together, so a wake-up of the one on 'q' would have settled by the next turn.
+    assert.ok(await settlesWithin(witnessed, PROMPT_MS), 'the waiter on the pushed queue was not woken');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(woke, false, 'a push to another queue woke the waiter on q');
+    await producer.push([{ queue: 'q', payload: payload('q', 'mine') }]);
+    assert.ok(await settlesWithin(wait, PROMPT_MS), 'a push to q did not wake its waiter');
   }, { needsAnother: true });
 
   r.case('waitForWork returns at once when its signal is aborted', async ({ store, worker }) => {

@@ -2,6 +2,7 @@
 // unregister. Dead workers are made by calling recover() with a `now` in the future, not by sleeping.
 
 import assert from 'node:assert/strict';
+import { PoisonJobError } from '../../src/errors.ts';
 import { contents, FUTURE_MS, knownPaused, payload, payloads, pushAll, recoverDefaults, Registry, settlesWithin, sleep } from './harness.ts';
 
 const future = (extra = 0) => ({ ...recoverDefaults, now: Date.now() + FUTURE_MS + extra });
@@ -123,6 +124,10 @@ export function recoveryCases(r: Registry): void {
     await store.recover(future());
     // The zombie has not heartbeaten yet, so it reserves again; then it really dies.
     const taken = await store.reserve(w, ['q'], 10);
+    // A worker the store declared dead takes nothing until it registers again: no recovery would
+    // look at what it held.
+    assert.deepEqual(taken, [], 'a reaped worker took jobs');
+    assert.deepEqual(await contents(store, 'q'), jobs, 'the zombie\'s reserve moved nothing');
     const result = await store.recover(future(60_000));
     const queued = await contents(store, 'q');
     assert.deepEqual([...queued].sort(), [...jobs].sort(),
@@ -150,8 +155,13 @@ export function recoveryCases(r: Registry): void {
         assert.equal(entry.queue, 'q');
         assert.equal(entry.worker, w);
         assert.deepEqual(entry.payload, JSON.parse(poison!));
-        assert.equal(typeof entry.error, 'string');
-        assert.equal(typeof entry.failed_at, 'string');
+        assert.equal(entry.error, new PoisonJobError(maxDeaths).message);
+        assert.deepEqual(entry.backtrace, []);
+        // Resque's failed_at (strftime "%Y/%m/%d %H:%M:%S %Z"), written at the reaping.
+        const at = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}:\d{2}:\d{2}) UTC$/.exec(String(entry.failed_at));
+        assert.ok(at, `failed_at ${String(entry.failed_at)} is in Resque's format`);
+        const failedAt = Date.parse(`${at[1]}-${at[2]}-${at[3]}T${at[4]}Z`);
+        assert.ok(Math.abs(failedAt - Date.now()) < 5 * 60_000, `failed_at ${String(entry.failed_at)} is the time of the reaping`);
       }
     }
     assert.deepEqual(await contents(store, 'q'), [], 'the poison job is not requeued');

@@ -24,7 +24,7 @@ export class RedisAdmin implements AdminStore {
 
   peek(queue: string, start: number, count: number): Promise<string[]> {
     if (count <= 0) return Promise.resolve([]);
-    return this.guard('peek', () => this.redis.lrange(this.keys.queue(queue), start, start + count - 1));
+    return this.guard('peek', () => this.redis.lrange(this.keys.queue(queue), ...lrangeBounds(start, count)));
   }
 
   private async queueStats(names: string[]): Promise<QueueStats[]> {
@@ -47,8 +47,15 @@ export class RedisAdmin implements AdminStore {
   failed(start: number, count: number): Promise<FailedEntry[]> {
     if (count <= 0) return Promise.resolve([]);
     return this.guard('failed', async () => {
-      const raws = await this.redis.lrange(this.keys.failed, start, start + count - 1);
-      return raws.map((raw, i) => ({ index: start + i, raw, entry: parseObject(raw) }));
+      if (start >= 0) {
+        const raws = await this.redis.lrange(this.keys.failed, start, start + count - 1);
+        return raws.map((raw, i) => ({ index: start + i, raw, entry: parseObject(raw) }));
+      }
+      // Counted from the newest, but an index is a position from the oldest (as in SQLite), so it
+      // needs the length, read in the same MULTI as the range the index is relative to.
+      const [[, length], [, raws]] = (await this.redis.multi().llen(this.keys.failed).lrange(this.keys.failed, ...lrangeBounds(start, count)).exec()) as [[null, number], [null, string[]]];
+      const offset = Math.max(0, length + start);
+      return raws.map((raw, i) => ({ index: offset + i, raw, entry: parseObject(raw) }));
     });
   }
 
@@ -109,4 +116,14 @@ export class RedisAdmin implements AdminStore {
       return { processed: Number(processed ?? 0), failed: Number(failed ?? 0), paused: paused === 'true', failedCount, scheduled, queues, workers: await this.workers() };
     });
   }
+}
+
+/**
+ * LRANGE bounds for a window of `count` from `start` (0 = oldest, -1 = newest). A window that
+ * starts before the end and would reach past it stops at the newest entry: a plain
+ * `start + count - 1` turns non-negative there and LRANGE would read it from the head.
+ */
+function lrangeBounds(start: number, count: number): [number, number] {
+  const end = start + count - 1;
+  return [start, start < 0 && end >= 0 ? -1 : end];
 }
