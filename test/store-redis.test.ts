@@ -169,3 +169,44 @@ test('redis store: a reserve sent twice (reply lost on a cut connection) returns
     await deleteNamespace(namespace);
   }
 });
+
+test('redis store: a reserve that ran on Redis but whose reply the client lost is resent by the next reserve, stranding nothing', async () => {
+  const namespace = uniqueNamespace();
+  const store = await openStore(REDIS_URL, { namespace });
+  // A wrapped connection: the next script call runs on Redis, then the client sees it fail, as
+  // when the connection drops after Redis executed the command but before its reply arrived.
+  const redis = (store as unknown as { redis: Redis }).redis;
+  const send = redis.sendCommand.bind(redis);
+  let loseNextReply = false;
+  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
+    const reply = send(command, stream);
+    if (!loseNextReply || !/^eval/i.test(command.name)) return reply;
+    loseNextReply = false;
+    return reply.then(() => { throw new Error('read ECONNRESET (reply lost on purpose)'); });
+  }) as Redis['sendCommand'];
+  const worker = 'h:1:q';
+  const job = (n: number) => `{"class":"X","args":[${n}]}`;
+  try {
+    await store.push([1, 2, 3, 4].map((n) => ({ queue: 'q', payload: job(n) })));
+    await store.register({ id: worker, queues: ['q'], startedAt: new Date(), concurrency: 1 });
+    loseNextReply = true;
+    await assert.rejects(store.reserve(worker, ['q'], 2), /ECONNRESET/);
+    assert.equal(loseNextReply, false, 'the reserve went through the wrapped connection');
+    assert.deepEqual(await store.admin().peek('q', 0, 10), [job(3), job(4)], 'the lost reserve did take two jobs on Redis');
+    const again = await store.reserve(worker, ['q'], 2);
+    assert.deepEqual(again.map((j) => j.payload), [job(1), job(2)], 'the next reserve returns the batch whose reply was lost');
+    const next = await store.reserve(worker, ['q'], 10);
+    assert.deepEqual(next.map((j) => j.payload), [job(3), job(4)], 'and the one after that a new batch');
+    const tokens = [...again, ...next].map((j) => j.token);
+    assert.equal(new Set(tokens).size, 4);
+    assert.deepEqual(await store.settle(worker, tokens.map((token) => ({ token, kind: 'done' as const }))), { settled: 4 });
+    const stats = await store.admin().stats();
+    assert.equal(stats.workers.find((w) => w.id === worker)?.inFlight, 0, 'nothing is left in flight once all four are settled');
+    assert.equal(stats.processed, 4);
+    await store.unregister(worker);
+    assert.deepEqual(await store.admin().peek('q', 0, 10), [], 'unregistering hands nothing back: no job was stranded');
+  } finally {
+    await store.close();
+    await deleteNamespace(namespace);
+  }
+});
