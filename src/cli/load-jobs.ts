@@ -1,5 +1,7 @@
-// Loads the job files given with --require (TypeScript or JavaScript) and collects the jobs
-// they export. TypeScript is loaded through tsx's ESM hooks, registered once, only if needed.
+// Loads the job files given with --require and collects the jobs they export: .js, .mjs and
+// .cjs (CommonJS or ESM, as the file's extension and package.json say) and .ts, .mts, .cts.
+// TypeScript goes through tsx, loaded only when a TypeScript file is required, so compiled
+// JavaScript (tsc's output) runs with plain node and no tsx.
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,11 +11,35 @@ import { isJob, type AnyJob } from '../job/define.ts';
 
 let tsxRegistered = false;
 
-async function ensureTypeScript(): Promise<void> {
+async function ensureTypeScript(file: string): Promise<void> {
   if (tsxRegistered) return;
-  const { register } = await import('tsx/esm/api');
-  register();
+  let apis: [{ register: () => unknown }, { register: () => unknown }];
+  try {
+    apis = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  } catch (error) {
+    throw new ConfigError(`--require ${file}: TypeScript job files are loaded with tsx, which failed to load (${(error as Error).message}): `
+      + 'install it (npm install tsx), or compile the jobs and --require the .js');
+  }
+  // Both hooks: a .ts file in a CommonJS package (or a .cts) is CommonJS, and Node hands it, and
+  // whatever it require()s, to the CommonJS loader, which only tsx's CommonJS hook teaches
+  // TypeScript; the ESM hook covers .mts and .ts in "type": "module" packages.
+  apis[1].register();
+  apis[0].register();
   tsxRegistered = true;
+}
+
+/** The jobs among a module's exports, once each. */
+function jobsIn(namespace: Record<string, unknown>): AnyJob[] {
+  const found = new Set<AnyJob>();
+  for (const [key, value] of Object.entries(namespace)) {
+    if (isJob(value)) found.add(value);
+    // A CommonJS file's module.exports arrives as `default`, and Node's static guess at its named
+    // exports misses forms such as `module.exports = { sendEmail: defineJob(...) }`: look inside.
+    else if (key === 'default' && typeof value === 'object' && value !== null) {
+      for (const inner of Object.values(value)) if (isJob(inner)) found.add(inner);
+    }
+  }
+  return [...found];
 }
 
 export async function loadJobFiles(files: readonly string[]): Promise<AnyJob[]> {
@@ -21,14 +47,16 @@ export async function loadJobFiles(files: readonly string[]): Promise<AnyJob[]> 
   for (const file of files) {
     const path = resolve(file);
     if (!existsSync(path)) throw new ConfigError(`--require ${file}: no such file (${path})`);
-    if (/\.[cm]?tsx?$/.test(path)) await ensureTypeScript();
+    if (/\.[cm]?tsx?$/.test(path)) await ensureTypeScript(file);
     let exports: Record<string, unknown>;
     try {
+      // import() loads both formats on every Node 20.x; the file's require('errand') or
+      // import 'errand' reaches the same errand as this CLI (one CommonJS build, see scripts/build.js).
       exports = await import(pathToFileURL(path).href);
     } catch (error) {
       throw new ConfigError(`--require ${file}: loading it failed: ${(error as Error).message}`);
     }
-    const found = Object.values(exports).filter(isJob);
+    const found = jobsIn(exports);
     if (found.length === 0) throw new ConfigError(`--require ${file}: it exports no jobs (export the values defineJob returns, or classes with a static perform)`);
     jobs.push(...found);
   }

@@ -1,0 +1,132 @@
+// Build: `node scripts/build.js [outDir]` (default dist/) compiles src/ into ONE CommonJS
+// implementation that both `require('errand')` and `import 'errand'` load:
+//
+//   dist/package.json   {"type":"commonjs"}: every dist/**/*.js is CommonJS
+//   dist/**/*.js        the code, transpiled from src/ as CommonJS; import() stays a real import()
+//   dist/**/*.d.ts      declarations from tsc (which also type-checks src/ first)
+//   dist/index.mjs      the ESM entry: re-exports dist/index.js, so both entries share one instance
+//   dist/index.d.mts    its types: the same declarations
+//
+// Why one CommonJS copy rather than two builds: a second (ESM) copy would give a process that
+// loads errand both ways two registries and two sets of error classes (a job file that requires
+// errand and throws its UnrecoverableError would be retried by the ESM worker that loaded it), and
+// `require(esm)` is not available without flags on every Node 20.x. CommonJS loads on all of them.
+//
+// The sources are ESM and may use `import.meta.url` (Lua files beside their module, the CLI's own
+// path); the transpile step replaces it with the CommonJS module's file URL, which names the same
+// file, and refuses any other import.meta use it cannot translate.
+
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const srcDir = join(root, 'src');
+const outDir = resolve(root, process.argv[2] ?? 'dist');
+
+function fail(message) {
+  process.stderr.write(`build: ${message}\n`);
+  process.exit(1);
+}
+
+function report(diagnostics) {
+  if (diagnostics.length === 0) return;
+  const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
+  process.stderr.write(ts.formatDiagnosticsWithColorAndContext(diagnostics, host));
+  process.exit(1);
+}
+
+// 1. Type-check src/ and emit the declarations (tsconfig.build.json: emitDeclarationOnly).
+const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.build.json'), { outDir }, {
+  ...ts.sys,
+  onUnRecoverableConfigFileDiagnostic: (d) => report([d]),
+});
+report(config.errors);
+rmSync(outDir, { recursive: true, force: true });
+const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
+report(ts.getPreEmitDiagnostics(program));
+const emitted = program.emit();
+report(emitted.diagnostics);
+
+// 2. The JavaScript: each source file as CommonJS. Naming it .cts tells TypeScript's NodeNext
+// emit to write require() for static imports while keeping dynamic import() native (the CLI
+// imports ESM job files and tsx with it); `module: CommonJS` would turn import() into require().
+function importMetaTransformer(file) {
+  return (context) => {
+    const f = context.factory;
+    const visit = (node) => {
+      if (ts.isPropertyAccessExpression(node) && ts.isMetaProperty(node.expression) && node.expression.keywordToken === ts.SyntaxKind.ImportKeyword) {
+        const name = node.name.text;
+        if (name === 'url') {
+          // require('node:url').pathToFileURL(__filename).href
+          const url = f.createCallExpression(f.createIdentifier('require'), undefined, [f.createStringLiteral('node:url')]);
+          return f.createPropertyAccessExpression(
+            f.createCallExpression(f.createPropertyAccessExpression(url, 'pathToFileURL'), undefined, [f.createIdentifier('__filename')]), 'href');
+        }
+        if (name === 'filename') return f.createIdentifier('__filename');
+        if (name === 'dirname') return f.createIdentifier('__dirname');
+      }
+      // import('./relative.ts') of our own modules: a plain require(), so the CommonJS build
+      // never goes through the ESM loader (and its export detection) for its own files.
+      if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments.length === 1
+        && ts.isStringLiteral(node.arguments[0]) && /^\.\.?\//.test(node.arguments[0].text)) {
+        const specifier = node.arguments[0].text.replace(/\.ts$/, '.js');
+        const load = f.createArrowFunction(undefined, undefined, [], undefined, undefined,
+          f.createCallExpression(f.createIdentifier('require'), undefined, [f.createStringLiteral(specifier)]));
+        return f.createCallExpression(
+          f.createPropertyAccessExpression(f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('Promise'), 'resolve'), undefined, []), 'then'),
+          undefined, [load]);
+      }
+      if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.ImportKeyword) {
+        fail(`${relative(root, file)}: import.meta${node.parent && ts.isPropertyAccessExpression(node.parent) ? `.${node.parent.name.text}` : ''} has no CommonJS equivalent here (use import.meta.url, .filename or .dirname)`);
+      }
+      return ts.visitEachChild(node, visit, context);
+    };
+    return (sourceFile) => ts.visitNode(sourceFile, visit);
+  };
+}
+
+const jsOptions = {
+  ...config.options,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  verbatimModuleSyntax: false, // ESM syntax in a CommonJS file is the point here
+  declaration: false,
+  emitDeclarationOnly: false,
+  noEmit: false,
+  sourceMap: true,
+  inlineSources: false,
+};
+for (const file of config.fileNames) {
+  if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
+  const out = join(outDir, relative(srcDir, file)).replace(/\.ts$/, '.js');
+  const result = ts.transpileModule(readFileSync(file, 'utf8'), {
+    fileName: file.replace(/\.ts$/, '.cts'),
+    compilerOptions: jsOptions,
+    reportDiagnostics: true,
+    transformers: { before: [importMetaTransformer(file)] },
+  });
+  report(result.diagnostics ?? []);
+  const map = JSON.parse(result.sourceMapText);
+  map.file = out.slice(dirname(out).length + 1);
+  map.sources = [relative(dirname(out), file)];
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, result.outputText.replace(/\/\/# sourceMappingURL=.*$/m, `//# sourceMappingURL=${map.file}.map`));
+  writeFileSync(`${out}.map`, JSON.stringify(map));
+}
+writeFileSync(join(outDir, 'package.json'), '{\n  "type": "commonjs"\n}\n');
+
+// 3. The Redis store reads its Lua scripts from files beside its module.
+cpSync(join(srcDir, 'storage/redis/scripts'), join(outDir, 'storage/redis/scripts'), { recursive: true });
+
+// 4. The ESM entry, from what the CommonJS entry really exports (so it cannot drift from src/index.ts).
+const names = Object.keys(createRequire(import.meta.url)(join(outDir, 'index.js'))).filter((name) => name !== '__esModule' && name !== 'default');
+if (names.length === 0) fail('dist/index.js exports nothing');
+writeFileSync(join(outDir, 'index.mjs'), `// errand's ESM entry. The implementation is the CommonJS build beside it, so that a process which
+// both imports and requires errand (an ESM app, a CommonJS job file) shares one instance.
+import errand from './index.js';
+
+export const {\n${names.map((name) => `  ${name},`).join('\n')}\n} = errand;\n`);
+writeFileSync(join(outDir, 'index.d.mts'), "// Types of errand's ESM entry: the same declarations as the CommonJS one.\nexport * from './index.js';\n");
