@@ -26,6 +26,27 @@ export class UnknownJobError extends ErrandError {
   }
 }
 
+/**
+ * A job's retry function (`retryOn`, or `backoff` given as a function) threw while errand judged a
+ * failed attempt: the job fails for good with this error, and the worker goes on. Its stack is
+ * the thrown error's, so the failed list points at the user's code.
+ */
+export class RetryPolicyError extends ErrandError {
+  constructor(readonly jobName: string, readonly option: 'retryOn' | 'backoff', cause: unknown, attemptError: string) {
+    super('ERR_RETRY_POLICY', `retry.${option} of job ${jobName} threw ${describeThrown(cause)}; the attempt itself failed with ${attemptError}`, { cause });
+    if (cause instanceof Error && typeof cause.stack === 'string') this.stack = `${this.name}: ${this.message}\n${cause.stack.split('\n').slice(1).join('\n')}`;
+  }
+}
+
+function describeThrown(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  try {
+    return String(value);
+  } catch {
+    return typeof value;
+  }
+}
+
 /** A payload read from a queue is not an errand/Resque job (not JSON, no class, args not an array). */
 export class MalformedPayloadError extends ErrandError {
   constructor(message: string) {

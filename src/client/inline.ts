@@ -8,20 +8,28 @@ import type { JobSpec } from '../job/define.ts';
 import { decodePayload } from '../job/payload.ts';
 import type { JobContext, Plugin } from '../job/types.ts';
 import type { Logger } from '../log.ts';
-import { performWithHooks, pluginsFor } from '../plugins/hooks.ts';
+import { performWithHooks, pluginsFor, runOnFailure } from '../plugins/hooks.ts';
 import { encodeJob, type PreparedJob } from './prepare.ts';
-import { deadlineSignal, withTimeout } from '../job/timeout.ts';
+import { Deadline } from '../job/timeout.ts';
 
 export async function runInline(job: PreparedJob, jobs: ReadonlyMap<string, JobSpec>, globalPlugins: readonly Plugin[], log: Logger): Promise<unknown> {
   const decoded = decodePayload(encodeJob(job));
   const spec = jobs.get(decoded.name);
   if (!spec) throw new UnknownJobError(decoded.name, [...jobs.keys()]);
   const info = { name: decoded.name, queue: job.queue, args: decoded.args, id: job.id, attempt: 1 };
-  const timeout = spec.timeoutMs === undefined ? undefined : deadlineSignal(undefined);
+  const deadline = spec.timeoutMs === undefined ? undefined : new Deadline(spec.timeoutMs);
   const ctx: JobContext = {
-    id: info.id, name: info.name, queue: info.queue, attempt: 1, signal: timeout?.signal ?? new AbortController().signal, log,
+    id: info.id, name: info.name, queue: info.queue, attempt: 1, signal: deadline?.signal ?? new AbortController().signal, log,
     enqueuedAt: decoded.enqueuedAt === undefined ? undefined : new Date(decoded.enqueuedAt), workerId: 'inline',
   };
-  const run = performWithHooks(spec, pluginsFor(globalPlugins, spec), info, ctx);
-  return (timeout ? await withTimeout(run, spec.timeoutMs!, timeout.controller) : await run).result;
+  const plugins = pluginsFor(globalPlugins, spec);
+  const run = performWithHooks(spec, plugins, info, ctx, deadline);
+  if (!deadline) return (await run).result;
+  try {
+    return (await deadline.race(run)).result;
+  } catch (error) {
+    // The timeout's onFailure hooks; awaited here (unlike in a worker) so a test sees their effects.
+    if (error === deadline.error) await runOnFailure(plugins, info, error, ctx);
+    throw error;
+  }
 }

@@ -8,6 +8,7 @@ import { defaults } from '../defaults.ts';
 import { toMs, type Duration } from './duration.ts';
 import type { JobContext, Plugin, RetryOptions } from './types.ts';
 import { validateJobName, validateQueueName } from './names.ts';
+import { checkPlugins, checkRetry, checkTimeout } from './options.ts';
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
 /** perform's parameters without the trailing context (annotated as JobContext, or left untyped). */
@@ -100,9 +101,10 @@ function makeSpec(source: { name: string; queue?: string; retry?: RetryOptions; 
   return Object.freeze({
     name: source.name,
     queue,
-    retry: source.retry ?? {},
-    timeoutMs: source.timeout === undefined ? undefined : toMs(source.timeout, `timeout of job ${source.name}`),
-    plugins: Object.freeze([...(source.plugins ?? [])]),
+    // Checked here, at definition, so a bad option fails the load instead of a worker later.
+    retry: checkRetry(source.name, source.retry),
+    timeoutMs: checkTimeout(source.name, source.timeout),
+    plugins: checkPlugins(source.name, source.plugins),
     perform,
   });
 }

@@ -29,6 +29,8 @@ export interface RetryOptions {
   delay?: Duration;
   /** Fraction of the delay randomised either way (0.2 = ±20 %), so retries do not stampede. */
   jitter?: number;
+  /** Upper bound of any one delay (default 1 h). */
+  maxDelay?: Duration;
   /** Per-error decision; return false to fail at once. UnrecoverableError never retries. */
   retryOn?: (error: unknown, attempt: number) => boolean;
 }

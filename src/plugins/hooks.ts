@@ -4,6 +4,7 @@
 
 import type { JobSpec } from '../job/define.ts';
 import type { JobContext, JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
+import type { DeadlineView } from '../job/timeout.ts';
 
 /** The plugins that apply to a job: global first, then the job's own. */
 export function pluginsFor(global: readonly Plugin[], spec: JobSpec): readonly Plugin[] {
@@ -32,9 +33,12 @@ export interface PerformResult {
 
 /**
  * beforePerform → aroundPerform (outermost plugin first) → perform → afterPerform; on an error,
- * onFailure hooks run and the error is rethrown for the retry policy to judge.
+ * onFailure hooks run and the error is rethrown for the retry policy to judge. A throwing hook
+ * fails the attempt like a throwing perform; a throwing onFailure is logged. With a `deadline`
+ * that has passed, the attempt already ended as a timeout (and its onFailure hooks ran for it),
+ * so a late finish runs no afterPerform and a late error no second onFailure.
  */
-export async function performWithHooks(spec: JobSpec, plugins: readonly Plugin[], job: JobInfo, ctx: JobContext): Promise<PerformResult> {
+export async function performWithHooks(spec: JobSpec, plugins: readonly Plugin[], job: JobInfo, ctx: JobContext, deadline?: DeadlineView): Promise<PerformResult> {
   if (plugins.length === 0) return { skipped: false, result: await spec.perform(job.args as unknown[], ctx) };
   try {
     for (const plugin of plugins) {
@@ -50,19 +54,24 @@ export async function performWithHooks(spec: JobSpec, plugins: readonly Plugin[]
       }
     }
     const result = await next();
+    if (deadline?.expired) return { skipped: false, result };
     for (const plugin of plugins) if (plugin.afterPerform) await plugin.afterPerform(job, result, ctx);
     return { skipped: false, result };
   } catch (error) {
-    for (const plugin of plugins) {
-      if (plugin.onFailure) {
-        try {
-          await plugin.onFailure(job, error, ctx);
-        } catch (hookError) {
-          ctx.log.error({ err: hookError, job: job.name }, 'onFailure hook threw; the job failure stands');
-        }
-      }
-    }
+    if (!deadline?.expired) await runOnFailure(plugins, job, error, ctx);
     throw error;
+  }
+}
+
+/** Every onFailure hook, in order; one that throws is logged and the next still runs. Never rejects. */
+export async function runOnFailure(plugins: readonly Plugin[], job: JobInfo, error: unknown, ctx: JobContext): Promise<void> {
+  for (const plugin of plugins) {
+    if (!plugin.onFailure) continue;
+    try {
+      await plugin.onFailure(job, error, ctx);
+    } catch (hookError) {
+      ctx.log.error({ err: hookError, job: job.name }, 'onFailure hook threw; the job failure stands');
+    }
   }
 }
 

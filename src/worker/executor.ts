@@ -1,15 +1,16 @@
 // Runs one reserved job and says what became of it: decode the payload, find the job, run it
 // with hooks, a context and (when the job has one) a timeout, then turn the result into a store
-// outcome through the retry policy. Never throws: a bad payload, an unknown job, a throwing job
-// or a throwing hook all become outcomes, so one job cannot take the worker down.
+// outcome through the retry policy. Never throws: a bad payload, an unknown job, a throwing
+// job, hook, retryOn or backoff all become outcomes, so one job cannot take the worker down;
+// and a job past its timeout gives its slot back then.
 
 import { UnknownJobError } from '../errors.ts';
-import { deadlineSignal, withTimeout } from '../job/timeout.ts';
+import { Deadline } from '../job/timeout.ts';
 import type { JobSpec } from '../job/define.ts';
 import { decodePayload, encodeRetry, type DecodedJob } from '../job/payload.ts';
 import type { JobContext, JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
 import type { Logger } from '../log.ts';
-import { performWithHooks, pluginsFor } from '../plugins/hooks.ts';
+import { performWithHooks, pluginsFor, runOnFailure } from '../plugins/hooks.ts';
 import type { Outcome, ReservedJob } from '../storage/types.ts';
 import { errorClassName, errorMessage, failureEntry, retryDelay } from './failure.ts';
 
@@ -59,6 +60,15 @@ class Context implements JobContext {
 
 export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promise<Execution> {
   const started = performance.now();
+  try {
+    return await attempt(reserved, deps, started);
+  } catch (error) {
+    // Last resort, for what the paths below did not foresee: fail the job, keep the worker.
+    return fail(reserved, deps, reserved.payload, error, undefined, started);
+  }
+}
+
+async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: number): Promise<Execution> {
   let decoded: DecodedJob;
   try {
     decoded = decodePayload(reserved.payload);
@@ -72,24 +82,51 @@ export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promis
   const info: JobInfo = { name: decoded.name, queue: reserved.queue, args: decoded.args, id, attempt: decoded.attempt };
   let plugins = pluginCache.get(spec);
   if (!plugins) pluginCache.set(spec, (plugins = pluginsFor(deps.plugins, spec)));
-  const timeout = spec.timeoutMs === undefined ? undefined : deadlineSignal(deps.stopSignal);
-  const ctx = new Context(id, decoded, reserved.queue, timeout ? timeout.signal : deps.stopSignal, deps);
+  // The deadline covers the beforeJob hooks too: nothing of this job holds its slot past it.
+  const deadline = spec.timeoutMs === undefined ? undefined : new Deadline(spec.timeoutMs, deps.stopSignal);
+  const ctx = new Context(id, decoded, reserved.queue, deadline ? deadline.signal : deps.stopSignal, deps);
   try {
-    for (const plugin of deps.beforeJob) await plugin.beforeJob!(info, deps.workerInfo());
     let result: unknown;
-    if (timeout) result = (await withTimeout(performWithHooks(spec, plugins, info, ctx), spec.timeoutMs!, timeout.controller)).result;
-    else if (plugins.length > 0) result = (await performWithHooks(spec, plugins, info, ctx)).result;
+    if (deadline) result = await runWithDeadline(spec, plugins, info, ctx, deadline, deps);
+    else if (plugins.length > 0 || deps.beforeJob.length > 0) result = (await runHooked(spec, plugins, info, ctx, undefined, deps)).result;
     else result = await spec.perform(decoded.args, ctx); // the common case, without a wrapper
     const durationMs = performance.now() - started;
     if (deps.verbose) deps.log.debug({ job: info.name, id, queue: info.queue, attempt: info.attempt, ms: round(durationMs) }, 'done');
     return { outcome: { token: reserved.token, kind: 'done', queue: reserved.queue }, info, error: undefined, result, durationMs };
   } catch (error) {
-    const delay = retryDelay(spec.retry, decoded.attempt, error);
+    let delay: number | null;
+    try {
+      delay = retryDelay(spec.retry, decoded.attempt, error, Math.random, spec.name);
+    } catch (policyError) {
+      return fail(reserved, deps, decoded.raw, policyError, info, started); // retryOn or backoff threw
+    }
     if (delay === null) return fail(reserved, deps, decoded.raw, error, info, started);
     const payload = encodeRetry(decoded, id, { attempt: decoded.attempt, at: new Date().toISOString(), exception: errorClassName(error), error: errorMessage(error) });
     if (deps.verbose) deps.log.debug({ job: info.name, id, attempt: info.attempt, retryInMs: delay, err: error }, 'failed; will retry');
     const outcome: Outcome = { token: reserved.token, kind: 'retry', queue: reserved.queue, job: { queue: reserved.queue, payload, runAt: Date.now() + delay } };
     return { outcome, info, error, result: undefined, durationMs: performance.now() - started };
+  }
+}
+
+async function runHooked(spec: JobSpec, plugins: readonly Plugin[], info: JobInfo, ctx: JobContext, deadline: Deadline | undefined, deps: ExecutorDeps) {
+  for (const plugin of deps.beforeJob) await plugin.beforeJob!(info, deps.workerInfo());
+  return performWithHooks(spec, plugins, info, ctx, deadline);
+}
+
+/**
+ * At the deadline the attempt is over: its outcome (a JobTimeoutError, retried or failed per the
+ * job's policy) is returned then and its slot frees, while a job that ignores its signal runs on
+ * unwatched. Its onFailure hooks run for the timeout, not awaited, so they cannot hold the slot.
+ */
+async function runWithDeadline(spec: JobSpec, plugins: readonly Plugin[], info: JobInfo, ctx: JobContext, deadline: Deadline, deps: ExecutorDeps): Promise<unknown> {
+  try {
+    return (await deadline.race(runHooked(spec, plugins, info, ctx, deadline, deps))).result;
+  } catch (error) {
+    if (error === deadline.error) {
+      if (deps.verbose) deps.log.debug({ job: info.name, id: info.id, timeoutMs: deadline.timeoutMs }, 'timed out; the job may still be running, its outcome is recorded now');
+      void runOnFailure(plugins, info, error, ctx);
+    }
+    throw error;
   }
 }
 
