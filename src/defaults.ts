@@ -11,8 +11,10 @@ export const defaults = {
   pollIntervalMs: 5_000,
   /** How often a worker renews its registration. */
   heartbeatMs: 1_000,
-  /** A worker whose heartbeat is older than this is dead; its jobs go back to their queues. */
+  /** A worker's lease: not renewed for this long, it is dead and its jobs go back to their queues. */
   deadAfterMs: 5_000,
+  /** A worker whose event loop has not answered for this long stops renewing its lease (and a supervisor replaces it). */
+  stuckTimeoutMs: 30_000,
   /** How often each worker looks for dead workers and due scheduled jobs. */
   maintenanceMs: 1_000,
   /** A job in flight in this many worker deaths goes to failed (poison job). */
@@ -25,6 +27,13 @@ export const defaults = {
   maxBatch: 1_000,
   /** Promotions of due scheduled jobs per maintenance pass. */
   promoteBatch: 1_000,
+  /**
+   * A payload naming a job this worker does not know (mid-deploy: new code enqueued it, old
+   * workers still run) goes back to the scheduled set instead of failing, so a worker that knows
+   * it runs it once deployed: first after 5 s, each wait twice the last up to 5 min (±20 %), for
+   * 1 h in all; then it fails with UnknownJobError. The job's own retry attempts are not spent.
+   */
+  unknownJob: { firstDelayMs: 5_000, maxDelayMs: 300_000, jitter: 0.2, windowMs: 3_600_000 },
   retry: { attempts: 1, backoff: 'exponential' as const, delayMs: 1_000, jitter: 0.2, maxDelayMs: 3_600_000 },
   /** Enqueue gives up after this long when the store cannot be reached. */
   connectTimeoutMs: 5_000,

@@ -9,10 +9,15 @@
 // - settle()/release() act only on jobs still in that worker's in-flight set. A worker that was
 //   declared dead (its jobs handed back) settles nothing: its late outcomes are dropped, so a
 //   zombie cannot double-insert failures or retries. It may have run the job: at-least-once.
-// - recover() hands the in-flight jobs of workers whose heartbeat is older than `deadAfterMs`
-//   back to the head of their queues, counting a death for each job that was likely running
-//   (see WorkerRegistration.concurrency); a job at `maxDeaths` goes to failed instead. It also
-//   promotes due scheduled jobs.
+// - Liveness is a lease on the store's clock: register() and each heartbeat() set the worker's
+//   lease to expire at store-now + its own leaseMs (Redis TIME, SQLite's clock), never from a
+//   client's Date.now(). Due times of scheduled jobs are store time too: a client passes its
+//   runAt, the store keeps the delay it implies (runAt - client now) from its own now.
+// - Every worker process instance has its own id, even when its Resque id (host:pid:queues)
+//   repeats: register() returns it (see instanceIdFor in identity.ts).
+// - recover() hands the in-flight jobs of workers whose lease expired back to the head of their
+//   queues, counting a death only for the jobs the worker had started (tokens up to its started
+//   watermark); a job at `maxDeaths` goes to failed instead. It also promotes due scheduled jobs.
 // - reserve() may be sent twice when a connection drops before its reply (client retries): a
 //   store must not strand the first batch. Redis makes reserve idempotent per request.
 // - Queue order is FIFO; reserve() drains the given queues in strict order.
@@ -54,22 +59,22 @@ export interface SettleResult {
 }
 
 export interface WorkerRegistration {
-  /** Resque's worker id: `host:pid:queue1,queue2`. */
+  /** Resque's worker id, `host:pid:queue1,queue2`: what Resque and resque-web show. */
   readonly id: string;
   readonly queues: readonly string[];
   readonly startedAt: Date;
-  /**
-   * Jobs it runs at once. When it dies, only its `2 × concurrency` oldest held jobs count a death
-   * toward the poison limit: it runs jobs in reservation order, so those are the ones that were
-   * (or had just been) running, and prefetched jobs that never started are not blamed.
-   * Unknown (left out): every held job counts.
-   */
+  /** Jobs it runs at once (shown to operators). */
   readonly concurrency?: number;
+  /** Its lease length (its deadAfter): each renewal extends the lease this far past store-now. */
+  readonly leaseMs: number;
 }
 
-/** What a heartbeat reports: one job the worker runs now (for Resque's `worker:<id>` key). */
+/** What a heartbeat reports. */
 export interface WorkerStatus {
+  /** One job the worker runs now (for Resque's `worker:<id>` key). */
   readonly workingOn: { readonly queue: string; readonly payload: string; readonly runAt: Date } | null;
+  /** Its started watermark (see Store.reserve): the highest token it has started. */
+  readonly startedUpTo?: number;
 }
 
 /** What the store tells a worker at each heartbeat. */
@@ -79,13 +84,15 @@ export interface Control {
   /** False when the store no longer knows this worker (declared dead); it should re-register. */
   readonly known: boolean;
   /**
-   * recover() has work: a worker's heartbeat is older than the given deadAfterMs, or a scheduled
-   * job is due. Checked in the same call, so a healthy idle worker sends one call per heartbeat,
-   * not three. A store may say true when unsure; never false while there is such work.
+   * recover() has work: a worker's lease expired, or a scheduled job is due. Checked in the same
+   * call, so a healthy idle worker sends one call per heartbeat, not three. A store may say true
+   * when unsure; never false while there is such work.
    */
   readonly maintenanceDue: boolean;
-  /** When the earliest scheduled job falls due (epoch ms), if any is scheduled. */
-  readonly nextDueAt?: number;
+  /** In how many ms (store time) the earliest scheduled job falls due, if any is scheduled. */
+  readonly nextDueInMs?: number;
+  /** The store's clock at this heartbeat (epoch ms): pass it to recover() as contactAt. */
+  readonly storeNow: number;
   /**
    * One of HeartbeatChecks.queues holds a job (false when none were given). An idle worker
    * learns from it of jobs pushed without a wake-up announcement (by Ruby Resque, say), so it
@@ -96,17 +103,26 @@ export interface Control {
 
 /** What a heartbeat checks beside renewing the worker. */
 export interface HeartbeatChecks {
-  /** Control.maintenanceDue counts workers silent for longer than this (default: defaults.deadAfterMs). */
-  readonly deadAfterMs?: number;
   /** Control.workWaiting looks at these queues. */
   readonly queues?: readonly string[] | '*';
 }
 
 export interface RecoverOptions {
-  readonly now: number;
-  readonly deadAfterMs: number;
   readonly maxDeaths: number;
   readonly promoteLimit: number;
+  /**
+   * Hand back the jobs of workers whose lease expired. A worker that was out of contact with the
+   * store passes false until it has been in contact for one full lease again: the others' leases
+   * may have run out during the same outage, and they need that long to renew them.
+   */
+  readonly reapDead: boolean;
+  /**
+   * Control.storeNow of the heartbeat that vouched for contact: the store reaps nothing when its
+   * clock is more than `contactWithinMs` past it (the store froze between that heartbeat and this
+   * call, so the others could not renew either).
+   */
+  readonly contactAt?: number;
+  readonly contactWithinMs?: number;
 }
 
 export interface RecoverResult {
@@ -115,20 +131,40 @@ export interface RecoverResult {
   /** Jobs moved to failed as poison (in flight in `maxDeaths` worker deaths). */
   readonly poisoned: number;
   readonly promoted: number;
-  /** Epoch ms of the next scheduled job, if any: when to look again. */
-  readonly nextDueAt: number | undefined;
+  /** In how many ms (store time) the next scheduled job falls due, if any: when to look again. */
+  readonly nextDueInMs: number | undefined;
+}
+
+/** How to open another connection to the same store (the worker's lease thread does): openStore(url, this). */
+export interface StoreSpec {
+  readonly url: string;
+  readonly namespace?: string;
+  readonly commandTimeoutMs?: number;
 }
 
 export interface Store {
   readonly kind: 'redis' | 'sqlite';
   /** A short, secret-free description for logs: `redis://127.0.0.1:6379 (namespace resque)`. */
   readonly description: string;
+  /** Holds secrets (the URL may carry a password): never log it. */
+  readonly spec?: StoreSpec;
   push(jobs: readonly QueuedJob[]): Promise<void>;
   schedule(jobs: readonly ScheduledJob[]): Promise<void>;
-  register(worker: WorkerRegistration): Promise<void>;
-  /** Moves up to `max` jobs from `queues` ('*' = every queue, alphabetically) into the worker's in-flight set. */
-  reserve(workerId: string, queues: readonly string[] | '*', max: number): Promise<ReservedJob[]>;
-  settle(workerId: string, outcomes: readonly Outcome[]): Promise<SettleResult>;
+  /**
+   * Registers a new worker process instance with a lease of `leaseMs` from store-now, and
+   * returns its instance id: the Resque id itself when no registered instance holds it, else
+   * the Resque id with a random suffix. Every other method takes the instance id.
+   */
+  register(worker: WorkerRegistration): Promise<string>;
+  /**
+   * Moves up to `max` jobs from `queues` ('*' = every queue, alphabetically) into the worker's
+   * in-flight set. Tokens grow in reservation order and a worker starts jobs in that order, so
+   * one number, its started watermark, says which held jobs it started: `startNow` of these
+   * jobs start at once, which moves the watermark to the last of them in the same step.
+   */
+  reserve(workerId: string, queues: readonly string[] | '*', max: number, startNow?: number): Promise<ReservedJob[]>;
+  /** `startedUpTo`: the worker's started watermark now (it only grows). */
+  settle(workerId: string, outcomes: readonly Outcome[], startedUpTo?: number): Promise<SettleResult>;
   /** Puts in-flight jobs back at the head of their queues (graceful stop). Returns how many. */
   release(workerId: string, tokens: readonly string[]): Promise<number>;
   heartbeat(workerId: string, status: WorkerStatus, checks?: HeartbeatChecks): Promise<Control>;
@@ -159,6 +195,8 @@ export interface WorkerView {
   readonly queues: readonly string[];
   readonly startedAt: string | undefined;
   readonly heartbeatAt: string | undefined;
+  /** errand workers: the process instances showing this Resque id (usually one, the id itself). */
+  readonly instances?: readonly string[];
   /** Resque's `worker:<id>` JSON, parsed: `{queue, run_at, payload}`. */
   readonly workingOn: unknown;
   readonly inFlight: number;

@@ -19,8 +19,16 @@ export interface WorkerOptions {
   pollInterval?: Duration;
   shutdownTimeout?: Duration;
   heartbeatInterval?: Duration;
-  /** A worker silent this long is dead: its jobs go back to their queues. */
+  /**
+   * Its lease: a worker whose lease was not renewed for this long is dead, and its jobs go back
+   * to their queues. Recorded with the worker, so each worker is judged by its own.
+   */
   deadAfter?: Duration;
+  /**
+   * Once this worker's event loop has not answered for this long (a job stuck in a synchronous
+   * loop), its lease thread stops renewing the lease, so its jobs come back. Default 30 s.
+   */
+  stuckTimeout?: Duration;
   maxDeaths?: number;
   /** Upper bound of jobs held beyond the running ones; the worker adapts below it. */
   maxPrefetch?: number;
@@ -40,13 +48,18 @@ export function resolveSettings(options: WorkerOptions): WorkerSettings {
   const deadAfterMs = toMs(options.deadAfter ?? defaults.deadAfterMs, 'deadAfter');
   // Two missed heartbeats at least, or a busy but healthy worker would be declared dead.
   if (deadAfterMs < 2 * heartbeatMs) throw new ConfigError(`deadAfter (${deadAfterMs} ms) must be at least twice the heartbeat interval (${heartbeatMs} ms)`);
+  const stuckTimeoutMs = toMs(options.stuckTimeout ?? defaults.stuckTimeoutMs, 'stuckTimeout');
+  if (stuckTimeoutMs < heartbeatMs) throw new ConfigError(`stuckTimeout (${stuckTimeoutMs} ms) must be at least the heartbeat interval (${heartbeatMs} ms)`);
   return {
     selection: parseQueues(options.queues),
     concurrency: Math.max(1, Math.floor(options.concurrency ?? defaults.concurrency)),
     pollMs: toMs(options.pollInterval ?? defaults.pollIntervalMs, 'pollInterval'),
     shutdownMs: toMs(options.shutdownTimeout ?? defaults.shutdownTimeoutMs, 'shutdownTimeout'),
     maxPrefetch: options.maxPrefetch ?? defaults.maxPrefetch,
-    upkeep: { heartbeatMs, deadAfterMs, maintenanceMs: defaults.maintenanceMs, maxDeaths: options.maxDeaths ?? defaults.maxDeaths, promoteLimit: defaults.promoteBatch },
+    upkeep: {
+      heartbeatMs, leaseMs: deadAfterMs, stuckTimeoutMs, maintenanceMs: defaults.maintenanceMs,
+      maxDeaths: options.maxDeaths ?? defaults.maxDeaths, promoteLimit: defaults.promoteBatch,
+    },
   };
 }
 

@@ -2,6 +2,8 @@
 // per turn of the event loop at most, one in flight at a time, so under load many outcomes ride
 // one round trip. A failed write keeps its outcomes and tries again (settle is safe to repeat:
 // outcomes apply only to jobs still held). flush() resolves once everything added is written.
+// stop() ends it: no retry timer is left to keep the process alive, and outcomes not yet written
+// are dropped (their jobs are still in the worker's in-flight set, so recovery hands them back).
 
 import type { Outcome, Store } from '../storage/types.ts';
 import type { Logger } from '../log.ts';
@@ -12,15 +14,18 @@ export class Settler {
   private writing: Promise<void> | undefined;
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'settle'>,
     private readonly workerId: () => string,
     private readonly log: Logger,
     private readonly retryDelayMs = 200,
   ) {}
 
   add(outcome: Outcome): void {
+    if (this.stopped) return;
     this.pending.push(outcome);
     if (!this.scheduled && !this.writing) {
       this.scheduled = true;
@@ -34,6 +39,7 @@ export class Settler {
 
   private write(): void {
     this.scheduled = false;
+    if (this.stopped) return;
     if (this.writing || this.pending.length === 0) return this.notifyIfIdle();
     const batch = this.pending.splice(0, defaults.maxBatch);
     this.writing = this.store.settle(this.workerId(), batch).then(
@@ -42,9 +48,11 @@ export class Settler {
         this.write();
       },
       (error: unknown) => {
+        if (this.stopped) return;
         this.log.warn({ err: error, outcomes: batch.length }, 'could not record finished jobs; retrying');
         this.pending.unshift(...batch);
-        setTimeout(() => {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
           this.writing = undefined;
           this.write();
         }, this.retryDelayMs);
@@ -57,10 +65,25 @@ export class Settler {
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  /** Resolves when every outcome added so far has been written. */
+  /** Resolves when every outcome added so far has been written (or at stop()). */
   flush(): Promise<void> {
-    if (!this.writing && this.pending.length === 0) return Promise.resolve();
+    if (this.stopped || (!this.writing && this.pending.length === 0)) return Promise.resolve();
     if (!this.writing && !this.scheduled) this.write();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops for good: cancels a pending retry, drops unwritten outcomes (returns how many) and
+   * resolves flush() waiters. Call it after flush() (or its deadline) when the worker stops. A
+   * write already sent may still land; one that fails is not retried.
+   */
+  stop(): number {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const dropped = this.pending.length;
+    this.pending = [];
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    return dropped;
   }
 }

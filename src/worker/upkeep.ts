@@ -1,24 +1,27 @@
-// A worker's background duties, on timers beside the fetch loop: the heartbeat (keeps its
-// registration alive, reports what it runs, learns of pause-all and of having been declared
-// dead) and maintenance (recover(): hand back dead workers' jobs, promote due scheduled jobs).
-// One unref'd timer ticks every heartbeat interval while the worker holds jobs, and at half of
-// deadAfter (at most twice the interval) while it holds none: a worker with nothing in flight
-// loses nothing if it is declared dead, and each wake-up of an idle process costs CPU. The
-// moment it takes jobs, hurry() brings the next tick back to the busy pace. The heartbeat also
-// tells whether maintenance has work (a dead worker, a due scheduled job), so maintenance runs
-// only then; a second timer brings promotion forward when a scheduled job falls due between
-// ticks. A tick waits for its calls before arming the next, so a slow store never stacks calls up.
+// A worker's background duties beside the fetch loop: the heartbeat (renews its lease, reports
+// what it runs, learns of pause-all and of having been declared dead) and maintenance
+// (recover(): hand back the jobs of workers whose lease expired, promote due scheduled jobs).
+// Heartbeats come from beats.ts: a lease thread, so a job that keeps this event loop busy cannot
+// stop them. They beat every heartbeat interval while the worker holds jobs and at half of the
+// lease (at most twice the interval) while it holds none: a worker with nothing in flight loses
+// nothing if declared dead, and each wake-up of an idle process costs CPU. Each heartbeat also
+// tells whether maintenance has work, so maintenance runs only then; a timer brings promotion
+// forward when a scheduled job falls due between beats. Reaping waits for good contact with the
+// store (contact.ts). Invariant: one maintenance pass at a time.
 
 import type { Control, RecoverResult, Store, WorkerStatus } from '../storage/types.ts';
 import type { Logger } from '../log.ts';
 import { trace } from '../log.ts';
-
-const FIRST_TICK_MS = 50;
+import { makeBeats, type BeatResult, type Beats } from './beats.ts';
+import { Contact, monotonicMs } from './contact.ts';
 
 export interface UpkeepOptions {
   heartbeatMs: number;
+  /** This worker's lease (its deadAfter). */
+  leaseMs: number;
+  /** The lease thread stops renewing once this event loop has not answered for this long. */
+  stuckTimeoutMs: number;
   maintenanceMs: number;
-  deadAfterMs: number;
   maxDeaths: number;
   promoteLimit: number;
 }
@@ -34,120 +37,124 @@ export interface UpkeepHandlers {
 }
 
 export class Upkeep {
-  private tickTimer: NodeJS.Timeout | undefined;
+  private readonly beats: Beats;
+  private readonly contact: Contact;
   private dueTimer: NodeJS.Timeout | undefined;
-  private maintaining: Promise<void> | undefined;
-  private lastMaintenance = 0;
+  private maintaining: Promise<RecoverResult | undefined> | undefined;
+  private lastMaintenance = -Infinity;
   private stopped = true;
-  /** When the current tick started (0 before the first), when the armed one fires, and whether one runs now. */
-  private lastTickAt = 0;
-  private nextTickAt = 0;
-  private ticking = false;
+  private reportedOutOfContact = false;
 
   constructor(
     private readonly store: Store,
     private readonly options: UpkeepOptions,
     private readonly handlers: UpkeepHandlers,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.contact = new Contact(options.leaseMs, options.heartbeatMs);
+    this.beats = makeBeats(store, { heartbeatMs: options.heartbeatMs, idleBeatMs: this.idleBeatMs, stuckTimeoutMs: options.stuckTimeoutMs }, {
+      instance: handlers.workerId, status: handlers.status, holdsJobs: handlers.holdsJobs, queues: handlers.queues,
+      onBeat: (result) => this.onBeat(result),
+    }, log);
+  }
 
   start(): void {
     this.stopped = false;
-    // Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
-    this.scheduleTick(FIRST_TICK_MS);
-  }
-
-  /** Each tick sends the heartbeat, then maintenance if the heartbeat says it has work. */
-  private scheduleTick(delayMs: number): void {
-    if (this.stopped) return;
-    this.nextTickAt = Date.now() + delayMs;
-    this.tickTimer = setTimeout(async () => {
-      this.ticking = true;
-      this.lastTickAt = Date.now();
-      const control = await this.beat();
-      const maintenanceDue = control?.maintenanceDue !== false && Date.now() - this.lastMaintenance >= this.options.maintenanceMs - this.options.heartbeatMs / 2;
-      const result = maintenanceDue ? await this.maintain() : undefined;
-      const nextDueAt = result ? result.nextDueAt : control?.nextDueAt;
-      if (nextDueAt !== undefined) this.scheduleDue(nextDueAt);
-      this.ticking = false;
-      this.scheduleTick(this.handlers.holdsJobs() ? this.options.heartbeatMs : this.idleBeatMs);
-    }, delayMs);
-    this.tickTimer.unref();
+    this.beats.start();
   }
 
   /** The heartbeat interval of a worker holding no job. */
   get idleBeatMs(): number {
     const o = this.options;
-    return Math.max(o.heartbeatMs, Math.min(2 * o.heartbeatMs, o.deadAfterMs / 2));
+    return Math.max(o.heartbeatMs, Math.min(2 * o.heartbeatMs, o.leaseMs / 2));
   }
 
-  /** The worker took jobs: a tick armed at the idle pace comes forward to the busy one. */
+  /** The worker took jobs: a beat armed at the idle pace comes forward to the busy one. */
   hurry(): void {
-    if (this.stopped || this.ticking || this.lastTickAt === 0) return;
-    const busyAt = this.lastTickAt + this.options.heartbeatMs;
-    if (this.nextTickAt <= busyAt) return;
-    clearTimeout(this.tickTimer);
-    this.scheduleTick(Math.max(0, busyAt - Date.now()));
+    this.beats.hurry();
   }
 
-  /** The store's answer, or undefined when the heartbeat failed (maintenance then runs anyway). */
-  private async beat(): Promise<Control | undefined> {
-    try {
-      const control = await this.store.heartbeat(this.handlers.workerId(), this.handlers.status(), { deadAfterMs: this.options.deadAfterMs, queues: this.handlers.queues() });
-      await this.handlers.onControl(control);
-      return control;
-    } catch (error) {
-      this.log.warn({ err: error }, 'heartbeat failed; will try again');
-      return undefined;
+  /** The worker started the job with this token. */
+  started(token: number): void {
+    this.beats.started(token);
+  }
+
+  /** The worker registered again under a new instance id. */
+  renamed(instance: string): void {
+    this.beats.renamed(instance);
+  }
+
+  private async onBeat(result: BeatResult): Promise<void> {
+    if (this.stopped) return;
+    let control: Control | undefined;
+    if (result.ok) {
+      this.contact.answered(result.sentAt, result.rttMs, result.control.storeNow);
+      control = result.control;
+      try {
+        await this.handlers.onControl(control);
+      } catch (error) {
+        this.log.error({ err: error }, 'acting on the heartbeat failed; will try again');
+      }
+    } else {
+      this.contact.lost();
+      this.log.warn({ err: result.error }, 'heartbeat failed; will try again');
     }
+    // Maintenance runs when the heartbeat says it has work, or when we could not ask.
+    const due = control?.maintenanceDue !== false && monotonicMs() - this.lastMaintenance >= this.options.maintenanceMs - this.options.heartbeatMs / 2;
+    const recovered = due ? await this.maintain() : undefined;
+    const nextDueInMs = recovered ? recovered.nextDueInMs : control?.nextDueInMs;
+    if (nextDueInMs !== undefined) this.scheduleDue(nextDueInMs);
   }
 
-  /** A scheduled job falls due before the next tick: promote it then, not up to a tick late. */
-  private scheduleDue(dueAt: number): void {
-    const delayMs = Math.max(0, dueAt - Date.now());
+  /** A scheduled job falls due before the next beat: promote it then, not up to a beat late. */
+  private scheduleDue(delayMs: number): void {
     if (this.stopped || delayMs >= this.options.heartbeatMs) return;
     clearTimeout(this.dueTimer);
     this.dueTimer = setTimeout(async () => {
       const result = await this.maintain();
-      if (result?.nextDueAt !== undefined) this.scheduleDue(result.nextDueAt);
+      if (result?.nextDueInMs !== undefined) this.scheduleDue(result.nextDueInMs);
     }, delayMs);
     this.dueTimer.unref();
   }
 
   /** Runs maintenance unless it ran within `minGapMs`; true if it ran. An idle worker calls this when it wakes. */
   async maintainIfStale(minGapMs: number): Promise<boolean> {
-    if (Date.now() - this.lastMaintenance < minGapMs) return false;
+    if (monotonicMs() - this.lastMaintenance < minGapMs) return false;
     await this.maintain();
     return true;
   }
 
-  private async maintain(): Promise<RecoverResult | undefined> {
-    if (this.maintaining) {
-      await this.maintaining;
-      return undefined;
-    }
-    let result: RecoverResult | undefined;
-    this.maintaining = (async () => {
-      this.lastMaintenance = Date.now();
-      try {
-        const o = this.options;
-        result = await this.store.recover({ now: Date.now(), deadAfterMs: o.deadAfterMs, maxDeaths: o.maxDeaths, promoteLimit: o.promoteLimit });
-        if (result.deadWorkers.length > 0) {
-          this.log.warn({ deadWorkers: result.deadWorkers, requeued: result.requeued, poisoned: result.poisoned }, 'recovered the jobs of dead workers');
-        }
-        if (result.promoted > 0) trace(this.log, { promoted: result.promoted }, 'promoted scheduled jobs');
-      } catch (error) {
-        this.log.warn({ err: error }, 'maintenance failed; will try again');
-      }
-    })();
-    await this.maintaining;
-    this.maintaining = undefined;
-    return result;
+  private maintain(): Promise<RecoverResult | undefined> {
+    this.maintaining ??= this.recover().finally(() => (this.maintaining = undefined));
+    return this.maintaining;
   }
 
-  stop(): void {
+  private async recover(): Promise<RecoverResult | undefined> {
+    this.lastMaintenance = monotonicMs();
+    const o = this.options;
+    const reap = this.contact.reapOptions();
+    if (!reap.reapDead && !this.reportedOutOfContact) {
+      trace(this.log, { inContactMs: this.contact.inContactMs, leaseMs: o.leaseMs }, 'not in contact with the store for a full lease yet: declaring no worker dead');
+    }
+    this.reportedOutOfContact = !reap.reapDead;
+    try {
+      const result = await this.store.recover({ maxDeaths: o.maxDeaths, promoteLimit: o.promoteLimit, ...reap });
+      if (result.deadWorkers.length > 0) {
+        this.log.warn({ deadWorkers: result.deadWorkers, requeued: result.requeued, poisoned: result.poisoned }, 'recovered the jobs of dead workers');
+      }
+      if (result.promoted > 0) trace(this.log, { promoted: result.promoted }, 'promoted scheduled jobs');
+      return result;
+    } catch (error) {
+      this.log.warn({ err: error }, 'maintenance failed; will try again');
+      return undefined;
+    }
+  }
+
+  /** Stops the heartbeats (the lease thread ends) and maintenance; call before unregistering. */
+  async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.tickTimer);
     clearTimeout(this.dueTimer);
+    await this.beats.stop();
+    await this.maintaining;
   }
 }

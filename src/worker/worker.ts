@@ -3,7 +3,9 @@
 // restart taking jobs; stop() stops taking jobs, puts back what it holds but has not started,
 // waits for running jobs until the deadline, aborts their signals, puts back the unfinished ones
 // and unregisters. Invariants: every job it holds is in its in-flight set in the store until
-// settled or released; a job whose token was released is never settled by this worker.
+// settled or released; a job whose token was released is never settled by this worker; jobs
+// start in token order, so the highest started token (the started watermark) tells the store
+// which held jobs had started if this worker dies.
 
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
@@ -46,7 +48,10 @@ let workersInProcess = 0;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Worker extends EventEmitter {
-  readonly id: string;
+  /** Resque's id for it, `host:pid:queues`: what Resque and resque-web show. */
+  readonly resqueId: string;
+  /** Its instance id in the store (the Resque id, or that plus a suffix; see storage/identity.ts): set by start(). */
+  id: string;
   readonly concurrency: number;
   state: WorkerState = 'idle';
   private paused = false;
@@ -67,6 +72,9 @@ export class Worker extends EventEmitter {
   private readonly nudge = new Nudge();
   private loopDone: Promise<void> | undefined;
   private idle = false;
+  private readonly leaseMs: number;
+  /** The highest token started (jobs start in token order). */
+  private startedUpTo = 0;
 
   constructor(private readonly deps: WorkerDeps, options: WorkerOptions) {
     super();
@@ -76,10 +84,13 @@ export class Worker extends EventEmitter {
     this.pollMs = settings.pollMs;
     this.shutdownMs = settings.shutdownMs;
     const n = ++workersInProcess;
-    this.id = `${hostname()}:${process.pid}${n > 1 ? `-${n}` : ''}:${queueLabel(this.selection)}`;
+    this.resqueId = `${hostname()}:${process.pid}${n > 1 ? `-${n}` : ''}:${queueLabel(this.selection)}`;
+    this.id = this.resqueId;
+    this.leaseMs = settings.upkeep.leaseMs;
     this.log = childLogger(deps.log, { worker: this.id });
     this.prefetch = new Prefetch(this.concurrency, settings.maxPrefetch);
-    this.settler = new Settler(deps.store, () => this.id, this.log);
+    // Every settle carries the started watermark: the store learns of jobs started from the buffer.
+    this.settler = new Settler({ settle: (id, outcomes) => deps.store.settle(id, outcomes, this.startedUpTo) }, () => this.id, this.log);
     this.executor = {
       jobs: deps.jobs, plugins: deps.plugins, log: this.log, verbose: deps.verbosity !== 'quiet',
       workerId: () => this.id, stopSignal: this.abortJobs.signal,
@@ -95,9 +106,14 @@ export class Worker extends EventEmitter {
     return { id: this.id, queues: this.selection.kind === 'all' ? ['*'] : queueLabel(this.selection).split(',') };
   }
 
+  private register(): Promise<string> {
+    return this.deps.store.register({ id: this.resqueId, queues: this.hookInfo.queues, startedAt: new Date(), concurrency: this.concurrency, leaseMs: this.leaseMs });
+  }
+
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`worker ${this.id} was already started`);
-    await this.deps.store.register({ id: this.id, queues: this.hookInfo.queues, startedAt: new Date(), concurrency: this.concurrency });
+    this.id = await this.register();
+    if (this.id !== this.resqueId) this.log.info({ instance: this.id }, 'another live instance shows the same Resque id: this one has its own instance id');
     this.state = 'running';
     await runWorkerHook(this.deps.plugins, 'workerStart', this.hookInfo);
     this.upkeep.start();
@@ -127,7 +143,7 @@ export class Worker extends EventEmitter {
 
   private status(): WorkerStatus {
     const first = this.running.values().next().value as Running | undefined;
-    return { workingOn: first ? { queue: first.job.queue, payload: first.job.payload, runAt: new Date(first.startedAt) } : null };
+    return { workingOn: first ? { queue: first.job.queue, payload: first.job.payload, runAt: new Date(first.startedAt) } : null, startedUpTo: this.startedUpTo };
   }
 
   private async onControl(control: Control): Promise<void> {
@@ -137,7 +153,10 @@ export class Worker extends EventEmitter {
       this.log.warn({ dropped: this.buffer.length }, 'this worker was declared dead by the others; registering again');
       this.buffer.length = 0;
       for (const running of this.running.values()) running.released = true;
-      await this.deps.store.register({ id: this.id, queues: this.hookInfo.queues, startedAt: new Date(), concurrency: this.concurrency });
+      // A new instance: the old one's id may already be someone else's (see storage/identity.ts).
+      this.startedUpTo = 0;
+      this.id = await this.register();
+      this.upkeep.renamed(this.id);
     }
     // Jobs nobody announced (pushed by Ruby Resque, say): the heartbeat saw them, so stop waiting.
     if (control.workWaiting) this.idleWaits.interrupt();
@@ -148,7 +167,19 @@ export class Worker extends EventEmitter {
     }
   }
 
+  /** The fetch loop, guarded: an unexpected error is logged and the loop goes on after a pause. */
   private async fetchLoop(): Promise<void> {
+    while (this.state === 'running') {
+      try {
+        await this.fetchUntilStopped();
+      } catch (error) {
+        this.log.error({ err: error }, 'unexpected error in the fetch loop; going on');
+        await this.nudge.nap(1_000);
+      }
+    }
+  }
+
+  private async fetchUntilStopped(): Promise<void> {
     const store = this.deps.store;
     let failures = 0;
     let justWoke = false;
@@ -166,7 +197,9 @@ export class Worker extends EventEmitter {
       }
       let jobs: ReservedJob[];
       try {
-        jobs = await store.reserve(this.id, queueOrder(this.selection), want);
+        // With nothing buffered, the first free slots' worth of this batch start at once.
+        const startNow = this.buffer.length === 0 ? this.concurrency - this.running.size : 0;
+        jobs = await store.reserve(this.id, queueOrder(this.selection), want, startNow);
         failures = 0;
       } catch (error) {
         failures++;
@@ -218,12 +251,29 @@ export class Worker extends EventEmitter {
       const job = this.buffer.shift()!;
       const running: Running = { job, startedAt: Date.now(), released: false };
       this.running.set(job.token, running);
+      const token = Number(job.token);
+      if (token > this.startedUpTo) {
+        this.startedUpTo = token;
+        this.upkeep.started(token);
+      }
       void this.run(running);
     }
   }
 
   private async run(running: Running): Promise<void> {
-    const execution = await execute(running.job, this.executor);
+    let execution: Awaited<ReturnType<typeof execute>>;
+    try {
+      execution = await execute(running.job, this.executor);
+    } catch (error) {
+      // execute() turns every failure into an outcome; should it throw anyway, the slot is
+      // freed and the job goes back to its queue rather than sitting in flight unnoticed.
+      this.log.error({ err: error, queue: running.job.queue }, 'unexpected error running a job; putting it back');
+      this.running.delete(running.job.token);
+      if (!running.released) await this.deps.store.release(this.id, [running.job.token]).catch(() => {});
+      this.dispatch();
+      this.nudge.nudge();
+      return;
+    }
     this.running.delete(running.job.token);
     this.prefetch.observe(execution.durationMs);
     if (!running.released) {
@@ -237,13 +287,14 @@ export class Worker extends EventEmitter {
     this.nudge.nudge();
   }
 
+  /** A listener that throws is logged: it must not take the worker down or keep the slot. */
   private emitOutcome(kind: 'done' | 'retry' | 'failed', info: JobInfo, error: unknown, result: unknown): void {
-    if (kind === 'done') {
-      if (this.listenerCount('completed') > 0) this.emit('completed', info, result);
-    } else if (kind === 'retry') {
-      if (this.listenerCount('retrying') > 0) this.emit('retrying', info, error);
-    } else if (this.listenerCount('failed') > 0) {
-      this.emit('failed', info, error);
+    const event = kind === 'done' ? 'completed' : kind === 'retry' ? 'retrying' : 'failed';
+    if (this.listenerCount(event) === 0) return;
+    try {
+      this.emit(event, info, kind === 'done' ? result : error);
+    } catch (listenerError) {
+      this.log.error({ err: listenerError, event, job: info.name, id: info.id }, `a '${event}' listener threw`);
     }
   }
 
@@ -276,7 +327,9 @@ export class Worker extends EventEmitter {
       this.log.warn({ released }, 'shutdown deadline reached: unfinished jobs put back on their queues');
     }
     await Promise.race([this.settler.flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-    this.upkeep.stop();
+    this.settler.stop();
+    // The lease thread stops before unregistering, so no heartbeat comes after it.
+    await this.upkeep.stop();
     if (wasRunning) {
       await store.unregister(this.id).catch((error) => this.log.error({ err: error }, 'could not unregister; recovery will reclaim held jobs'));
       await runWorkerHook(this.deps.plugins, 'workerStop', this.hookInfo).catch((error) => this.log.error({ err: error }, 'workerStop hook threw'));

@@ -89,15 +89,22 @@ export class RedisAdmin implements AdminStore {
       const ids = (await this.redis.smembers(this.keys.workers)).sort();
       if (ids.length === 0) return [];
       const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.get(this.keys.workerStarted(id)).hget(this.keys.heartbeats, id).get(this.keys.worker(id)).hlen(this.keys.inflight(id));
+      for (const id of ids) pipeline.get(this.keys.workerStarted(id)).hget(this.keys.heartbeats, id).get(this.keys.worker(id)).smembers(this.keys.instancesOf(id));
       const r = (await pipeline.exec()) ?? [];
+      // errand's instances showing each Resque id (Ruby's workers have none), and what each holds.
+      const instances = ids.map((_, i) => ((r[i * 4 + 3]?.[1] as string[] | null) ?? []).sort());
+      const counts = this.redis.pipeline();
+      for (const list of instances) for (const instance of list) counts.hlen(this.keys.inflight(instance));
+      const held = ((await counts.exec()) ?? []).map(([, n]) => Number(n ?? 0));
+      let next = 0;
       return ids.map((id, i) => ({
         id,
         queues: (id.split(':')[2] ?? '').split(',').filter(Boolean),
         startedAt: (r[i * 4]?.[1] as string | null) ?? undefined,
         heartbeatAt: (r[i * 4 + 1]?.[1] as string | null) ?? undefined,
+        instances: instances[i]!,
         workingOn: parseObject(r[i * 4 + 2]?.[1] as string | null),
-        inFlight: Number(r[i * 4 + 3]?.[1] ?? 0),
+        inFlight: instances[i]!.reduce((sum) => sum + held[next++]!, 0),
       }));
     });
   }

@@ -16,11 +16,20 @@ export interface RedisKeys {
   readonly processed: string;
   readonly failedCount: string;
   readonly pauseAll: string;
-  /** Hash token → payload of the jobs a worker holds. */
-  inflight(workerId: string): string;
+  /** Hash token → payload of the jobs a worker instance holds. */
+  inflight(instanceId: string): string;
   readonly inflightPrefix: string;
-  /** Sorted set worker id → last heartbeat (epoch ms): how dead workers are found. */
-  readonly alive: string;
+  /**
+   * Sorted set instance id → lease expiry (epoch ms, Redis TIME): how dead workers are found.
+   * A new key (older errand versions scored last heartbeats in `errand:alive`), so a fleet
+   * mid-upgrade never reads one kind of score as the other.
+   */
+  readonly leases: string;
+  /** Hash of one instance: `resque` (the Resque id it shows), `lease` (ms), `concurrency`, `started` (watermark). */
+  instance(instanceId: string): string;
+  readonly instancePrefix: string;
+  /** Set of the live instances showing one Resque id: its Resque keys go when the last one does. */
+  instancesOf(resqueId: string): string;
   /** Sorted set `tag\nqueue\npayload` → due time (epoch ms): delayed jobs and retries. The unique tag keeps identical payloads apart. */
   readonly schedule: string;
   /** Pub/sub channel announcing new work, so idle workers need not poll. */
@@ -30,10 +39,8 @@ export interface RedisKeys {
   readonly tokenCounter: string;
   /** Prefix of per-queue, per-minute counters of finished attempts: `<prefix><queue>:<minute>`. */
   readonly donePrefix: string;
-  /** Hash worker id → concurrency, read when it dies to blame only the jobs it was running. */
-  readonly concurrency: string;
-  /** A worker's last reserve request: `request-id first-token last-token`, so a resent reserve returns the same batch. */
-  lastReserve(workerId: string): string;
+  /** An instance's last reserve request: `request-id first-token last-token`, so a resent reserve returns the same batch. */
+  lastReserve(instanceId: string): string;
 }
 
 export function redisKeys(namespace: string): RedisKeys {
@@ -51,15 +58,17 @@ export function redisKeys(namespace: string): RedisKeys {
     processed: `${ns}:stat:processed`,
     failedCount: `${ns}:stat:failed`,
     pauseAll: `${ns}:pause-all-workers`,
-    inflight: (workerId) => `${ns}:errand:inflight:${workerId}`,
+    inflight: (instanceId) => `${ns}:errand:inflight:${instanceId}`,
     inflightPrefix: `${ns}:errand:inflight:`,
-    alive: `${ns}:errand:alive`,
+    leases: `${ns}:errand:leases`,
+    instance: (instanceId) => `${ns}:errand:instance:${instanceId}`,
+    instancePrefix: `${ns}:errand:instance:`,
+    instancesOf: (resqueId) => `${ns}:errand:instances:${resqueId}`,
     schedule: `${ns}:errand:schedule`,
     wakeChannel: `${ns}:errand:wake`,
     deathsPrefix: `${ns}:errand:deaths:`,
     tokenCounter: `${ns}:errand:token`,
-    concurrency: `${ns}:errand:concurrency`,
     donePrefix: `${ns}:errand:done:`,
-    lastReserve: (workerId) => `${ns}:errand:reserve:${workerId}`,
+    lastReserve: (instanceId) => `${ns}:errand:reserve:${instanceId}`,
   };
 }

@@ -1,19 +1,22 @@
 // Loads the Lua scripts in ./scripts and exposes each as a typed function. ioredis sends them
 // with EVALSHA and falls back to EVAL on NOSCRIPT (a restarted or flushed Redis), so a script is
-// shipped over the wire once per connection, not per call.
+// shipped over the wire once per connection, not per call. The numbers are the fixed KEYS each
+// script takes; some take more after those (the queues a call names), so the key count is sent
+// with every call.
 
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 const SCRIPTS = {
   push: 2,
-  reserve: 6,
-  settle: 7,
+  reserve: 7,
+  settle: 8,
   release: 2,
-  register: 5,
-  heartbeat: 6,
+  register: 7,
+  heartbeat: 8,
   reap: 6,
   promote: 2,
+  schedule: 1,
   'retry-failed': 3,
 } as const;
 
@@ -21,7 +24,7 @@ export type ScriptName = keyof typeof SCRIPTS;
 type Arg = string | number;
 export type ScriptCall = (keys: readonly string[], args: readonly Arg[]) => Promise<unknown>;
 
-function commandName(script: ScriptName): string {
+export function commandName(script: ScriptName): string {
   return `errand_${script.replace(/-/g, '_')}`;
 }
 
@@ -40,11 +43,11 @@ export function loadScripts(redis: Redis): Record<ScriptName, ScriptCall> {
   const calls = {} as Record<ScriptName, ScriptCall>;
   for (const [script, numberOfKeys] of Object.entries(SCRIPTS) as [ScriptName, number][]) {
     const name = commandName(script);
-    redis.defineCommand(name, { numberOfKeys, lua: source(script) });
+    redis.defineCommand(name, { lua: source(script) });
     const command = (redis as unknown as Record<string, (...a: Arg[]) => Promise<unknown>>)[name]!;
     calls[script] = (keys, args) => {
-      if (keys.length !== numberOfKeys) throw new Error(`script ${script} takes ${numberOfKeys} keys, got ${keys.length}`);
-      return command.call(redis, ...keys, ...args);
+      if (keys.length < numberOfKeys) throw new Error(`script ${script} takes at least ${numberOfKeys} keys, got ${keys.length}`);
+      return command.call(redis, keys.length, ...keys, ...args);
     };
   }
   return calls;

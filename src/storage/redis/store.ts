@@ -5,16 +5,16 @@
 
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { defaults } from '../../defaults.ts';
 import { StoreError } from '../../errors.ts';
 import { countByQueue, minuteOf } from '../throughput.ts';
 import type {
   AdminStore, Control, HeartbeatChecks, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
-  SettleResult, Store, WorkerRegistration, WorkerStatus,
+  SettleResult, Store, StoreSpec, WorkerRegistration, WorkerStatus,
 } from '../types.ts';
 import { resqueFailedAt, resqueIso, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
 import { redisKeys, type RedisKeys } from './keys.ts';
-import { loadScripts, type ScriptCall, type ScriptName } from './scripts.ts';
+import { commandName, loadScripts, type ScriptCall, type ScriptName } from './scripts.ts';
+import { plainIdAllowed, resqueIdOf, suffixedInstanceId } from '../identity.ts';
 import { WakeListener } from './wake.ts';
 import { RedisAdmin } from './admin.ts';
 
@@ -27,6 +27,7 @@ export interface RedisStoreOptions {
 
 /** Lua's unpack() has a stack limit; batches stay well below it. */
 const MAX_ARGS_PER_CALL = 4_000;
+const SCHEDULE_COMMAND = commandName('schedule');
 /** Poison-job death counts expire a week after the last death, so they cannot pile up. */
 const DEATH_COUNT_TTL_S = 7 * 86_400;
 
@@ -35,6 +36,7 @@ export class RedisStore implements Store {
   readonly description: string;
   readonly keys: RedisKeys;
   readonly redis: Redis;
+  readonly spec: StoreSpec;
   private readonly scripts: Record<ScriptName, ScriptCall>;
   private subscriber: Redis | undefined;
   private wake: WakeListener | undefined;
@@ -48,6 +50,7 @@ export class RedisStore implements Store {
 
   constructor(options: RedisStoreOptions) {
     this.keys = redisKeys(options.namespace);
+    this.spec = { url: options.url, namespace: options.namespace, commandTimeoutMs: options.commandTimeoutMs };
     const url = new URL(options.url);
     this.description = `${url.protocol}//${url.hostname}:${url.port || 6379}${url.pathname.length > 1 ? url.pathname : ''} (namespace ${options.namespace})`;
     this.redis = new Redis(options.url, {
@@ -97,46 +100,48 @@ export class RedisStore implements Store {
 
   async schedule(jobs: readonly ScheduledJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    const members: (string | number)[] = [];
-    let earliest = Infinity;
-    for (const job of jobs) {
-      members.push(job.runAt, `${this.processTag}${(this.scheduleCounter++).toString(36)}\n${job.queue}\n${job.payload}`);
-      earliest = Math.min(earliest, job.runAt);
-    }
+    // Delays, not due times: schedule.lua adds them to Redis's clock (see its header).
+    const now = Date.now();
+    const pairs: (string | number)[] = [];
+    for (const job of jobs) pairs.push(Math.max(0, Math.floor(job.runAt - now)), `${this.processTag}${(this.scheduleCounter++).toString(36)}\n${job.queue}\n${job.payload}`);
     await this.call('schedule', async () => {
+      if (pairs.length <= MAX_ARGS_PER_CALL) return void (await this.scripts.schedule([this.keys.schedule], [this.keys.wakeChannel, ...pairs]));
       const pipeline = this.redis.pipeline();
-      for (let i = 0; i < members.length; i += MAX_ARGS_PER_CALL) pipeline.zadd(this.keys.schedule, ...members.slice(i, i + MAX_ARGS_PER_CALL));
-      pipeline.publish(this.keys.wakeChannel, `@${Math.floor(earliest)}`);
+      const command = (pipeline as unknown as Record<string, (...a: (string | number)[]) => unknown>)[SCHEDULE_COMMAND]!;
+      for (let i = 0; i < pairs.length; i += MAX_ARGS_PER_CALL) command.call(pipeline, 1, this.keys.schedule, this.keys.wakeChannel, ...pairs.slice(i, i + MAX_ARGS_PER_CALL));
       throwFirst(await pipeline.exec());
     });
   }
 
-  async register(worker: WorkerRegistration): Promise<void> {
+  async register(worker: WorkerRegistration): Promise<string> {
     const k = this.keys;
     const now = new Date();
+    const suffixed = suffixedInstanceId(worker.id);
     // Subscribing (its own connection) and registering overlap; both are done before the first reserve.
-    await Promise.all([
+    const [, instance] = await Promise.all([
       this.call('subscribe', () => this.wakeListener().start()),
       this.call('register', () =>
         this.scripts.register(
-          [k.workers, k.workerStarted(worker.id), k.heartbeats, k.alive, k.concurrency],
-          [worker.id, now.getTime(), resqueIso(now), resqueTimeToS(worker.startedAt), worker.concurrency ?? 0],
+          [k.workers, k.workerStarted(worker.id), k.heartbeats, k.leases, k.instancesOf(worker.id), k.instance(worker.id), k.instance(suffixed)],
+          [worker.id, suffixed, plainIdAllowed(worker.id) ? 1 : 0, resqueIso(now), resqueTimeToS(worker.startedAt), worker.concurrency ?? 0, Math.floor(worker.leaseMs)],
         ),
       ),
     ]);
+    return String(instance);
   }
 
-  async reserve(workerId: string, queues: readonly string[] | '*', max: number): Promise<ReservedJob[]> {
+  async reserve(workerId: string, queues: readonly string[] | '*', max: number, startNow = 0): Promise<ReservedJob[]> {
     this.wake?.markReserving(workerId);
     const k = this.keys;
     // A reserve whose reply never came keeps its request id, so the next call returns that
     // batch rather than stranding it (see reserve.lua).
     let request = this.unansweredReserve.get(workerId);
     if (!request) this.unansweredReserve.set(workerId, (request = `${this.processTag}.${(this.requestCounter++).toString(36)}`));
+    const named = queues === '*' ? [] : queues;
     const flat = (await this.call('reserve', () =>
       this.scripts.reserve(
-        [k.inflight(workerId), k.pauseAll, k.queues, k.alive, k.tokenCounter, k.lastReserve(workerId)],
-        [max, workerId, k.queuePrefix, request, ...(queues === '*' ? ['*'] : queues)],
+        [k.inflight(workerId), k.pauseAll, k.queues, k.leases, k.tokenCounter, k.lastReserve(workerId), k.instance(workerId), ...named.map(k.queue)],
+        [max, workerId, request, startNow, queues === '*' ? '*' : '', k.queuePrefix, ...named],
       ),
     )) as string[];
     this.unansweredReserve.delete(workerId);
@@ -145,25 +150,29 @@ export class RedisStore implements Store {
     return jobs;
   }
 
-  async settle(workerId: string, outcomes: readonly Outcome[]): Promise<SettleResult> {
+  async settle(workerId: string, outcomes: readonly Outcome[], startedUpTo = 0): Promise<SettleResult> {
     if (outcomes.length === 0) return { settled: 0 };
     const done: string[] = [];
     const failed: string[] = [];
     const retried: (string | number)[] = [];
+    const now = Date.now();
     for (const outcome of outcomes) {
       if (outcome.kind === 'done') done.push(outcome.token);
       else if (outcome.kind === 'failed') failed.push(outcome.token, outcome.entry);
-      else retried.push(outcome.token, Math.floor(outcome.job.runAt), `r${outcome.token}\n${outcome.job.queue}\n${outcome.job.payload}`);
+      // A delay, not a due time: settle.lua adds it to Redis's clock.
+      else retried.push(outcome.token, Math.max(0, Math.floor(outcome.job.runAt - now)), `r${outcome.token}\n${outcome.job.queue}\n${outcome.job.payload}`);
     }
     const k = this.keys;
-    const keys = [k.inflight(workerId), k.processed, k.failedCount, `${k.processed}:${workerId}`, `${k.failedCount}:${workerId}`, k.failed, k.schedule];
-    const throughput: (string | number)[] = [];
-    for (const [queue, count] of countByQueue(outcomes)) throughput.push(queue, count);
+    const resqueId = resqueIdOf(workerId);
+    const minute = minuteOf(now);
+    const keys = [k.inflight(workerId), k.processed, k.failedCount, `${k.processed}:${resqueId}`, `${k.failedCount}:${resqueId}`, k.failed, k.schedule, k.instance(workerId)];
+    const counts: number[] = [];
+    for (const [queue, count] of countByQueue(outcomes)) {
+      keys.push(`${k.donePrefix}${queue}:${minute}`);
+      counts.push(count);
+    }
     const settled = await this.call('settle', () =>
-      this.scripts.settle(keys, [
-        done.length, failed.length / 2, retried.length / 3, k.wakeChannel, throughput.length / 2, k.donePrefix, minuteOf(Date.now()),
-        ...throughput, ...done, ...failed, ...retried,
-      ]),
+      this.scripts.settle(keys, [done.length, failed.length / 2, retried.length / 3, k.wakeChannel, Math.floor(startedUpTo), ...counts, ...done, ...failed, ...retried]),
     );
     return { settled: Number(settled) };
   }
@@ -179,29 +188,32 @@ export class RedisStore implements Store {
   async heartbeat(workerId: string, status: WorkerStatus, checks: HeartbeatChecks = {}): Promise<Control> {
     const k = this.keys;
     const now = new Date();
+    const resqueId = resqueIdOf(workerId);
     const working = status.workingOn ? resqueWorkingOn(status.workingOn.queue, status.workingOn.payload, status.workingOn.runAt) : '';
-    const deadBefore = now.getTime() - (checks.deadAfterMs ?? defaults.deadAfterMs);
-    const queues = checks.queues === undefined ? [] : checks.queues === '*' ? ['*'] : checks.queues;
-    const [known, paused, due, nextDue, work] = (await this.call('heartbeat', () =>
-      this.scripts.heartbeat([k.alive, k.heartbeats, k.worker(workerId), k.pauseAll, k.schedule, k.queues], [workerId, now.getTime(), resqueIso(now), working, deadBefore, k.queuePrefix, ...queues]),
-    )) as [number, number, number, number, number];
-    return { known: known === 1, paused: paused === 1, maintenanceDue: due === 1, nextDueAt: nextDue >= 0 ? nextDue : undefined, workWaiting: work === 1 };
+    const named = checks.queues === undefined || checks.queues === '*' ? [] : checks.queues;
+    const [known, paused, due, nextDueIn, work, storeNow] = (await this.call('heartbeat', () =>
+      this.scripts.heartbeat(
+        [k.leases, k.heartbeats, k.worker(resqueId), k.pauseAll, k.schedule, k.queues, k.instance(workerId), k.workers, ...named.map(k.queue)],
+        [workerId, resqueIso(now), working, Math.floor(status.startedUpTo ?? 0), resqueId, checks.queues === '*' ? '*' : '', k.queuePrefix],
+      ),
+    )) as [number, number, number, number, number, number];
+    return { known: known === 1, paused: paused === 1, maintenanceDue: due === 1, nextDueInMs: nextDueIn >= 0 ? nextDueIn : undefined, workWaiting: work === 1, storeNow };
   }
 
   async recover(options: RecoverOptions): Promise<RecoverResult> {
     const k = this.keys;
     // Both scripts go out together: one round trip of waiting, not two.
-    const [reaped, [promoted, nextDue]] = await Promise.all([
-      this.reap('dead', String(options.now - options.deadAfterMs), options.maxDeaths),
-      this.call('promote', () => this.scripts.promote([k.schedule, k.queues], [options.now, options.promoteLimit, k.queuePrefix, k.wakeChannel])) as Promise<[number, number]>,
+    const [reaped, [promoted, nextDueIn]] = await Promise.all([
+      options.reapDead ? this.reap('dead', contactBound(options), options.maxDeaths) : { requeued: 0, poisoned: 0, deadWorkers: [] },
+      this.call('promote', () => this.scripts.promote([k.schedule, k.queues], [options.promoteLimit, k.queuePrefix, k.wakeChannel])) as Promise<[number, number]>,
     ]);
-    return { ...reaped, promoted, nextDueAt: nextDue >= 0 ? nextDue : undefined };
+    return { ...reaped, promoted, nextDueInMs: nextDueIn >= 0 ? nextDueIn : undefined };
   }
 
   private async reap(mode: 'dead' | 'self', target: string, maxDeaths: number) {
     const k = this.keys;
     const result = (await this.call('reap', () =>
-      this.scripts.reap([k.alive, k.workers, k.heartbeats, k.failed, k.queues, k.failedCount], [`${k.namespace}:`, mode, target, maxDeaths, resqueFailedAt(), DEATH_COUNT_TTL_S, k.wakeChannel]),
+      this.scripts.reap([k.leases, k.workers, k.heartbeats, k.failed, k.queues, k.failedCount], [`${k.namespace}:`, mode, target, maxDeaths, resqueFailedAt(), DEATH_COUNT_TTL_S, k.wakeChannel]),
     )) as (number | string)[];
     return { requeued: Number(result[0]), poisoned: Number(result[1]), deadWorkers: result.slice(2).map(String) };
   }
@@ -239,6 +251,11 @@ export class RedisStore implements Store {
 async function closeConnection(redis: Redis): Promise<void> {
   if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
   else redis.disconnect();
+}
+
+/** reap.lua's bound on its clock for 'dead' mode: the latest store time it may reap at ('' = any). */
+function contactBound(options: RecoverOptions): string {
+  return options.contactAt === undefined ? '' : String(Math.floor(options.contactAt + (options.contactWithinMs ?? 0)));
 }
 
 function groupByQueue(jobs: readonly QueuedJob[]): Map<string, string[]> {

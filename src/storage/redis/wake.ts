@@ -1,6 +1,6 @@
 // Wake-ups for idle workers: one subscriber connection per store listens on the wake channel.
 // Producers publish the queue name when a queue goes from empty to non-empty ('*' for "look
-// everywhere", '@<ms>' for a job scheduled at that time). Lifecycle: start() before the first
+// everywhere", '@<ms>' for a job falling due that many ms from now). Lifecycle: start() before the first
 // reserve, so no announcement made after a reserve can be missed; close() with the store.
 // The race between "reserve found nothing" and "start waiting" is closed by a per-worker mark:
 // any wake since that worker's last reserve makes its next wait return at once.
@@ -61,7 +61,8 @@ export class WakeListener {
 
   private onMessage(message: string): void {
     if (message.startsWith('@')) {
-      const dueAt = Number(message.slice(1));
+      // '@<ms>': a job falls due in that many ms, counted on Redis's clock from the publish.
+      const dueAt = Date.now() + Number(message.slice(1));
       this.nextDueAt = Math.min(this.nextDueAt, dueAt);
       for (const waiter of this.waiters) {
         if (dueAt < waiter.dueAt) {

@@ -54,9 +54,10 @@ export function isPaused(st: Statements): boolean {
 /**
  * Moves up to `max` ready jobs, in strict queue order, into the worker's in-flight set. A
  * worker the store does not know (reaped, not yet re-registered) gets nothing: no recovery
- * would ever find jobs held under an unregistered id.
+ * would ever find jobs held under an unregistered id. The first `startNow` start at once: the
+ * worker's started watermark moves to the last of them (see reap()).
  */
-export function reserve(st: Statements, workerId: string, names: readonly string[], max: number): ReservedJob[] {
+export function reserve(st: Statements, workerId: string, names: readonly string[], max: number, startNow = 0): ReservedJob[] {
   const out: ReservedJob[] = [];
   if (max <= 0 || isPaused(st) || st.workerKnown.get(workerId) === undefined) return out;
   const first = st.claimSeq.get() ?? 0;
@@ -70,6 +71,8 @@ export function reserve(st: Statements, workerId: string, names: readonly string
     seq += rows.length;
   }
   if (seq !== first) st.claimSeqSet.run(seq);
+  const started = Math.min(startNow, out.length);
+  if (started > 0) st.workerStarted.run(Number(out[started - 1]!.token), workerId);
   return out;
 }
 
@@ -79,12 +82,16 @@ function claimOf(token: string): number | undefined {
   return Number.isSafeInteger(claim) && claim > 0 ? claim : undefined;
 }
 
-/** Applies outcomes of jobs still held by the worker; returns how many applied and the earliest retry. */
-export function settle(st: Statements, workerId: string, outcomes: readonly Outcome[]): { applied: number; earliestRetry: number | undefined } {
+/**
+ * Applies outcomes of jobs still held by the worker; returns how many applied and whether a retry
+ * was scheduled. A retry is due its delay (runAt - the client's now) after `now`, the store's clock.
+ */
+export function settle(st: Statements, workerId: string, outcomes: readonly Outcome[], now: number, startedUpTo = 0): { applied: number; retried: boolean } {
+  const clientNow = Date.now();
   const done: number[] = [];
   let applied = 0;
   let failures = 0;
-  let earliestRetry: number | undefined;
+  let retried = false;
   for (const outcome of outcomes) {
     const claim = claimOf(outcome.token);
     if (claim === undefined) continue;
@@ -96,15 +103,15 @@ export function settle(st: Statements, workerId: string, outcomes: readonly Outc
       if (outcome.kind === 'failed') {
         st.failedPush.run(outcome.entry);
       } else {
-        const runAt = Math.floor(outcome.job.runAt);
-        st.scheduleInsert.run(runAt, outcome.job.queue, outcome.job.payload);
-        earliestRetry = Math.min(earliestRetry ?? Infinity, runAt);
+        st.scheduleInsert.run(dueOnStoreClock(outcome.job.runAt, clientNow, now), outcome.job.queue, outcome.job.payload);
+        retried = true;
       }
     }
   }
   if (done.length > 0) applied += st.jobsSettleMany.run(workerId, JSON.stringify(done)).changes;
-  const minute = minuteOf(Date.now());
+  const minute = minuteOf(now);
   for (const [queue, count] of countByQueue(outcomes)) st.throughputAdd.run(queue, minute, count);
+  if (startedUpTo > 0) st.workerStarted.run(startedUpTo, workerId);
   if (applied > 0) {
     st.counterAdd.run('processed', applied);
     st.counterAdd.run(`processed:${workerId}`, applied);
@@ -113,7 +120,12 @@ export function settle(st: Statements, workerId: string, outcomes: readonly Outc
     st.counterAdd.run('failed', failures);
     st.counterAdd.run(`failed:${workerId}`, failures);
   }
-  return { applied, earliestRetry };
+  return { applied, retried };
+}
+
+/** A client's runAt (by its clock, read as `clientNow`) as a due time on the store's clock `now`. */
+export function dueOnStoreClock(runAt: number, clientNow: number, now: number): number {
+  return now + Math.max(0, Math.floor(runAt - clientNow));
 }
 
 /** Puts the named in-flight jobs back at the head of their queues, in reservation order. */
@@ -131,20 +143,19 @@ export interface ReapResult { requeued: number; poisoned: number }
 
 /**
  * Retires workers: their in-flight jobs go back to the head of their queues, in reservation
- * order. With `maxDeaths` (a worker declared dead), each of its 2 × concurrency oldest jobs
- * (the ones it was running; the rest were only prefetched) counts a death, keyed by its
- * payload's SHA-1 so the count follows it; at `maxDeaths` it goes to failed as a poison job.
+ * order. With `maxDeaths` (a worker declared dead), each job it had started (claim up to its
+ * started watermark; the rest were only prefetched and are never blamed) counts a death, keyed
+ * by its payload's SHA-1 so the count follows it; at `maxDeaths` it goes to failed as a poison job.
  */
-export function reap(st: Statements, ids: readonly string[], maxDeaths: number | undefined, failedAt: string): ReapResult {
+export function reap(st: Statements, ids: readonly string[], maxDeaths: number | undefined, failedAt: string, now: number): ReapResult {
   let requeued = 0;
   let poisoned = 0;
-  const expiresAt = Date.now() + DEATH_COUNT_TTL_MS;
+  const expiresAt = now + DEATH_COUNT_TTL_MS;
   for (const id of ids) {
     const back: JobRow[] = [];
-    const concurrency = st.workerConcurrency.get(id);
-    let blamed = concurrency ? 2 * concurrency : Infinity;
+    const startedUpTo = st.workerStartedUpTo.get(id) ?? 0;
     for (const row of st.jobsOfWorker.all(id)) {
-      if (maxDeaths === undefined || blamed-- <= 0) {
+      if (maxDeaths === undefined || row.claim > startedUpTo) {
         back.push(row);
         continue;
       }
@@ -166,7 +177,7 @@ export function reap(st: Statements, ids: readonly string[], maxDeaths: number |
     st.counterDelete.run(`processed:${id}`);
     st.counterDelete.run(`failed:${id}`);
   }
-  if (maxDeaths !== undefined) st.deathsExpire.run(Date.now());
+  if (maxDeaths !== undefined) st.deathsExpire.run(now);
   return { requeued, poisoned };
 }
 
@@ -183,8 +194,8 @@ function poisonEntry(row: JobRow, workerId: string, deaths: number, failedAt: st
     `"worker":${JSON.stringify(workerId)},"queue":${JSON.stringify(row.queue)}}`;
 }
 
-/** Moves due scheduled jobs to the tail of their queues; returns the count and the next due time. */
-export function promote(st: Statements, now: number, limit: number): { promoted: number; nextDueAt: number | undefined } {
+/** Moves due scheduled jobs (by the store's clock `now`) to the tail of their queues; returns the count and when the next falls due. */
+export function promote(st: Statements, now: number, limit: number): { promoted: number; nextDueInMs: number | undefined } {
   st.throughputExpire.run(minuteOf(now) - 10);
   const due = st.scheduledDue.all(now, limit);
   const byQueue = new Map<string, string[]>();
@@ -195,5 +206,6 @@ export function promote(st: Statements, now: number, limit: number): { promoted:
     st.scheduledDelete.run(row.id);
   }
   for (const [queue, payloads] of byQueue) append(st, queue, payloads);
-  return { promoted: due.length, nextDueAt: st.scheduledNext.get() ?? undefined };
+  const next = st.scheduledNext.get();
+  return { promoted: due.length, nextDueInMs: next == null ? undefined : Math.max(0, next - now) };
 }

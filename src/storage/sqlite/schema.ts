@@ -13,7 +13,12 @@
 //              `claim` counter that is never reused: it is the token, and orders put-backs.
 //   scheduled  delayed jobs and retries, by due time.
 //   failed     Resque failure entries, oldest first (id order), stored as the exact strings given.
-//   workers    registration + liveness (Resque's workers set, heartbeat hash, worker:<id>).
+//   workers    one row per worker process instance (id = instance id, see ../identity.ts):
+//              registration and its lease. `alive_ms` is its last renewal and `lease_ms` its
+//              own lease length, both on SQLite's clock (julianday('now'), never a client's
+//              Date.now()); the lease expired when alive_ms + lease_ms has passed.
+//              `started_upto` is its started watermark: the jobs it held with a claim up to
+//              it had started, so only those are blamed when it dies.
 //   counters   stat:processed / stat:failed and their per-worker forms.
 //   deaths     poison-job death counts keyed by SHA-1 of the payload, expiring like the Redis TTL.
 //   meta       flags: pause-all-workers.
@@ -96,6 +101,13 @@ const MIGRATIONS: readonly string[] = [
     count INTEGER NOT NULL,
     PRIMARY KEY (queue, minute)
   ) WITHOUT ROWID;
+  `,
+  // 5: leases on the store's clock, per worker; the started watermark for poison blame. A row
+  // written by an older errand has no lease_ms and is read with the old 5 s default.
+  `
+  ALTER TABLE workers ADD COLUMN resque_id TEXT;
+  ALTER TABLE workers ADD COLUMN lease_ms INTEGER;
+  ALTER TABLE workers ADD COLUMN started_upto INTEGER NOT NULL DEFAULT 0;
   `,
 ];
 

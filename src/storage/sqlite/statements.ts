@@ -14,13 +14,19 @@ export interface Stmt<R = unknown> {
 }
 
 export interface JobRow { id: number; queue: string; payload: string }
+export interface HeldRow extends JobRow { claim: number }
 export interface ClaimedRow { claim: number; payload: string }
 
 export function prepareStatements(db: Db) {
   const p = <R = unknown>(sql: string): Stmt<R> => db.prepare<unknown[], R>(sql);
   /** A statement that returns the first column's value instead of a row object. */
   const pluck = <R>(sql: string): Stmt<R> => db.prepare<unknown[], R>(sql).pluck();
+  /** A worker's lease expiry: rows of an older errand carry no lease_ms and get its 5 s. */
+  const expiry = 'alive_ms + COALESCE(lease_ms, 5000)';
   return {
+    // SQLite's own clock, in epoch ms: one machine's clock for every process, and not a
+    // client's Date (which a test, or a library, may have moved).
+    nowMs: pluck<number>("SELECT CAST(round((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)"),
     queueEnsure: p('INSERT INTO queues (name) VALUES (?) ON CONFLICT DO NOTHING'),
     queueEnds: p<{ head: number; tail: number }>('SELECT head, tail FROM queues WHERE name = ?'),
     queueSetHead: p('UPDATE queues SET head = ? WHERE name = ?'),
@@ -46,7 +52,7 @@ export function prepareStatements(db: Db) {
     jobHeld: p<JobRow>('SELECT id, queue, payload FROM jobs WHERE worker = ? AND claim = ?'),
     jobRequeue: p('UPDATE jobs SET worker = NULL, claim = NULL, pos = ? WHERE id = ?'),
     jobDelete: p('DELETE FROM jobs WHERE id = ?'),
-    jobsOfWorker: p<JobRow>('SELECT id, queue, payload FROM jobs WHERE worker = ? ORDER BY claim'),
+    jobsOfWorker: p<HeldRow>('SELECT id, queue, payload, claim FROM jobs WHERE worker = ? ORDER BY claim'),
 
     scheduleInsert: p('INSERT INTO scheduled (run_at, queue, payload) VALUES (?, ?, ?)'),
     scheduledDue: p<JobRow>('SELECT id, queue, payload FROM scheduled WHERE run_at <= ? ORDER BY run_at, id LIMIT ?'),
@@ -59,19 +65,18 @@ export function prepareStatements(db: Db) {
     counterDelete: p('DELETE FROM counters WHERE key = ?'),
     paused: pluck<string>("SELECT value FROM meta WHERE key = 'pause-all-workers'"),
 
-    workerUpsert: p(
-      'INSERT INTO workers (id, started, heartbeat, alive_ms, concurrency) VALUES (?, ?, ?, ?, ?) ' +
-      'ON CONFLICT (id) DO UPDATE SET started = excluded.started, heartbeat = excluded.heartbeat, alive_ms = excluded.alive_ms, ' +
-      'concurrency = excluded.concurrency',
+    workerInsert: p(
+      'INSERT INTO workers (id, resque_id, started, heartbeat, alive_ms, lease_ms, concurrency, started_upto) VALUES (?, ?, ?, ?, ?, ?, ?, 0)',
     ),
-    workerBeat: p('UPDATE workers SET alive_ms = ?, heartbeat = ?, working_on = ? WHERE id = ?'),
-    workersDead: pluck<string>('SELECT id FROM workers WHERE alive_ms < ? ORDER BY alive_ms, id'),
-    anyWorkerDead: pluck<number>('SELECT 1 FROM workers WHERE alive_ms < ? LIMIT 1'),
+    workerBeat: p('UPDATE workers SET alive_ms = ?, heartbeat = ?, working_on = ?, started_upto = MAX(started_upto, ?) WHERE id = ?'),
+    workerStarted: p('UPDATE workers SET started_upto = MAX(started_upto, ?) WHERE id = ?'),
+    workerStartedUpTo: pluck<number>('SELECT started_upto FROM workers WHERE id = ?'),
+    workersDead: pluck<string>(`SELECT id FROM workers WHERE ${expiry} < ? ORDER BY alive_ms, id`),
+    anyWorkerDead: pluck<number>(`SELECT 1 FROM workers WHERE ${expiry} < ? LIMIT 1`),
     // Any job waiting (the jobs_ready partial index answers at once, whatever the backlog).
     readyAny: pluck<number>('SELECT 1 FROM jobs WHERE worker IS NULL LIMIT 1'),
     readyIn: pluck<number>('SELECT 1 FROM jobs WHERE worker IS NULL AND queue IN (SELECT value FROM json_each(?)) LIMIT 1'),
     workerDelete: p('DELETE FROM workers WHERE id = ?'),
-    workerConcurrency: pluck<number | null>('SELECT concurrency FROM workers WHERE id = ?'),
     throughputAdd: p('INSERT INTO throughput (queue, minute, count) VALUES (?, ?, ?) ON CONFLICT (queue, minute) DO UPDATE SET count = count + excluded.count'),
     throughputExpire: p('DELETE FROM throughput WHERE minute < ?'),
     throughputSince: pluck<number | null>('SELECT SUM(count) FROM throughput WHERE queue = ? AND minute >= ?'),

@@ -10,10 +10,10 @@ import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type {
   AdminStore, Control, HeartbeatChecks, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
-  SettleResult, Store, WorkerRegistration, WorkerStatus,
+  SettleResult, Store, StoreSpec, WorkerRegistration, WorkerStatus,
 } from '../types.ts';
 import { resqueFailedAt, resqueIso, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
-import { defaults } from '../../defaults.ts';
+import { plainIdAllowed, suffixedInstanceId } from '../identity.ts';
 import { StoreError } from '../../errors.ts';
 import { openDatabase, toStoreError, type OpenOptions } from './connection.ts';
 import { prepareStatements, type Statements } from './statements.ts';
@@ -33,6 +33,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly description: string;
   readonly path: string;
+  readonly spec: StoreSpec;
   private readonly st: Statements;
   private readonly hub: WakeHub;
   /** Per worker: the queues' version its last reserve saw (see wake.ts). */
@@ -49,34 +50,47 @@ export class SqliteStore implements Store {
   private constructor(private readonly db: Database.Database, private readonly options: OpenOptions) {
     this.path = options.path;
     this.description = `sqlite:${options.path}`;
+    this.spec = { url: `sqlite:${options.path}`, commandTimeoutMs: options.busyTimeoutMs };
     const st = (this.st = prepareStatements(db));
     this.hub = WakeHub.acquire(options.path);
     this.tx = {
       push: db.transaction((jobs: readonly QueuedJob[]) => ops.push(st, jobs)),
       schedule: db.transaction((jobs: readonly ScheduledJob[]) => {
-        for (const job of jobs) st.scheduleInsert.run(Math.floor(job.runAt), job.queue, job.payload);
+        const now = st.nowMs.get()!;
+        const clientNow = Date.now();
+        for (const job of jobs) st.scheduleInsert.run(ops.dueOnStoreClock(job.runAt, clientNow, now), job.queue, job.payload);
       }),
-      reserve: db.transaction((workerId: string, queues: readonly string[] | '*', max: number) => {
+      // The plain Resque id unless a registered instance holds it (see ../identity.ts).
+      register: db.transaction((worker: WorkerRegistration, iso: string): string => {
+        const instance = plainIdAllowed(worker.id) && st.workerKnown.get(worker.id) === undefined ? worker.id : suffixedInstanceId(worker.id);
+        st.workerInsert.run(instance, worker.id, resqueTimeToS(worker.startedAt), iso, st.nowMs.get()!, Math.floor(worker.leaseMs), worker.concurrency ?? null);
+        return instance;
+      }),
+      reserve: db.transaction((workerId: string, queues: readonly string[] | '*', max: number, startNow: number) => {
         const names = queues === '*' ? st.queueNames.all() : queues;
-        const jobs = ops.reserve(st, workerId, names, max);
+        const jobs = ops.reserve(st, workerId, names, max, startNow);
         return { jobs, version: this.version(queues) };
       }),
-      settle: db.transaction((workerId: string, outcomes: readonly Outcome[]) => ops.settle(st, workerId, outcomes)),
+      settle: db.transaction((workerId: string, outcomes: readonly Outcome[], startedUpTo: number) => ops.settle(st, workerId, outcomes, st.nowMs.get()!, startedUpTo)),
       release: db.transaction((workerId: string, tokens: readonly string[]) => ops.release(st, workerId, tokens)),
-      heartbeat: db.transaction((workerId: string, now: Date, working: string | null, deadAfterMs: number, queues: readonly string[] | '*' | undefined): Control => {
+      heartbeat: db.transaction((workerId: string, iso: string, working: string | null, startedUpTo: number, queues: readonly string[] | '*' | undefined): Control => {
+        const now = st.nowMs.get()!;
         const paused = ops.isPaused(st);
-        const known = st.workerBeat.run(now.getTime(), resqueIso(now), working, workerId).changes === 1;
-        const nextDueAt = st.scheduledNext.get() ?? undefined;
-        const maintenanceDue = (nextDueAt !== undefined && nextDueAt <= now.getTime()) || st.anyWorkerDead.get(now.getTime() - deadAfterMs) !== undefined;
+        const known = st.workerBeat.run(now, iso, working, startedUpTo, workerId).changes === 1;
+        const next = st.scheduledNext.get();
+        const maintenanceDue = (next != null && next <= now) || st.anyWorkerDead.get(now) !== undefined;
         const workWaiting = queues !== undefined && (queues === '*' ? st.readyAny.get() : st.readyIn.get(JSON.stringify(queues))) !== undefined;
-        return { known, paused, maintenanceDue, nextDueAt, workWaiting };
+        return { known, paused, maintenanceDue, nextDueInMs: next == null ? undefined : Math.max(0, next - now), workWaiting, storeNow: now };
       }),
       recover: db.transaction((o: RecoverOptions): RecoverResult => {
-        const deadWorkers = st.workersDead.all(o.now - o.deadAfterMs);
-        const reaped = ops.reap(st, deadWorkers, o.maxDeaths, resqueFailedAt());
-        return { deadWorkers, ...reaped, ...ops.promote(st, o.now, o.promoteLimit) };
+        const now = st.nowMs.get()!;
+        // Past the contact bound the caller's last heartbeat is too old to vouch for the others (see RecoverOptions).
+        const inContact = o.contactAt === undefined || now <= o.contactAt + (o.contactWithinMs ?? 0);
+        const deadWorkers = o.reapDead && inContact ? st.workersDead.all(now) : [];
+        const reaped = ops.reap(st, deadWorkers, o.maxDeaths, resqueFailedAt(), now);
+        return { deadWorkers, ...reaped, ...ops.promote(st, now, o.promoteLimit) };
       }),
-      unregister: db.transaction((workerId: string) => ops.reap(st, [workerId], undefined, resqueFailedAt())),
+      unregister: db.transaction((workerId: string) => ops.reap(st, [workerId], undefined, resqueFailedAt(), st.nowMs.get()!)),
     };
   }
 
@@ -95,8 +109,11 @@ export class SqliteStore implements Store {
     return queues === '*' ? this.st.versionAll.get()! : this.st.versionOf.get(JSON.stringify(queues))!;
   }
 
-  nextDueAfter(now: number): number | undefined {
-    return this.st.scheduledNextAfter.get(now) ?? undefined;
+  /** In how many ms (SQLite's clock) the earliest scheduled job that is not yet due falls due. */
+  nextDueInMs(): number | undefined {
+    const now = this.st.nowMs.get()!;
+    const next = this.st.scheduledNextAfter.get(now);
+    return next == null ? undefined : next - now;
   }
 
   async push(jobs: readonly QueuedJob[]): Promise<void> {
@@ -111,21 +128,20 @@ export class SqliteStore implements Store {
     this.hub.notify();
   }
 
-  async register(worker: WorkerRegistration): Promise<void> {
-    const now = new Date();
-    this.run('register', () => this.st.workerUpsert.run(worker.id, resqueTimeToS(worker.startedAt), resqueIso(now), now.getTime(), worker.concurrency ?? null));
+  async register(worker: WorkerRegistration): Promise<string> {
+    return this.run('register', () => this.tx.register.immediate(worker, resqueIso(new Date())));
   }
 
-  async reserve(workerId: string, queues: readonly string[] | '*', max: number): Promise<ReservedJob[]> {
-    const { jobs, version } = this.run('reserve', () => this.tx.reserve.immediate(workerId, queues, Math.max(0, Math.floor(max))));
+  async reserve(workerId: string, queues: readonly string[] | '*', max: number, startNow = 0): Promise<ReservedJob[]> {
+    const { jobs, version } = this.run('reserve', () => this.tx.reserve.immediate(workerId, queues, Math.max(0, Math.floor(max)), startNow));
     this.marks.set(workerId, { key: queueKey(queues), version });
     return jobs;
   }
 
-  async settle(workerId: string, outcomes: readonly Outcome[]): Promise<SettleResult> {
+  async settle(workerId: string, outcomes: readonly Outcome[], startedUpTo = 0): Promise<SettleResult> {
     if (outcomes.length === 0) return { settled: 0 };
-    const { applied, earliestRetry } = this.run('settle', () => this.tx.settle.immediate(workerId, outcomes));
-    if (earliestRetry !== undefined) this.hub.notify();
+    const { applied, retried } = this.run('settle', () => this.tx.settle.immediate(workerId, outcomes, Math.floor(startedUpTo)));
+    if (retried) this.hub.notify();
     return { settled: applied };
   }
 
@@ -139,7 +155,7 @@ export class SqliteStore implements Store {
   async heartbeat(workerId: string, status: WorkerStatus, checks: HeartbeatChecks = {}): Promise<Control> {
     const w = status.workingOn;
     const working = w ? resqueWorkingOn(w.queue, w.payload, w.runAt) : null;
-    return this.run('heartbeat', () => this.tx.heartbeat.immediate(workerId, new Date(), working, checks.deadAfterMs ?? defaults.deadAfterMs, checks.queues));
+    return this.run('heartbeat', () => this.tx.heartbeat.immediate(workerId, resqueIso(new Date()), working, Math.floor(status.startedUpTo ?? 0), checks.queues));
   }
 
   async recover(options: RecoverOptions): Promise<RecoverResult> {

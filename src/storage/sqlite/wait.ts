@@ -18,7 +18,8 @@ export interface WakeMark {
 
 export interface WaitSource {
   version(queues: readonly string[] | '*'): number;
-  nextDueAfter(now: number): number | undefined;
+  /** In how many ms (the store's clock) the earliest scheduled job not yet due falls due. */
+  nextDueInMs(): number | undefined;
 }
 
 export function waitForWork(
@@ -34,7 +35,7 @@ export function waitForWork(
     if (mark && mark.version !== baseline) return Promise.resolve();
     // A scheduled job falling due ends the wait so the caller can promote it on time; one
     // already past due does not (someone else's recover() will), or the caller would spin.
-    dueAt = Math.min(dueAt, source.nextDueAfter(now) ?? Infinity);
+    dueAt = Math.min(dueAt, now + (source.nextDueInMs() ?? Infinity));
   } catch {
     // The store cannot be read now: let the caller's next call meet (and report) the error.
     return Promise.resolve();
@@ -57,7 +58,8 @@ export function waitForWork(
       check: () => {
         try {
           if (source.version(queues) !== baseline) return waiter.resolve();
-          const next = source.nextDueAfter(Date.now());
+          const nextIn = source.nextDueInMs();
+          const next = nextIn === undefined ? undefined : Date.now() + nextIn;
           if (next !== undefined && next < dueAt) arm(next);
         } catch {
           waiter.resolve();

@@ -1,26 +1,31 @@
--- reserve.lua: move up to N jobs from a worker's queues into its in-flight hash, atomically.
--- KEYS[1] <ns>:errand:inflight:<worker> (hash token -> "queue\npayload")
--- KEYS[2] <ns>:pause-all-workers   KEYS[3] <ns>:queues (set, read when ARGV[4] is '*')
--- KEYS[4] <ns>:errand:alive (zset of live workers)   KEYS[5] <ns>:errand:token (token counter)
--- KEYS[6] <ns>:errand:reserve:<worker> (the last request: "request-id first last")
--- ARGV[1] max jobs   ARGV[2] worker id   ARGV[3] queue key prefix (<ns>:queue:)   ARGV[4] request id
--- ARGV[5..] queue names in strict priority order, or the single name '*' for all (alphabetical)
--- Returns a flat array token, queue, payload, ... (empty when paused or the worker is not alive).
--- A job is never only in the worker's memory: it leaves the queue in the same step that
--- records it in flight, which is what lets recovery hand it back if the worker dies. A worker
--- declared dead takes nothing (recovery no longer watches its hash) until it registers again.
--- Tokens come from one counter, so a restarted process reusing a worker id never overwrites
--- an entry its predecessor left in flight.
+-- reserve.lua: move up to N jobs from a worker instance's queues into its in-flight hash, atomically.
+-- KEYS[1] <ns>:errand:inflight:<instance> (hash token -> "queue\npayload")
+-- KEYS[2] <ns>:pause-all-workers   KEYS[3] <ns>:queues (set, read when ARGV[5] is '*')
+-- KEYS[4] <ns>:errand:leases (zset of live instances)   KEYS[5] <ns>:errand:token (token counter)
+-- KEYS[6] <ns>:errand:reserve:<instance> (the last request: "request-id first last")
+-- KEYS[7] <ns>:errand:instance:<instance> (hash; field `started` is the started watermark)
+-- KEYS[8..] the queues in strict priority order (<ns>:queue:<name>), when named
+-- ARGV[1] max jobs   ARGV[2] instance id   ARGV[3] request id   ARGV[4] jobs that start at once
+-- ARGV[5] '*' for every queue (alphabetical; their keys come from <ns>:queues, so they cannot be
+-- declared), else ''   ARGV[6] queue key prefix (<ns>:queue:)   ARGV[7..] queue names, as KEYS[8..]
+-- Returns a flat array token, queue, payload, ... (empty when paused or the instance is not alive).
+-- A job is never only in the worker's memory: it leaves the queue in the same step that records
+-- it in flight, which is what lets recovery hand it back if the worker dies. A worker declared
+-- dead takes nothing (recovery no longer watches its hash) until it registers again.
+-- Tokens come from one counter, so they grow in reservation order across every instance.
+-- The worker starts jobs in token order, so the first ARGV[4] jobs of this batch start now: the
+-- watermark moves to the last of them here, and a death blames only tokens up to it.
 -- Idempotent per request id: when a connection drops before the reply, the client sends the
 -- same request again and gets the same batch back, instead of a second batch while the first
--- sits in flight unknown to its worker.
-if redis.call('GET', KEYS[2]) == 'true' or not redis.call('ZSCORE', KEYS[4], ARGV[2]) then
+-- sits in flight unknown to its worker. The replay comes before the pause check: a batch taken
+-- just before pause-all-workers was set must still reach its worker.
+if not redis.call('ZSCORE', KEYS[4], ARGV[2]) then
   return {}
 end
 local last = redis.call('GET', KEYS[6])
 if last then
   local request, first, final = string.match(last, '^(%S+) (%d+) (%d+)$')
-  if request == ARGV[4] then
+  if request == ARGV[3] then
     local out = {}
     for token = tonumber(first), tonumber(final) do
       local text = string.format('%d', token)
@@ -35,19 +40,27 @@ if last then
     return out
   end
 end
+if redis.call('GET', KEYS[2]) == 'true' then
+  return {}
+end
 local want = tonumber(ARGV[1])
-local queues
+local names, keys = {}, {}
 if ARGV[5] == '*' then
-  queues = redis.call('SMEMBERS', KEYS[3])
-  table.sort(queues)
+  names = redis.call('SMEMBERS', KEYS[3])
+  table.sort(names)
+  for i, queue in ipairs(names) do keys[i] = ARGV[6] .. queue end
 else
-  queues = { unpack(ARGV, 5) }
+  for i = 8, #KEYS do
+    names[#names + 1] = ARGV[i - 1]
+    keys[#keys + 1] = KEYS[i]
+  end
 end
 local out, fields = {}, {}
-for _, queue in ipairs(queues) do
+for index, key in ipairs(keys) do
   if want <= 0 then break end
-  local jobs = redis.call('LPOP', ARGV[3] .. queue, want)
+  local jobs = redis.call('LPOP', key, want)
   if jobs then
+    local queue = names[index]
     for _, payload in ipairs(jobs) do
       fields[#fields + 1] = false
       fields[#fields + 1] = queue .. '\n' .. payload
@@ -59,8 +72,9 @@ for _, queue in ipairs(queues) do
   end
 end
 if #fields > 0 then
-  local last = redis.call('INCRBY', KEYS[5], #fields / 2)
-  local token = last - #fields / 2
+  local count = #fields / 2
+  local last_token = redis.call('INCRBY', KEYS[5], count)
+  local token = last_token - count
   for i = 1, #fields, 2 do
     token = token + 1
     local text = string.format('%d', token)
@@ -68,6 +82,11 @@ if #fields > 0 then
     out[(i - 1) / 2 * 3 + 1] = text
   end
   redis.call('HSET', KEYS[1], unpack(fields))
-  redis.call('SET', KEYS[6], ARGV[4] .. ' ' .. string.format('%d', token - #fields / 2 + 1) .. ' ' .. string.format('%d', token))
+  local first_token = last_token - count + 1
+  redis.call('SET', KEYS[6], ARGV[3] .. ' ' .. string.format('%d', first_token) .. ' ' .. string.format('%d', last_token))
+  local start = math.min(tonumber(ARGV[4]), count)
+  if start > 0 then
+    redis.call('HSET', KEYS[7], 'started', string.format('%d', first_token + start - 1))
+  end
 end
 return out

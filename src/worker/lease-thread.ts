@@ -1,0 +1,86 @@
+// The lease thread: a worker_threads thread, with its own store connection, that renews its
+// worker's lease. It runs beside the worker's event loop, so a job that keeps that loop busy
+// (resizing an image, number crunching) does not make a healthy worker look dead. It still
+// catches a truly stuck worker: the main thread stamps a shared "pulse" each time it handles a
+// message from here, and once that pulse is older than the stuck timeout the thread stops
+// renewing, so the lease runs out and the worker's jobs go back to their queues.
+// Lifecycle: started by ThreadBeats (beats.ts) with LeaseThreadData; beats every heartbeat
+// interval while the worker holds jobs, every idle interval otherwise; 'stop' closes the store
+// and ends the thread. Invariant: at most one heartbeat in flight, and every beat (renewed,
+// failed or withheld) posts a message, so a main thread that comes back pulses again at once.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { openStore } from '../storage/open.ts';
+import type { StoreSpec, WorkerStatus } from '../storage/types.ts';
+import { monotonicMs } from './contact.ts';
+import { SHARED, type FromLeaseThread, type LeaseThreadData, type ToLeaseThread } from './lease-protocol.ts';
+
+const FIRST_BEAT_MS = 50;
+
+const data = workerData as LeaseThreadData;
+const shared = new Float64Array(data.shared);
+const port = parentPort!;
+const post = (message: FromLeaseThread) => port.postMessage(message);
+
+let instance = data.instance;
+let workingOn: WorkerStatus['workingOn'] = null;
+let timer: NodeJS.Timeout | undefined;
+let beating = false;
+let stopping = false;
+let lastBeatAt = 0;
+let nextBeatAt = 0;
+
+const store = await openStore((data.store as StoreSpec).url, data.store).catch((error: Error) => {
+  post({ type: 'fatal', message: `lease thread could not open the store: ${error.message}` });
+  return undefined;
+});
+
+function arm(delayMs: number): void {
+  if (stopping) return;
+  clearTimeout(timer);
+  nextBeatAt = monotonicMs() + delayMs;
+  timer = setTimeout(beat, delayMs);
+}
+
+async function beat(): Promise<void> {
+  if (stopping || !store) return;
+  beating = true;
+  lastBeatAt = monotonicMs();
+  const silentMs = lastBeatAt - shared[SHARED.pulse]!;
+  if (silentMs > data.stuckTimeoutMs) {
+    // The worker's event loop has not answered for the stuck timeout: let the lease run out.
+    post({ type: 'withheld', silentMs });
+  } else {
+    const sentAt = monotonicMs();
+    try {
+      const status: WorkerStatus = { workingOn, startedUpTo: shared[SHARED.startedUpTo]! };
+      const control = await store.heartbeat(instance, status, { queues: data.queues });
+      post({ type: 'beat', instance, control, sentAt, rttMs: monotonicMs() - sentAt });
+    } catch (error) {
+      post({ type: 'beat-failed', instance, message: (error as Error).message, sentAt });
+    }
+  }
+  beating = false;
+  arm(shared[SHARED.busy] ? data.heartbeatMs : data.idleBeatMs);
+}
+
+port.on('message', async (message: ToLeaseThread) => {
+  if (message.type === 'status') {
+    workingOn = message.workingOn;
+  } else if (message.type === 'instance') {
+    instance = message.instance;
+  } else if (message.type === 'hurry') {
+    // The worker took jobs: a beat armed at the idle pace comes forward to the busy one.
+    const busyAt = lastBeatAt + data.heartbeatMs;
+    if (!beating && lastBeatAt > 0 && nextBeatAt > busyAt) arm(Math.max(0, busyAt - monotonicMs()));
+  } else if (message.type === 'stop') {
+    stopping = true;
+    clearTimeout(timer);
+    await store?.close().catch(() => {});
+    post({ type: 'stopped' });
+    port.close();
+  }
+});
+
+// Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
+if (store) arm(FIRST_BEAT_MS);
