@@ -3,12 +3,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createErrand, defineJob, JobTimeoutError, UnrecoverableError, type JobContext, type Plugin } from '../src/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, createErrand, defineJob, JobTimeoutError, UnrecoverableError, type JobContext, type Plugin } from '../src/index.ts';
 import { Redis } from 'ioredis';
 import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function withErrand(fn: (errand: ReturnType<typeof createErrand>, ns: string) => Promise<void>, options: Parameters<typeof createErrand>[0] = {}) {
   const namespace = uniqueNamespace();
@@ -84,14 +86,23 @@ test('a throwing job goes to failed with class, message, backtrace, worker and q
 test('retries wait in the scheduled set, then run; the last failure carries every attempt error', async () => {
   await withErrand(async (errand) => {
     let runs = 0;
+    // Long enough a backoff for the test to see each retry waiting (it polls every 10 ms).
     const flaky = defineJob({
-      name: 'WFlaky', queue: 'w-retry', retry: { attempts: 3, backoff: 'fixed', delay: 50, jitter: 0 },
+      name: 'WFlaky', queue: 'w-retry', retry: { attempts: 3, backoff: 'fixed', delay: 400, jitter: 0 },
       async perform(ctx: JobContext) { runs++; throw new Error(`attempt ${ctx.attempt} failed`); },
     });
     const worker = errand.worker({ queues: 'w-retry' });
     await worker.start();
     await errand.enqueue(flaky);
     const admin = await errand.admin();
+    for (const attempt of [1, 2]) {
+      // Between attempts the job is in the scheduled set, not on its queue and not in flight.
+      await waitFor(`retry ${attempt} in the scheduled set`, async () => runs === attempt && (await admin.scheduledCount()) === 1);
+      const stats = await admin.stats();
+      assert.equal(stats.queues.find((q) => q.name === 'w-retry')?.size ?? 0, 0, `retry ${attempt} waits off its queue`);
+      assert.equal(stats.workers.reduce((sum, w) => sum + w.inFlight, 0), 0, `retry ${attempt} is not held by the worker`);
+      assert.equal(stats.failedCount, 0, 'no final failure yet');
+    }
     const [entry] = await waitFor('final failure', async () => ((await admin.failedCount()) === 1 ? admin.failed(0, 1) : null));
     assert.equal(runs, 3);
     assert.equal(entry!.entry?.error, 'attempt 3 failed');
@@ -190,22 +201,61 @@ test('global plugins and worker hooks', async () => {
   assert.equal(calls.at(-1), 'workerStop');
 });
 
-test('delayed jobs wait in the scheduled set, then run', async () => {
+test('delayed jobs wait in the scheduled set, then run in due order', async () => {
   await withErrand(async (errand) => {
     const ran: number[] = [];
     const job = defineJob({ name: 'WLater', queue: 'w-later', async perform(n: number) { ran.push(n); } });
+    const admin = await errand.admin();
+    // Scheduled before any worker runs, so nothing can promote them while the test looks.
+    const before = Date.now();
+    const enqueued = await errand.enqueueIn(300, job, 1);
+    assert.ok(enqueued!.runAt! >= before + 300, 'enqueueIn sets runAt ahead by the delay');
+    await errand.enqueueAt(new Date(Date.now() + 100), job, 2);
+    await errand.enqueueIn('1h', job, 3);
+    assert.equal(await admin.scheduledCount(), 3);
+    assert.equal((await admin.stats()).queues.find((q) => q.name === 'w-later')?.size ?? 0, 0, 'a delayed job is not on its queue');
     const worker = errand.worker({ queues: 'w-later' });
     await worker.start();
-    const enqueued = await errand.enqueueIn(300, job, 1);
-    assert.ok(enqueued!.runAt! > Date.now());
-    assert.equal(await (await errand.admin()).scheduledCount(), 1);
-    assert.deepEqual(ran, []);
-    await errand.enqueueAt(new Date(Date.now() + 100), job, 2);
-    await waitFor('both delayed jobs ran', () => ran.length === 2);
-    assert.deepEqual(ran, [2, 1]);
+    await waitFor('both due delayed jobs ran', () => ran.length === 2);
+    assert.deepEqual(ran, [2, 1], 'promoted in the order they fell due');
+    assert.equal(await admin.scheduledCount(), 1, 'the job due in an hour still waits');
     await worker.stop();
+    assert.deepEqual(ran, [2, 1]);
   });
 });
+
+test('enqueueAt in the past goes straight to the queue; enqueueAt(NaN) is a ConfigError', async () => {
+  await withErrand(async (errand) => {
+    const job = defineJob({ name: 'WPast', queue: 'w-past', async perform(_n: number) {} });
+    const admin = await errand.admin();
+    await errand.enqueueAt(new Date(Date.now() - 60_000), job, 1);
+    await errand.enqueueAt(Date.now() - 1, job, 2);
+    assert.equal(await admin.scheduledCount(), 0, 'a job already due skips the scheduled set');
+    assert.deepEqual((await admin.peek('w-past', 0, 10)).map((p) => JSON.parse(p).args[0]), [1, 2]);
+    for (const when of [NaN, new Date('not a date'), Infinity]) {
+      await assert.rejects(async () => errand.enqueueAt(when, job, 3), ConfigError, `enqueueAt(${String(when)})`);
+    }
+    assert.equal(await admin.scheduledCount(), 0);
+    assert.equal((await admin.peek('w-past', 0, 10)).length, 2, 'a refused enqueueAt stores nothing');
+  });
+});
+
+for (const kind of ['redis', 'sqlite'] as const) {
+  test(`enqueueBulk of 12,000 jobs keeps their order across chunks (${kind})`, async () => {
+    const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'errand-bulk-')) : undefined;
+    await withErrand(async (errand) => {
+      const job = defineJob({ name: kind === 'redis' ? 'WBulkRedis' : 'WBulkSqlite', queue: 'w-bulk', async perform(_n: number) {} });
+      const count = 12_000; // more than two chunks of a bulk enqueue
+      const stored = await errand.enqueueBulk(job, Array.from({ length: count }, (_, i) => [i] as [number]));
+      assert.equal(stored.length, count);
+      const queued = (await (await errand.admin()).peek('w-bulk', 0, count + 1)).map((p) => JSON.parse(p).args[0] as number);
+      assert.equal(queued.length, count);
+      const outOfPlace = queued.findIndex((n, i) => n !== i);
+      assert.equal(outOfPlace, -1, `job ${queued[outOfPlace]} is at position ${outOfPlace}`);
+    }, dir ? { url: `sqlite:${join(dir, 'bulk.db')}` } : {});
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+}
 
 test('unknown job names and garbage in a queue go to failed; other jobs still run', async () => {
   await withErrand(async (errand, namespace) => {
@@ -242,9 +292,35 @@ test('stop() puts back jobs that did not finish by the deadline; nothing is lost
     const admin = await errand.admin();
     const stats = await admin.stats();
     assert.equal(stats.queues.find((q) => q.name === 'w-stop')?.size, 5, 'all five are back on the queue');
-    const firstTwo = (await admin.peek('w-stop', 0, 2)).map((p) => JSON.parse(p).args[0]);
-    assert.deepEqual(firstTwo, [1, 2], 'order kept');
+    const queued = (await admin.peek('w-stop', 0, 10)).map((p) => JSON.parse(p).args[0]);
+    assert.deepEqual(queued, [1, 2, 3, 4, 5], 'order kept: the running ones went back ahead of the buffered ones');
     assert.equal(stats.workers.length, 0, 'the worker unregistered');
+  });
+});
+
+test('stop() puts buffered jobs back at once, before it waits for the running ones', async () => {
+  await withErrand(async (errand) => {
+    const started: number[] = [];
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => { finish = resolve; });
+    const job = defineJob({ name: 'WHeld', queue: 'w-stop-order', async perform(n: number) { started.push(n); await finished; } });
+    await errand.enqueueBulk(job, [[1], [2], [3], [4], [5]]);
+    const worker = errand.worker({ queues: 'w-stop-order', concurrency: 2 });
+    await worker.start();
+    await waitFor('two started', () => started.length === 2);
+    const admin = await errand.admin();
+    const stopping = worker.stop({ timeout: '1m' });
+    // While the two running jobs hold the stop, every job that had not started is back on the
+    // queue, in order, and the worker holds only the running two.
+    await waitFor('the unstarted jobs back on the queue during the wait', async () => (await admin.peek('w-stop-order', 0, 10)).length === 3);
+    assert.deepEqual((await admin.peek('w-stop-order', 0, 10)).map((p) => JSON.parse(p).args[0]), [3, 4, 5]);
+    assert.deepEqual((await admin.workers()).map((w) => w.inFlight), [2]);
+    assert.deepEqual(started, [1, 2], 'nothing more started once stop() began');
+    finish();
+    await stopping;
+    assert.deepEqual(started, [1, 2]);
+    assert.deepEqual((await admin.peek('w-stop-order', 0, 10)).map((p) => JSON.parse(p).args[0]), [3, 4, 5]);
+    assert.equal((await admin.stats()).processed, 2, 'the running two finished and were settled');
   });
 });
 
@@ -283,13 +359,15 @@ test('pause() stops taking jobs; resume() takes them again', async () => {
 });
 
 test('an idle worker finds jobs pushed without a wake-up announcement (as Ruby Resque pushes them) at its heartbeat, not its poll', async () => {
+  let idle = false;
   await withErrand(async (errand, ns) => {
     const seen: number[] = [];
     defineJob({ name: 'WRuby', queue: 'w-ruby', async perform(n: number) { seen.push(n); } });
     // A minute's poll: only the heartbeat (every 200 ms while idle here) can find the job in time.
     const worker = errand.worker({ queues: 'w-ruby', pollInterval: 60_000, heartbeatInterval: 100, deadAfter: 1_000 });
     await worker.start();
-    await sleep(300); // idle: waiting on the wake-up channel
+    // queueEmpty runs as the worker goes to wait on the wake-up channel.
+    await waitFor('the worker to go idle', () => idle);
     const redis = new Redis(REDIS_URL);
     try {
       // What Resque.enqueue writes: SADD and RPUSH, no announcement.
@@ -301,5 +379,53 @@ test('an idle worker finds jobs pushed without a wake-up announcement (as Ruby R
       redis.disconnect();
       await worker.stop();
     }
+  }, { plugins: [{ queueEmpty: () => { idle = true; } }] });
+});
+
+test('a worker declared dead while alive: its late outcome changes nothing, the job runs again, it registers again and takes new work', async () => {
+  await withErrand(async (errand) => {
+    let runs = 0;
+    let lateFailure!: () => void;
+    const late = new Promise<void>((resolve) => { lateFailure = resolve; });
+    const job = defineJob({
+      name: 'WDeclaredDead', queue: 'w-dead',
+      async perform(what: string) {
+        if (what !== 'held') return;
+        // The first run outlives its worker's registration, then fails: that outcome must be dropped.
+        if (++runs === 1) {
+          await late;
+          throw new Error('late outcome of a worker declared dead');
+        }
+      },
+    });
+    const failedEvents: unknown[] = [];
+    const completed: string[] = [];
+    // Two slots: the dropped first run keeps one busy while the job runs again in the other.
+    const worker = errand.worker({ queues: 'w-dead', concurrency: 2, heartbeatInterval: 100, deadAfter: 1_000 });
+    worker.on('failed', (info) => failedEvents.push(info.args));
+    worker.on('completed', (info) => completed.push(info.args[0] as string));
+    await worker.start();
+    await errand.enqueue(job, 'held');
+    await waitFor('the first run to start', () => runs === 1);
+    const store = await errand.store();
+    const admin = await errand.admin();
+    // As the other workers would see it after a long pause of this process: its heartbeat is
+    // older than deadAfter, so its jobs go back to their queue.
+    const recovered = await store.recover({ now: Date.now() + 60_000, deadAfterMs: 1_000, maxDeaths: 3, promoteLimit: 1_000 });
+    assert.equal(recovered.deadWorkers.length, 1);
+    assert.equal(recovered.requeued, 1);
+    await waitFor('the job to run again, in the worker registered anew', () => runs === 2 && completed.includes('held'));
+    lateFailure();
+    // A job enqueued after the late outcome: once it is settled, anything this worker tried to
+    // settle before it has been written too.
+    await errand.enqueue(job, 'new work');
+    await waitFor('new work done', () => completed.includes('new work'));
+    const stats = await waitFor('both settled', async () => { const st = await admin.stats(); return st.processed === 2 ? st : null; });
+    assert.equal(runs, 2, 'the held job ran twice: at least once, never lost');
+    assert.deepEqual(failedEvents, [], 'the late failure was not reported as the job\'s outcome');
+    assert.deepEqual([stats.processed, stats.failed, stats.failedCount, stats.scheduled], [2, 0, 0, 0], 'the late outcome changed no counter');
+    assert.equal(stats.workers.length, 1, 'the worker is registered again');
+    assert.equal(stats.workers[0]!.inFlight, 0);
+    await worker.stop();
   });
 });
