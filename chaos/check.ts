@@ -17,7 +17,10 @@ export interface CheckResult {
   mostRuns: { id: number; runs: number } | undefined;
   /** Ids that never completed and are nowhere: lost jobs. */
   missing: number[];
-  /** Ids moved to failed as PoisonJobError (each also missing from `completed`, or not). */
+  /**
+   * Ids moved to failed as PoisonJobError (each also missing from `completed`, or not). Not lost,
+   * so not in `missing`; the chaos workload has no poison job, so report.ts counts each as a problem.
+   */
   poisoned: number[];
   /** Failed entries that are not poison jobs: "exception: error" lines. */
   otherFailures: string[];

@@ -1,6 +1,6 @@
 // What a chaos run must show, and how its figures are printed. problems() lists every broken
-// promise (a lost job, too many duplicates, an unexpected failure, a crashed worker, a store
-// that never drained); an empty list is a pass. knownIssues() lists the broken promises already
+// promise (a lost job, too many duplicates, a job taken for poison, an unexpected failure, a
+// crashed worker, a store that never drained); an empty list is a pass. knownIssues() lists the broken promises already
 // written up (docs/guarantees.md). Used by both `npm run chaos` and the test.
 
 import type { Figures } from './run.ts';
@@ -14,6 +14,9 @@ export function problems(f: Figures): string[] {
   // have stored twice.
   const bound = f.kills * f.concurrency + f.retries * 50;
   if (f.duplicates > bound) out.push(`${f.duplicates} duplicate runs exceed kills × concurrency (${f.kills} × ${f.concurrency} = ${bound})`);
+  // The chaos workload has no poison job: a job is killed with its worker at most a few times
+  // by chance, never `maxDeaths` times in a row, so any poison entry means innocent jobs were blamed.
+  if (f.poisoned.length > 0) out.push(`${f.poisoned.length} innocent job(s) moved to failed as poison (the workload has none): ids ${f.poisoned.slice(0, 20).join(', ')}${f.poisoned.length > 20 ? ', …' : ''}`);
   if (f.otherFailures.length > 0) out.push(`${f.otherFailures.length} unexpected failure(s) in the failed list, e.g. ${f.otherFailures[0]}`);
   if (f.garbage > 0) out.push(`${f.garbage} unreadable line(s) in the results`);
   if (f.crashes > 0) out.push(`${f.crashes} worker process(es) exited without being signalled`);
