@@ -353,7 +353,10 @@ async function deleteNamespace(url: string, namespace: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Figures
 
+export type ScenarioId = 'restart' | 'cpu' | 'freeze' | 'skew' | 'deploy';
+
 export interface FaultFigures {
+  readonly id: ScenarioId;
   readonly scenario: string;
   readonly store: StoreKind;
   readonly params: Readonly<Record<string, string | number>>;
@@ -385,7 +388,7 @@ export interface FaultFigures {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-async function figures(rig: FaultRig, base: { scenario: string; params: Record<string, string | number>; keys: readonly string[]; startedAt: number;
+async function figures(rig: FaultRig, base: { id: ScenarioId; scenario: string; params: Record<string, string | number>; keys: readonly string[]; startedAt: number;
   recoveryMs: number | undefined; recoveryOf: string; details?: Record<string, unknown> }): Promise<FaultFigures> {
   const runs = new Map<string, RunRecord[]>(base.keys.map((key) => [key, []]));
   for (const record of rig.runs()) runs.get(record.key)?.push(record);
@@ -398,7 +401,7 @@ async function figures(rig: FaultRig, base: { scenario: string; params: Record<s
   const reaped = rig.workers.reduce((sum, w) => sum + w.logLines('recovered the jobs of dead workers')
     .reduce((n, line) => n + (Array.isArray(line.deadWorkers) ? line.deadWorkers.length : 1), 0), 0);
   return {
-    scenario: base.scenario, store: rig.store, params: base.params, jobs: base.keys.length,
+    id: base.id, scenario: base.scenario, store: rig.store, params: base.params, jobs: base.keys.length,
     done: base.keys.filter((key) => done.has(key)).length, notDone: base.keys.filter((key) => !done.has(key)),
     runsMax: Math.max(0, ...base.keys.map(starts)), duplicated, extraRuns: duplicated.reduce((sum, key) => sum + starts(key) - 1, 0),
     poison: failedByException.PoisonJobError ?? 0, failed: failed.length, failedByException,
@@ -445,8 +448,9 @@ export interface RestartParams {
  * One worker, PID 1 of its own PID namespace, runs slow jobs at `concurrency`; once it runs
  * `concurrency` of them it is killed -9 and at once restarted the same way, so the new process
  * has the same host, pid and queues. details: `pids` (the pids jobs saw: [1] when both
- * incarnations were PID 1), `interrupted` (keys the killed one was running), `heldBack` (keys
- * it had not finished), `duplicatesOutsideInterrupted` (keys run twice that it was not running).
+ * incarnations were PID 1), `interrupted` (keys the killed one was running), `unfinishedByKilled`
+ * (how many keys it had not finished), `duplicatesNotStartedByKilled` (keys run twice that it had
+ * never started: only held, so they must run once).
  * recoveryMs: kill -9 until every job it was running has started again.
  */
 export async function containerRestart(store: StoreKind, p: RestartParams): Promise<FaultFigures> {
@@ -474,17 +478,20 @@ export async function containerRestart(store: StoreKind, p: RestartParams): Prom
     }, p.waitMs);
     await rig.settle(keys, recoveredAt === undefined ? 1_000 : p.waitMs);
     const result = await figures(rig, {
-      scenario: 'container restart', params: { jobs: p.jobs, concurrency: p.concurrency, jobMs: p.jobMs, deadAfter: p.deadAfter ?? 'default' }, keys, startedAt,
+      id: 'restart', scenario: 'container restart', params: { jobs: p.jobs, concurrency: p.concurrency, jobMs: p.jobMs, deadAfter: p.deadAfter ?? 'default' }, keys, startedAt,
       recoveryMs: recoveredAt === undefined ? undefined : Math.max(0, recoveredAt - killedAt),
       recoveryOf: 'kill -9 until every job the killed process was running had started again',
       details: {
         pids: [...new Set(rig.runs().map((r) => r.pid))],
         interrupted,
-        heldBack: keys.filter((key) => !finished.has(key)).length,
+        unfinishedByKilled: keys.filter((key) => !finished.has(key)).length,
       },
     });
-    const duplicatesOutsideInterrupted = result.duplicated.filter((key) => !interrupted.includes(key));
-    return { ...result, details: { ...result.details, duplicatesOutsideInterrupted } };
+    // kill -9 duplicates: a job the killed process had started may run again, whether it was
+    // still running or had finished without its outcome reaching the store. No other job may.
+    const startedByKilled = new Set(firstRuns.filter((r) => r.event === 'start').map((r) => r.key));
+    const duplicatesNotStartedByKilled = result.duplicated.filter((key) => !startedByKilled.has(key));
+    return { ...result, details: { ...result.details, duplicatesNotStartedByKilled } };
   });
 }
 
@@ -521,7 +528,7 @@ export async function cpuBound(store: StoreKind, p: CpuParams): Promise<FaultFig
     // A job taken for dead is run again on the other worker, possibly after the last one finished.
     await sleep(500);
     return figures(rig, {
-      scenario: 'CPU-bound job', params: { jobs: p.jobs, cpuMs: p.cpuMs, workers: 2, deadAfter: p.deadAfter ?? 'default' }, keys, startedAt,
+      id: 'cpu', scenario: 'CPU-bound job', params: { jobs: p.jobs, cpuMs: p.cpuMs, workers: 2, deadAfter: p.deadAfter ?? 'default' }, keys, startedAt,
       recoveryMs: undefined, recoveryOf: 'none: no worker dies', details: { worstWaitMs },
     });
   });
@@ -541,8 +548,8 @@ export interface FreezeParams {
 
 /**
  * A private redis-server, two healthy workers running jobs of `jobMs`; once both run jobs the
- * server is frozen for `freezeMs`, then thawed. recoveryMs: thaw until the store drained
- * (every job settled).
+ * server is frozen for `freezeMs`, then thawed. recoveryMs: thaw until the workers' settles
+ * reach the store again (its processed counter moves).
  */
 export async function storeFreeze(p: FreezeParams): Promise<FaultFigures> {
   const server = await PrivateRedis.start();
@@ -554,18 +561,26 @@ export async function storeFreeze(p: FreezeParams): Promise<FaultFigures> {
       await rig.client().enqueueBulk(FaultSleep, keys.map((key) => [key, p.jobMs] as [string, number]));
       const bothRun = () => new Set(rig.runs().filter((r) => r.event === 'start').map((r) => r.label)).size === 2;
       if (!(await waitUntil(bothRun, 30_000))) throw new Error('both workers never ran jobs at once');
+      const admin = await rig.admin();
+      const processedBefore = (await admin.stats()).processed;
       server.freeze();
       const frozenAt = Date.now();
       await sleep(p.freezeMs);
       server.thaw();
       const thawedAt = Date.now();
       const startedDuringFreeze = rig.runs().filter((r) => r.event === 'start' && r.at >= frozenAt).length;
+      // Work flows again once the workers' settles reach the store: `processed` moves.
+      let flowingAt: number | undefined;
+      await waitUntil(async () => {
+        if ((await admin.stats()).processed > processedBefore) flowingAt = Date.now();
+        return flowingAt !== undefined;
+      }, p.waitMs, 50);
       await rig.settle(keys, p.waitMs);
-      const drainedAt = (await rig.drained().catch(() => false)) ? Date.now() : undefined;
+      const lastEnd = Math.max(...rig.runs().filter((r) => r.event === 'end').map((r) => r.at));
       return figures(rig, {
-        scenario: 'store freeze', params: { jobs: p.jobs, concurrency: p.concurrency, workers: 2, jobMs: p.jobMs, freezeMs: p.freezeMs, deadAfter: p.deadAfter ?? 'default' },
-        keys, startedAt, recoveryMs: drainedAt === undefined ? undefined : drainedAt - thawedAt,
-        recoveryOf: 'thaw (SIGCONT) until every job was settled (an upper bound: polled)', details: { startedDuringFreeze },
+        id: 'freeze', scenario: 'store freeze', params: { jobs: p.jobs, concurrency: p.concurrency, workers: 2, jobMs: p.jobMs, freezeMs: p.freezeMs, deadAfter: p.deadAfter ?? 'default' },
+        keys, startedAt, recoveryMs: flowingAt === undefined ? undefined : flowingAt - thawedAt,
+        recoveryOf: 'thaw (SIGCONT) until finished jobs reached the store again', details: { startedDuringFreeze, lastJobEndedAfterThawMs: lastEnd - thawedAt },
       });
     }, server.url);
   } finally {
@@ -604,7 +619,7 @@ export async function clockSkew(store: StoreKind, p: SkewParams): Promise<FaultF
     const drainMs = keys.every((key) => done.has(key)) ? Math.max(...rig.runs().filter((r) => r.event === 'end').map((r) => r.at)) - enqueuedAt : undefined;
     await sleep(500);
     return figures(rig, {
-      scenario: 'clock skew', params: { jobs: p.jobs, concurrency: p.concurrency, workers: 2, jobMs: p.jobMs, skewMs: p.skewMs, deadAfter: p.deadAfter ?? 'default' },
+      id: 'skew', scenario: 'clock skew', params: { jobs: p.jobs, concurrency: p.concurrency, workers: 2, jobMs: p.jobMs, skewMs: p.skewMs, deadAfter: p.deadAfter ?? 'default' },
       keys, startedAt, recoveryMs: undefined, recoveryOf: 'none: no worker dies',
       details: { drainMs, ranOn: Object.fromEntries(['true-clock', 'skewed'].map((label) => [label, rig.runs().filter((r) => r.event === 'start' && r.label === label).length])) },
     });
@@ -692,7 +707,7 @@ export async function rollingDeploy(store: StoreKind, p: DeployParams): Promise<
     const done = rig.doneKeys();
     const ends = rig.runs().filter((r) => r.event === 'end');
     return figures(rig, {
-      scenario: 'rolling deploy', params: { jobs: p.jobs, deployAfterMs: p.deployAfterMs }, keys, startedAt,
+      id: 'deploy', scenario: 'rolling deploy', params: { jobs: p.jobs, deployAfterMs: p.deployAfterMs }, keys, startedAt,
       recoveryMs: keys.every((key) => done.has(key)) ? Math.max(0, Math.max(...ends.map((r) => r.at)) - newStartedAt) : undefined,
       recoveryOf: 'the new worker started until every deployed job had run',
       details: {
@@ -709,9 +724,11 @@ export async function rollingDeploy(store: StoreKind, p: DeployParams): Promise<
 
 /** Small enough for the default test run; each still long enough to hit its fault. */
 export const TEST_SIZES = {
-  restart: { jobs: 15, concurrency: 5, jobMs: 1_500, deadAfter: '2s', waitMs: 40_000 },
+  restart: { jobs: 15, concurrency: 5, jobMs: 1_500, deadAfter: '2s', waitMs: 30_000 },
   cpu: { jobs: 3, cpuMs: 3_000, deadAfter: '2s', waitMs: 20_000 },
-  freeze: { jobs: 24, concurrency: 3, jobMs: 2_500, freezeMs: 4_000, deadAfter: '2s', waitMs: 30_000 },
+  // 2 × --dead-after with --dead-after 3s: a freeze longer than a store command's timeout (5 s),
+  // so that commands fail during it and the ones sent meanwhile run when the store comes back.
+  freeze: { jobs: 24, concurrency: 3, jobMs: 2_500, freezeMs: 6_000, deadAfter: '3s', waitMs: 30_000 },
   skew: { jobs: 12, concurrency: 2, jobMs: 1_500, skewMs: 20_000, deadAfter: '2s', waitMs: 30_000 },
   invalidRetry: { waitMs: 30_000 },
   deploy: { jobs: 3, deployAfterMs: 6_000, waitMs: 60_000 },
@@ -753,4 +770,40 @@ export function formatInvalidRetry(f: InvalidRetryFigures): string {
     `  refused at load: ${f.refusedAtLoad ? 'yes' : 'no'} (exit code ${f.exitCode ?? 'none: still running'})${after}   took ${seconds(f.elapsedMs)}`,
     ...f.message.split('\n').map((line) => `  | ${line.slice(0, 300)}`),
   ].join('\n');
+}
+
+/**
+ * What a scenario's figures break of issue #10's "done": every job done exactly once (kill -9
+ * duplicates aside), nothing in the failed list, nothing left in the store. The same rules the
+ * test asserts one by one; `npm run faults` prints them.
+ */
+export function faultProblems(f: FaultFigures): string[] {
+  const problems: string[] = [];
+  if (f.notDone.length > 0) problems.push(`${f.notDone.length} of ${f.jobs} jobs not done`);
+  if (f.id === 'restart') {
+    const outside = f.details.duplicatesNotStartedByKilled as string[];
+    if (outside.length > 0) problems.push(`${outside.length} jobs the killed process had never started ran twice`);
+    if (f.runsMax > 2) problems.push(`a job ran ${f.runsMax} times`);
+    if (JSON.stringify(f.details.pids) !== '[1]') problems.push(`not every run was on PID 1: pids ${JSON.stringify(f.details.pids)}`);
+  } else if (f.duplicated.length > 0) {
+    problems.push(`${f.duplicated.length} jobs ran more than once (${f.extraRuns} extra runs)`);
+  }
+  if (f.poison > 0) problems.push(`${f.poison} poison entries`);
+  if (f.failedButDone > 0) problems.push(`${f.failedButDone} succeeded jobs in the failed list`);
+  if (f.failed > f.poison) problems.push(`${f.failed - f.poison} other failed entries (${Object.keys(f.failedByException).join(', ')})`);
+  if (f.id === 'deploy') {
+    const before = f.details.failedBeforeDeploy as string[];
+    if (before.length > 0) problems.push(`the old worker failed ${before.length} unknown jobs before the new one started`);
+    const ranOn = f.details.ranOn as Record<string, number>;
+    if (ranOn.old) problems.push(`${ranOn.old} runs on the old worker`);
+  }
+  if (!f.drained) problems.push('the store still holds jobs');
+  return problems;
+}
+
+export function invalidRetryProblems(f: InvalidRetryFigures): string[] {
+  const problems: string[] = [];
+  if (!f.refusedAtLoad) problems.push(`the worker started${f.diedWhenJobThrew ? ', then died when the job threw' : ''}${f.laterJobRan === false ? '; a later job did not run' : ''}`);
+  else if (!/FaultBadRetry/.test(f.message) || !/delay/.test(f.message)) problems.push('the refusal does not name the job and the option');
+  return problems;
 }

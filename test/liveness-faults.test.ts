@@ -52,7 +52,7 @@ describe('liveness faults', { concurrency: true }, () => {
       assert.deepEqual(f.notDone, [], 'every job is done while the restarted process runs: the jobs the killed one held came back through its expired lease');
       assert.equal(f.poison, 0, 'no poison entries');
       assert.equal(f.failed, 0, 'nothing in the failed list');
-      assert.deepEqual(f.details.duplicatesOutsideInterrupted, [], 'only jobs the killed process was running ran twice (kill -9 duplicates)');
+      assert.deepEqual(f.details.duplicatesNotStartedByKilled, [], 'only jobs the killed process had started ran twice (kill -9 duplicates)');
       assert.ok(f.runsMax <= 2, `no job ran more than twice (max ${f.runsMax})`);
       assert.ok(f.drained, 'the store holds nothing afterwards');
     });
