@@ -19,10 +19,14 @@ export class NotJsonSafeError extends ErrandError {
   }
 }
 
-/** A payload names a job class no worker here knows. */
+/**
+ * A payload names a job class no worker here knows. A worker puts such a job back for a while
+ * first (defaults.unknownJob); `waitedMs` says how long it waited for a worker that knows it.
+ */
 export class UnknownJobError extends ErrandError {
-  constructor(readonly jobName: string, known: readonly string[]) {
-    super('ERR_UNKNOWN_JOB', `unknown job "${jobName}": this worker knows ${known.length ? known.join(', ') : 'no jobs'}. Load its definition with --require`);
+  constructor(readonly jobName: string, known: readonly string[], readonly waitedMs?: number) {
+    const waited = waitedMs === undefined ? '' : ` No worker that knows it took it in the ${Math.round(waitedMs / 60_000)} min since one first found it unknown.`;
+    super('ERR_UNKNOWN_JOB', `unknown job "${jobName}": this worker knows ${known.length ? known.join(', ') : 'no jobs'}. Load its definition with --require.${waited}`);
   }
 }
 

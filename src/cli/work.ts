@@ -3,6 +3,7 @@
 // (QUEUE/QUEUES, INTERVAL in seconds, COUNT, VERBOSE/VVERBOSE), then defaults. A process the
 // supervisor forked (ERRAND_SUPERVISED=1 and an IPC channel) runs one worker and reports to it.
 
+import type { JobSpec } from '../job/define.ts';
 import { toMs } from '../job/duration.ts';
 import { createLogger } from '../log.ts';
 import { isSupervisedChild, SupervisorAgent } from '../supervisor/agent.ts';
@@ -18,7 +19,9 @@ export const help = `Usage: errand work --require ./jobs.ts [options]
 Runs a worker process that takes jobs from its queues and performs them.
 
   --require FILE          job file (TypeScript or JavaScript) whose exports are jobs; repeatable
-  --queues LIST           a,b strict priority · * every queue · a:3,b:1 weighted (default: QUEUES/QUEUE env, else *)
+  --queues LIST           a,b strict priority · * every queue · a:3,b:1 weighted (default: QUEUES/QUEUE env, else the
+                          queues of the jobs the --require files define, in the order they are defined; not *, so
+                          this worker takes no jobs it cannot run, e.g. Ruby workers' jobs on a shared namespace)
   --concurrency N         jobs run at once in this process (default 1)
   --interval SECONDS      look for jobs nobody announced (pushed by Ruby Resque) at least this often (default: INTERVAL env,
                           else 5; an idle worker's heartbeat looks every 2 s anyway)
@@ -74,7 +77,8 @@ export async function run(argv: string[]): Promise<number> {
   const intervalText = values.interval ?? process.env.INTERVAL;
   const intervalSeconds = intervalText === undefined ? undefined : Number(intervalText);
   if (intervalSeconds !== undefined && !(intervalSeconds > 0)) throw new UsageError(`--interval must be a number of seconds > 0, got ${intervalText}`);
-  const queues = values.queues ?? process.env.QUEUES ?? process.env.QUEUE ?? '*';
+  // No list given: the loaded jobs' queues (see jobQueues), never '*', as Resque refuses to guess.
+  const givenQueues = values.queues ?? process.env.QUEUES ?? process.env.QUEUE;
   const maxJobs = wholeNumber(values['max-jobs'], '--max-jobs', 1);
   const shutdownTimeoutMs = usage(() => toMs(values['shutdown-timeout'] ?? '25s', '--shutdown-timeout'));
 
@@ -84,7 +88,8 @@ export async function run(argv: string[]): Promise<number> {
     || values['max-memory'] !== undefined || maxJobs !== undefined || values['stuck-timeout'] !== undefined);
   if (wantsSupervisor) {
     // Each child gets the worker flags only; the supervisor's own flags stay here.
-    const childArgs = ['work', ...files.flatMap((file) => ['--require', file]), '--queues', queues, '--concurrency', String(concurrency),
+    const childArgs = ['work', ...files.flatMap((file) => ['--require', file]), ...(givenQueues === undefined ? [] : ['--queues', givenQueues]),
+      '--concurrency', String(concurrency),
       '--shutdown-timeout', `${shutdownTimeoutMs}ms`,
       ...(intervalText === undefined ? [] : ['--interval', intervalText]),
       ...(values['dead-after'] === undefined ? [] : ['--dead-after', values['dead-after']]),
@@ -117,6 +122,8 @@ export async function run(argv: string[]): Promise<number> {
   async function runWorker(): Promise<number> {
     const jobs = await loadJobFiles(files);
     const errand = errandFrom(values, { jobs });
+    const queues = givenQueues ?? jobQueues(errand.jobs().values());
+    if (givenQueues === undefined) errand.log.info({ queues }, 'no --queues given: taking jobs from the queues of the loaded jobs');
     let worker;
     try {
       worker = errand.worker({
@@ -156,4 +163,11 @@ export async function run(argv: string[]): Promise<number> {
     agent?.ready(worker.id ?? '');
     return stopped;
   }
+}
+
+/** The default queue list: every queue a loaded job names, in the order the jobs were defined. */
+export function jobQueues(specs: Iterable<JobSpec>): string {
+  const queues = new Set<string>();
+  for (const spec of specs) queues.add(spec.queue);
+  return [...queues].join(',');
 }

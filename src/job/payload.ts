@@ -1,5 +1,6 @@
 // The job payload: the JSON Ruby Resque writes ({"class","args"} first, in that order) plus
-// fields Resque ignores (id, queue, enqueued_at, attempt, errors). encode() is on the hot path of
+// fields Resque ignores (id, queue, enqueued_at, attempt, errors, and unknown_since /
+// unknown_deferrals while a job no worker here knows waits for one that does). encode() is on the hot path of
 // every enqueue, so it writes the string directly; decode() accepts anything a queue may hold and
 // throws MalformedPayloadError for what is not a job.
 
@@ -23,6 +24,10 @@ export interface DecodedJob {
   enqueuedAt: number | undefined;
   attempt: number;
   errors: AttemptError[];
+  /** Epoch ms when a worker first found it did not know this job (unknown_since), if one did. */
+  unknownSince: number | undefined;
+  /** How often it was put back for that reason (unknown_deferrals). */
+  unknownDeferrals: number;
   /** The parsed object, kept so re-encoding preserves fields other tools added. */
   raw: Record<string, unknown>;
 }
@@ -87,18 +92,34 @@ export function decodePayload(payload: string): DecodedJob {
     enqueuedAt: typeof job.enqueued_at === 'number' ? job.enqueued_at : undefined,
     attempt: typeof job.attempt === 'number' && job.attempt >= 1 ? job.attempt : 1,
     errors: Array.isArray(job.errors) ? (job.errors as AttemptError[]) : NO_ERRORS,
+    unknownSince: typeof job.unknown_since === 'number' ? job.unknown_since : undefined,
+    unknownDeferrals: typeof job.unknown_deferrals === 'number' ? job.unknown_deferrals : 0,
     raw: job,
   };
 }
 
-/** The payload for the next attempt: same fields, attempt + 1, this attempt's error appended. */
+/**
+ * The payload for the next attempt: same fields, attempt + 1, this attempt's error appended. A
+ * job that ran was known, so an earlier wait for a worker that knows it is forgotten.
+ */
 export function encodeRetry(job: DecodedJob, id: string, error: AttemptError): string {
-  return JSON.stringify({ ...job.raw, id, attempt: job.attempt + 1, errors: [...job.errors, error] });
+  const { unknown_since: _since, unknown_deferrals: _deferrals, ...rest } = job.raw;
+  return JSON.stringify({ ...rest, id, attempt: job.attempt + 1, errors: [...job.errors, error] });
 }
 
-/** A payload put back from failed: a fresh first attempt of the same job. */
+/**
+ * The same job put back unrun because this worker does not know it: `class` and `args` first as
+ * Resque writes them, every other field kept (attempt unchanged: no attempt was spent), and the
+ * wait recorded in unknown_since / unknown_deferrals.
+ */
+export function encodeUnknownDeferral(job: DecodedJob, since: number, deferrals: number): string {
+  const { class: _class, args: _args, ...rest } = job.raw;
+  return JSON.stringify({ class: job.name, args: job.args, ...rest, unknown_since: since, unknown_deferrals: deferrals });
+}
+
+/** A payload put back from failed: a fresh first attempt of the same job (and a fresh wait, if unknown). */
 export function encodeRequeue(raw: Record<string, unknown>): string {
-  const { errors: _errors, attempt: _attempt, ...rest } = raw;
+  const { errors: _errors, attempt: _attempt, unknown_since: _since, unknown_deferrals: _deferrals, ...rest } = raw;
   return JSON.stringify({ ...rest, attempt: 1 });
 }
 

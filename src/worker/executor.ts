@@ -1,10 +1,9 @@
 // Runs one reserved job and says what became of it: decode the payload, find the job, run it
 // with hooks, a context and (when the job has one) a timeout, then turn the result into a store
-// outcome through the retry policy. Never throws: a bad payload, an unknown job, a throwing
-// job, hook, retryOn or backoff all become outcomes, so one job cannot take the worker down;
-// and a job past its timeout gives its slot back then.
+// outcome through the retry policy. Never throws: a bad payload, an unknown job (put back for a
+// while, see unknown-job.ts), a throwing job, hook, retryOn or backoff all become outcomes, so
+// one job cannot take the worker down; and a job past its timeout gives its slot back then.
 
-import { UnknownJobError } from '../errors.ts';
 import { Deadline } from '../job/timeout.ts';
 import type { JobSpec } from '../job/define.ts';
 import { decodePayload, encodeRetry, type DecodedJob } from '../job/payload.ts';
@@ -13,6 +12,7 @@ import type { Logger } from '../log.ts';
 import { performWithHooks, pluginsFor, runOnFailure } from '../plugins/hooks.ts';
 import type { Outcome, ReservedJob } from '../storage/types.ts';
 import { errorClassName, errorMessage, failureEntry, retryDelay } from './failure.ts';
+import { unknownJobDecision } from './unknown-job.ts';
 
 export interface ExecutorDeps {
   readonly jobs: ReadonlyMap<string, JobSpec>;
@@ -76,7 +76,7 @@ async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: numbe
     return fail(reserved, deps, reserved.payload, error, undefined, started);
   }
   const spec = deps.jobs.get(decoded.name);
-  if (!spec) return fail(reserved, deps, decoded.raw, new UnknownJobError(decoded.name, [...deps.jobs.keys()]), undefined, started);
+  if (!spec) return unknown(reserved, deps, decoded, started);
 
   const id = decoded.id ?? `resque-${reserved.token}`;
   const info: JobInfo = { name: decoded.name, queue: reserved.queue, args: decoded.args, id, attempt: decoded.attempt };
@@ -128,6 +128,16 @@ async function runWithDeadline(spec: JobSpec, plugins: readonly Plugin[], info: 
     }
     throw error;
   }
+}
+
+/** Not known here (a deploy under way?): back to the scheduled set for a while, then failed. */
+function unknown(reserved: ReservedJob, deps: ExecutorDeps, decoded: DecodedJob, started: number): Execution {
+  const decision = unknownJobDecision(decoded, [...deps.jobs.keys()]);
+  if (decision.kind === 'fail') return fail(reserved, deps, decoded.raw, decision.error, undefined, started);
+  deps.log.warn({ job: decoded.name, queue: reserved.queue, retryInMs: decision.delayMs, deferrals: decoded.unknownDeferrals + 1 },
+    'this worker does not know this job; put back for a worker that does (deploy under way? else load it with --require)');
+  const outcome: Outcome = { token: reserved.token, kind: 'retry', queue: reserved.queue, job: { queue: reserved.queue, payload: decision.payload, runAt: decision.runAt } };
+  return { outcome, info: undefined, error: undefined, result: undefined, durationMs: performance.now() - started };
 }
 
 function fail(reserved: ReservedJob, deps: ExecutorDeps, payload: unknown, error: unknown, info: JobInfo | undefined, started: number): Execution {
