@@ -44,9 +44,9 @@ const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.build.js
   onUnRecoverableConfigFileDiagnostic: (d) => report([d]),
 });
 report(config.errors);
-rmSync(outDir, { recursive: true, force: true });
 const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
 report(ts.getPreEmitDiagnostics(program));
+rmSync(outDir, { recursive: true, force: true }); // only now: a build that fails keeps the last dist/
 const emitted = program.emit();
 report(emitted.diagnostics);
 
