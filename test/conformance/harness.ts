@@ -28,8 +28,18 @@ export interface Ctx {
   store: Store;
   /** Another instance on the same data; closed by the harness. */
   another(): Promise<Store>;
-  /** Registers a fresh worker on `store` (default: ctx.store) and returns its Resque-style id. */
-  worker(queues?: readonly string[], on?: Store): Promise<string>;
+  /**
+   * Registers a fresh worker on `store` (default: ctx.store) and returns its instance id. Its
+   * lease is a minute unless given: pass SHORT_LEASE_MS and wait leaseRunsOut() for a dead one.
+   */
+  worker(queues?: readonly string[], on?: Store, options?: WorkerOptions): Promise<string>;
+}
+
+export interface WorkerOptions {
+  leaseMs?: number;
+  concurrency?: number;
+  /** The Resque id to show (default: a fresh one per worker). */
+  id?: string;
 }
 
 interface CaseOptions {
@@ -65,10 +75,9 @@ export class Registry {
           extra.push(store);
           return store;
         },
-        worker: async (queues = ['default'], on = opened.store) => {
-          const id = `conformance-host:${process.pid}${String(++workers).padStart(3, '0')}:${queues.join(',')}`;
-          await on.register({ id, queues, startedAt: new Date() });
-          return id;
+        worker: async (queues = ['default'], on = opened.store, options = {}) => {
+          const id = options.id ?? `conformance-host:${process.pid}${String(++workers).padStart(3, '0')}:${queues.join(',')}`;
+          return on.register({ id, queues, startedAt: new Date(), leaseMs: options.leaseMs ?? LONG_LEASE_MS, concurrency: options.concurrency });
         },
       };
       try {
@@ -120,9 +129,14 @@ export async function contents(store: Store, queue: string): Promise<string[]> {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A time far enough ahead that every worker registered in the case looks dead. */
-export const FUTURE_MS = 10 * 60_000;
-export const recoverDefaults = { deadAfterMs: 60_000, maxDeaths: 3, promoteLimit: 1_000 } as const;
+/**
+ * Leases run on the store's clock, so a case makes a dead worker by registering it with a short
+ * lease and waiting for it to run out (leaseRunsOut), and a live one with a long lease.
+ */
+export const LONG_LEASE_MS = 60_000;
+export const SHORT_LEASE_MS = 40;
+export const leaseRunsOut = () => sleep(3 * SHORT_LEASE_MS);
+export const recoverDefaults = { maxDeaths: 3, promoteLimit: 1_000, reapDead: true } as const;
 
 /** The part of a heartbeat's answer about the worker itself (maintenance hints aside). */
 export const knownPaused = ({ known, paused }: Control) => ({ known, paused });

@@ -2,11 +2,15 @@
 // scheduled set (schedule + promotion by recover).
 
 import assert from 'node:assert/strict';
-import { contents, payload, payloads, pushAll, recoverDefaults, Registry } from './harness.ts';
+import { contents, payload, payloads, pushAll, recoverDefaults, Registry, sleep } from './harness.ts';
 
-/** A recover() that reaps nobody registered in the case (huge deadAfterMs), only promotes. */
-const promoteOnly = (now: number, promoteLimit = 1_000) =>
-  ({ now, deadAfterMs: 24 * 3_600_000, maxDeaths: recoverDefaults.maxDeaths, promoteLimit });
+/** A recover() that reaps nobody, only promotes (due by the store's clock). */
+const promoteOnly = (promoteLimit = 1_000) => ({ ...recoverDefaults, reapDead: false, promoteLimit });
+
+/** `ms` (a delay the store computed on its clock) is `expected` give or take the time a case takes. */
+function about(ms: number | undefined, expected: number, what: string): void {
+  assert.ok(ms !== undefined && ms <= expected && ms > expected - 5_000, `${what}: ${ms} ms, expected about ${expected}`);
+}
 
 function failureEntry(payloadText: string, queue: string, worker: string, message: string): string {
   // Deliberately not in JSON.stringify's canonical shape: the store must keep the text as is.
@@ -60,51 +64,53 @@ export function settleCases(r: Registry): void {
     assert.equal(await store.admin().failedCount(), 2);
   });
 
-  r.case('settle retry schedules the new payload; recover promotes it once due and reports nextDueAt', async ({ store, worker }) => {
+  r.case('settle retry schedules the new payload; recover promotes it once due (store clock) and reports nextDueInMs', async ({ store, worker }) => {
     const original = payload('q', 'retry-me');
     await pushAll(store, 'q', [original]);
     const w = await worker(['q']);
     const [job] = await store.reserve(w, ['q'], 1);
     const next = JSON.stringify({ ...JSON.parse(original), attempt: 2 });
-    const runAt = Date.now() + 60_000;
+    const runAt = Date.now() + 300;
     assert.deepEqual(await store.settle(w, [{ token: job!.token, kind: 'retry', job: { queue: 'q', payload: next, runAt } }]), { settled: 1 });
     assert.equal(await store.admin().scheduledCount(), 1);
     assert.equal((await store.admin().stats()).scheduled, 1);
     assert.equal((await store.admin().stats()).failed, 1, 'a failed attempt counts as failed even when it will be retried (as in Resque)');
     assert.deepEqual(await contents(store, 'q'), [], 'not queued before it is due');
 
-    const early = await store.recover(promoteOnly(Date.now()));
+    const early = await store.recover(promoteOnly());
     assert.equal(early.promoted, 0);
-    assert.equal(early.nextDueAt, runAt);
+    assert.ok(early.nextDueInMs !== undefined && early.nextDueInMs > 0 && early.nextDueInMs <= 300, `due in ${early.nextDueInMs} ms`);
     assert.deepEqual(await store.reserve(w, ['q'], 10), []);
 
     await pushAll(store, 'q', [payload('q', 'already-waiting')]);
-    const due = await store.recover(promoteOnly(runAt));
+    await sleep(400);
+    const due = await store.recover(promoteOnly());
     assert.equal(due.promoted, 1);
-    assert.equal(due.nextDueAt, undefined);
+    assert.equal(due.nextDueInMs, undefined);
     assert.equal(await store.admin().scheduledCount(), 0);
     const queued = await contents(store, 'q');
     assert.equal(queued.length, 2);
     assert.equal(queued[1], next, 'a promoted job joins the tail of its queue');
-    assert.deepEqual(await store.recover(promoteOnly(runAt + 1)), { deadWorkers: [], requeued: 0, poisoned: 0, promoted: 0, nextDueAt: undefined });
+    assert.deepEqual(await store.recover(promoteOnly()), { deadWorkers: [], requeued: 0, poisoned: 0, promoted: 0, nextDueInMs: undefined });
   });
 
   r.case('schedule + recover promote due jobs in due order, within promoteLimit', async ({ store, worker }) => {
-    const base = Date.now() + 3_600_000;
+    const base = Date.now();
     const jobs = [
-      { queue: 'q', payload: payload('q', 'third'), runAt: base + 3 },
-      { queue: 'q', payload: payload('q', 'first'), runAt: base + 1 },
-      { queue: 'other', payload: payload('other', 'second'), runAt: base + 2 },
-      { queue: 'q', payload: payload('q', 'later'), runAt: base + 100 },
+      { queue: 'q', payload: payload('q', 'third'), runAt: base + 30 },
+      { queue: 'q', payload: payload('q', 'first'), runAt: base + 10 },
+      { queue: 'other', payload: payload('other', 'second'), runAt: base + 20 },
+      { queue: 'q', payload: payload('q', 'later'), runAt: base + 3_600_000 },
     ];
     await store.schedule(jobs);
     assert.equal(await store.admin().scheduledCount(), 4);
-    const first = await store.recover(promoteOnly(base + 50, 2));
+    await sleep(100);
+    const first = await store.recover(promoteOnly(2));
     assert.equal(first.promoted, 2);
-    assert.equal(first.nextDueAt, base + 3);
-    const second = await store.recover(promoteOnly(base + 50, 2));
+    assert.equal(first.nextDueInMs, 0, 'the third is due already');
+    const second = await store.recover(promoteOnly(2));
     assert.equal(second.promoted, 1);
-    assert.equal(second.nextDueAt, base + 100);
+    about(second.nextDueInMs, 3_600_000, 'the later one');
     assert.deepEqual(await contents(store, 'q'), [jobs[1]!.payload, jobs[0]!.payload]);
     assert.deepEqual(await contents(store, 'other'), [jobs[2]!.payload]);
     assert.ok((await store.admin().queues()).includes('other'), 'a promoted job registers its queue');
@@ -117,14 +123,15 @@ export function settleCases(r: Registry): void {
     await pushAll(store, 'q', [same, same]);
     const w = await worker(['q']);
     const [a, b] = await store.reserve(w, ['q'], 2);
-    const runAt = Date.now() + 60_000;
+    const runAt = Date.now() + 50;
     assert.deepEqual(await store.settle(w, [
       { token: a!.token, kind: 'retry', job: { queue: 'q', payload: same, runAt } },
       { token: b!.token, kind: 'retry', job: { queue: 'q', payload: same, runAt: runAt + 1 } },
     ]), { settled: 2 });
     await store.schedule([{ queue: 'q', payload: same, runAt }]);
     assert.equal(await store.admin().scheduledCount(), 3);
-    assert.equal((await store.recover(promoteOnly(runAt + 10))).promoted, 3);
+    await sleep(150);
+    assert.equal((await store.recover(promoteOnly())).promoted, 3);
     assert.deepEqual(await contents(store, 'q'), [same, same, same], 'no job may be lost for looking like another');
   });
 

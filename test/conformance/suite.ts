@@ -9,6 +9,7 @@ import { queueingCases } from './queueing.ts';
 import { settleCases } from './settle.ts';
 import { recoveryCases } from './recovery.ts';
 import { adminCases } from './admin.ts';
+import { livenessCases } from './liveness.ts';
 
 export type { ConformanceOptions, OpenedStore } from './harness.ts';
 
@@ -23,6 +24,7 @@ export function runStoreConformance(
     describe('settle', () => settleCases(registry));
     describe('recovery', () => recoveryCases(registry));
     describe('admin', () => adminCases(registry));
+    describe('liveness', () => livenessCases(registry));
     registry.checkMarkers();
   });
 }

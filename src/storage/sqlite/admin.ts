@@ -16,7 +16,7 @@ interface Host {
   notify(): void;
 }
 
-interface WorkerRow { id: string; started: string | null; heartbeat: string | null; working_on: string | null; in_flight: number }
+interface WorkerRow { id: string; resque_id: string; started: string | null; heartbeat: string | null; working_on: string | null; in_flight: number }
 
 export class SqliteAdmin implements AdminStore {
   private readonly cache = new Map<string, Database.Statement>();
@@ -97,18 +97,31 @@ export class SqliteAdmin implements AdminStore {
     return this.read('workers', () => this.workerViews());
   }
 
+  /** One view per Resque id, with the process instances that show it (see ../identity.ts). */
   private workerViews(): WorkerView[] {
     const rows = this.sql(
-      'SELECT w.id, w.started, w.heartbeat, w.working_on, (SELECT COUNT(*) FROM jobs j WHERE j.worker = w.id) AS in_flight FROM workers w ORDER BY w.id',
+      'SELECT w.id, COALESCE(w.resque_id, w.id) AS resque_id, w.started, w.heartbeat, w.working_on, ' +
+      '(SELECT COUNT(*) FROM jobs j WHERE j.worker = w.id) AS in_flight FROM workers w ORDER BY resque_id, w.id',
     ).all() as WorkerRow[];
-    return rows.map((row) => ({
-      id: row.id,
-      queues: (row.id.split(':')[2] ?? '').split(',').filter(Boolean),
-      startedAt: row.started ?? undefined,
-      heartbeatAt: row.heartbeat ?? undefined,
-      workingOn: parseObject(row.working_on),
-      inFlight: row.in_flight,
-    }));
+    const views = new Map<string, WorkerView & { instances: string[] }>();
+    for (const row of rows) {
+      const seen = views.get(row.resque_id);
+      if (seen) {
+        seen.instances.push(row.id);
+        views.set(row.resque_id, { ...seen, inFlight: seen.inFlight + row.in_flight, workingOn: seen.workingOn ?? parseObject(row.working_on) });
+        continue;
+      }
+      views.set(row.resque_id, {
+        id: row.resque_id,
+        queues: (row.resque_id.split(':')[2] ?? '').split(',').filter(Boolean),
+        startedAt: row.started ?? undefined,
+        heartbeatAt: row.heartbeat ?? undefined,
+        instances: [row.id],
+        workingOn: parseObject(row.working_on),
+        inFlight: row.in_flight,
+      });
+    }
+    return [...views.values()];
   }
 
   scheduledCount(): Promise<number> {
