@@ -113,14 +113,16 @@ test('in process: a job unknown for longer than the window fails with UnknownJob
 });
 
 test('rolling deploy through errand work: the old worker puts the new job back, the new one runs it once', () => inWorld(async (world) => {
-  const { proc: old } = await world.worker(['--queues', 'deploy']); // test/fixtures/cli-jobs.ts only
+  // Registered means its signal handlers are in (errand work installs them before start()).
+  const registered = { waitForHeartbeat: false };
+  const { proc: old } = await world.worker(['--queues', 'deploy'], {}, registered); // test/fixtures/cli-jobs.ts only
   const deployed = defineJob({ name: 'UcDeployed', queue: 'deploy', perform(_key: string) {} }); // this process only enqueues
   await world.client().enqueue(deployed, 'k1');
   const admin = await world.client().admin();
   await waitFor('the old worker put it back', async () => (await admin.scheduledCount()) === 1 && (await world.redis.llen(world.key('queue:deploy'))) === 0);
   assert.equal(await admin.failedCount(), 0, 'not failed at once');
   // The new release starts, then the old one stops: the job runs on the new one.
-  await world.worker(['--require', 'test/fixtures/uc-deploy-new.ts', '--queues', 'deploy']);
+  await world.worker(['--require', 'test/fixtures/uc-deploy-new.ts', '--queues', 'deploy'], {}, registered);
   old.signal('SIGTERM');
   assert.equal((await old.waitExit()).code, 0);
   await waitFor('the new worker ran it', () => world.has('deployed k1 attempt 1'), 45_000);
@@ -130,7 +132,7 @@ test('rolling deploy through errand work: the old worker puts the new job back, 
 }));
 
 test('errand work without --queues takes the queues of its jobs, not every queue', () => inWorld(async (world) => {
-  const { id, proc } = await world.worker([]);
+  const { id, proc } = await world.worker([], {}, { waitForHeartbeat: false });
   assert.equal(id.split(':').slice(2).join(':'), 'default,file', `worker id ${id}`);
   assert.match(proc.stdout + proc.stderr, /no --queues given: taking jobs from the queues of the loaded jobs/);
   const help = await world.run(['work', '--help']);

@@ -17,7 +17,7 @@ import { runAfterEnqueue } from '../plugins/hooks.ts';
 import { runInline } from './inline.ts';
 import { WorkerHandle } from './worker-handle.ts';
 
-/** Payloads encoded and stored per round trip in a bulk enqueue. */
+/** Payloads encoded and stored per round trip in a bulk enqueue on Redis (SQLite: one write). */
 const ENCODE_CHUNK = 5_000;
 
 export interface ErrandOptions {
@@ -59,10 +59,19 @@ export class Errand {
     this.timeoutMs = toMs(options.timeout ?? defaults.connectTimeoutMs, 'timeout');
   }
 
-  /** The store, opened on first use. */
+  /**
+   * The store, opened on first use. A failed open is not kept: the next call tries again, so an
+   * app started before Redis (or during another process's SQLite migration) recovers by itself.
+   */
   store(): Promise<Store> {
     if (this.closed) return Promise.reject(new ConfigError('this errand instance was closed'));
-    this.storePromise ??= openStore(this.url, { namespace: this.options.namespace ?? defaults.namespace, commandTimeoutMs: this.timeoutMs });
+    if (!this.storePromise) {
+      const opening = openStore(this.url, { namespace: this.options.namespace ?? defaults.namespace, commandTimeoutMs: this.timeoutMs });
+      this.storePromise = opening;
+      opening.catch(() => {
+        if (this.storePromise === opening) this.storePromise = undefined;
+      });
+    }
     return this.storePromise;
   }
 
@@ -111,13 +120,16 @@ export class Errand {
       // Every job of one call shares runAt: all due now, or all scheduled.
       const runAt = jobs[0]!.runAt;
       const due = runAt === undefined || runAt <= Date.now();
-      // Chunks go out without waiting for each other: the next chunk is encoded while the
-      // previous one travels. All are awaited, so a failure still rejects the enqueue.
+      // Redis: chunks go out without waiting for each other, the next one encoded while the
+      // previous one travels; all are awaited, so a failure still rejects the enqueue. SQLite:
+      // one write, so the bulk enqueue is one transaction, all stored or none (and a local file
+      // gains nothing from overlapping chunks).
       const writes: Promise<void>[] = [];
       const encode = batchEncoder(jobs[0]!);
-      for (let start = 0; start < jobs.length; start += ENCODE_CHUNK) {
-        const chunk = jobs.slice(start, start + ENCODE_CHUNK).map((job) => ({ queue: job.queue, payload: encode(job), runAt: runAt! }));
-        writes.push(due ? store.push(chunk) : store.schedule(chunk));
+      const chunk = store.kind === 'sqlite' ? jobs.length : ENCODE_CHUNK;
+      for (let start = 0; start < jobs.length; start += chunk) {
+        const stored = jobs.slice(start, start + chunk).map((job) => ({ queue: job.queue, payload: encode(job), runAt: runAt! }));
+        writes.push(due ? store.push(stored) : store.schedule(stored));
       }
       await Promise.all(writes);
     }
