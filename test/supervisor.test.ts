@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createErrand, type Errand } from '../src/index.ts';
-import { Leak, Nap, Spin } from './fixtures/supervisor-jobs.ts';
+import { Leak, Nap, Spin, Suicide } from './fixtures/supervisor-jobs.ts';
 import { deleteNamespace } from './support/redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -96,7 +96,7 @@ class World {
   private errand: Errand | undefined;
 
   client(): Errand {
-    this.errand ??= createErrand({ url: REDIS_URL, namespace: this.namespace, jobs: [Nap, Leak, Spin] });
+    this.errand ??= createErrand({ url: REDIS_URL, namespace: this.namespace, jobs: [Nap, Leak, Spin, Suicide] });
     return this.errand;
   }
 
@@ -105,9 +105,10 @@ class World {
   }
 
   /** Starts `errand work … --processes` and waits until `ready` children are up. */
-  async supervisor(args: string[], ready = 1, jobs = JOBS): Promise<Supervisor> {
+  async supervisor(args: string[], ready = 1, jobs = JOBS, extraEnv: NodeJS.ProcessEnv = {}): Promise<Supervisor> {
     const env: NodeJS.ProcessEnv = { ...process.env, ERRAND_TEST_OUT: this.out };
     for (const name of ['ERRAND_URL', 'REDIS_URL', 'QUEUE', 'QUEUES', 'INTERVAL', 'COUNT', 'VERBOSE', 'VVERBOSE', 'ERRAND_INLINE', 'ERRAND_SUPERVISED']) delete env[name];
+    Object.assign(env, extraEnv);
     const proc = spawn(process.execPath, [BIN, 'work', '--require', jobs, '--url', REDIS_URL, '--namespace', this.namespace, ...args], {
       cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -267,6 +268,61 @@ describe('errand work --processes: the supervisor', { concurrency: 3 }, () => {
     await waitFor('no worker', async () => sv.children().length === 0 && (await workers()) === 0);
     assert.equal((await get('/readyz')).status, 503, 'not ready with no worker process');
     assert.equal((await get('/healthz')).status, 200, 'but alive');
+    sv.signal('SIGTERM');
+    assert.equal((await sv.waitExit()).code, 0);
+  }));
+
+  test('a job that SIGKILLs its process (--dead-after 2s): restarted until it is poisoned; one PoisonJobError; the jobs behind it all run', () => inWorld(async (world) => {
+    const sv = await world.supervisor(['--processes', '1', '--dead-after', '2s']);
+    await world.client().enqueue(Suicide, 'poison');
+    await waitFor('the poison job to kill its first process', () => world.lines().some((line) => line.startsWith('start poison ')));
+    // Queued behind it only now, so no innocent job is in flight at all three deaths whatever
+    // the worker prefetches: each is blamed for at most two.
+    const ids = Array.from({ length: 6 }, (_, i) => `i${i}`);
+    await world.client().enqueueBulk(Nap, ids.map((id) => [id, 10] as [string, number]));
+    const admin = await world.client().admin();
+    await waitFor('the poison job in the failed list', async () => (await admin.failedCount()) > 0);
+    await waitFor('every innocent job to complete', () => ids.every((id) => world.ids('done').has(id)));
+    const failed = await admin.failed(0, 10);
+    assert.equal(failed.length, 1, `one failure: ${failed.map((f) => f.raw).join('; ')}`);
+    assert.equal(failed[0]!.entry?.exception, 'PoisonJobError');
+    assert.deepEqual(failed[0]!.entry?.payload && (failed[0]!.entry.payload as { class: string; args: unknown[] }).args, ['poison']);
+    const starts = world.lines().filter((line) => line.startsWith('start poison ')).map((line) => line.split(' ')[2]);
+    assert.equal(starts.length, 3, `run once per death until maxDeaths (3): ran in ${starts.join(', ')}`);
+    assert.equal(new Set(starts).size, 3, 'each run killed another process');
+    assert.equal(sv.said(/^worker process \d+ exited unexpectedly \(signal SIGKILL\)/).length, 3, 'three deaths, no more once it was poisoned');
+    const stats = await admin.stats();
+    assert.equal(stats.failed, 1);
+    assert.equal(await queued(world), 0);
+    await waitFor('a live replacement process', () => sv.children().length === 1);
+  }));
+
+  test('--dead-after reaches the worker processes: one under two heartbeats is refused by each child', () => inWorld(async (world) => {
+    const sv = await world.supervisor(['--processes', '1', '--dead-after', '1s'], 0);
+    await waitFor('a child to refuse --dead-after 1s', () => /deadAfter \(1000 ms\) must be at least twice the heartbeat interval/.test(sv.stderr));
+    assert.equal(sv.children().length, 0, 'no worker process got ready');
+    sv.signal('SIGTERM');
+    assert.equal((await sv.waitExit()).code, 0);
+  }));
+
+  test('COUNT=2 (no --processes) runs two worker processes; USR2 and CONT sent to the supervisor pause and resume both', () => inWorld(async (world) => {
+    const sv = await world.supervisor(['--interval', '1'], 2, JOBS, { COUNT: '2' });
+    await waitFor('two registered workers', async () => (await world.redis.smembers(world.key('workers'))).length === 2);
+    const children = sv.children();
+    assert.equal(children.length, 2);
+    const childSaid = (pid: number, pattern: RegExp) => sv.lines().some((line) => line.pid === pid && pattern.test(line.msg));
+    sv.signal('SIGUSR2');
+    await waitFor('both processes to log that they paused', () => children.every((pid) => childSaid(pid, /^paused/)));
+    const ids = ['p0', 'p1', 'p2', 'p3'];
+    await world.client().enqueueBulk(Nap, ids.map((id) => [id, 10] as [string, number]));
+    // The enqueue's announcement wakes both processes, and they look again every second
+    // (--interval 1): one that had not paused would take a job well within this.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    assert.equal(await queued(world), ids.length, 'paused processes take no job');
+    assert.equal(world.ids('start').size, 0);
+    sv.signal('SIGCONT');
+    await waitFor('both processes to log that they resumed', () => children.every((pid) => childSaid(pid, /^resumed/)));
+    await waitFor('every job to complete after CONT', () => ids.every((id) => world.ids('done').has(id)));
     sv.signal('SIGTERM');
     assert.equal((await sv.waitExit()).code, 0);
   }));
