@@ -451,7 +451,9 @@ export interface RestartParams {
  * incarnations were PID 1), `interrupted` (keys the killed one was running), `unfinishedByKilled`
  * (how many keys it had not finished), `duplicatesNotStartedByKilled` (keys run twice that it had
  * never started: only held, so they must run once).
- * recoveryMs: kill -9 until every job it was running has started again.
+ * recoveryMs: kill -9 until the restarted process logged recovering the killed one's jobs (else
+ * until every job it was running had started again: details.rerunAfterMs, which also counts
+ * waiting for a free slot); details.successorBootMs: kill -9 until the restarted one started.
  */
 export async function containerRestart(store: StoreKind, p: RestartParams): Promise<FaultFigures> {
   return withRig(store, async (rig) => {
@@ -470,18 +472,23 @@ export async function containerRestart(store: StoreKind, p: RestartParams): Prom
     const interrupted = [...new Set(firstRuns.filter((r) => r.event === 'start' && !finished.has(r.key)).map((r) => r.key))];
     const second = rig.spawnWorker({ label: 'second', ...spec });
     if (!(await second.started())) throw new Error(`the restarted worker did not start: ${second.output().slice(-600)}`);
-    let recoveredAt: number | undefined;
+    let rerunAt: number | undefined;
     await waitUntil(() => {
       const again = rig.runs().filter((r) => r.event === 'start' && r.label === 'second' && interrupted.includes(r.key));
-      if (new Set(again.map((r) => r.key)).size === interrupted.length) recoveredAt = Math.max(...again.map((r) => r.at));
-      return recoveredAt !== undefined;
+      if (new Set(again.map((r) => r.key)).size === interrupted.length) rerunAt = Math.max(...again.map((r) => r.at));
+      return rerunAt !== undefined;
     }, p.waitMs);
-    await rig.settle(keys, recoveredAt === undefined ? 1_000 : p.waitMs);
+    await rig.settle(keys, rerunAt === undefined ? 1_000 : p.waitMs);
+    // The recovery itself, as the successor logs it (its clock is true); the reruns may wait
+    // behind jobs it took from the queue meanwhile, so they only bound the recovery from above.
+    const recovered = second.logLines('recovered the jobs of dead workers').map((line) => Number(line.time)).find((at) => at >= killedAt);
     const result = await figures(rig, {
       id: 'restart', scenario: 'container restart', params: { jobs: p.jobs, concurrency: p.concurrency, jobMs: p.jobMs, deadAfter: p.deadAfter ?? 'default' }, keys, startedAt,
-      recoveryMs: recoveredAt === undefined ? undefined : Math.max(0, recoveredAt - killedAt),
-      recoveryOf: 'kill -9 until every job the killed process was running had started again',
+      recoveryMs: recovered !== undefined ? recovered - killedAt : rerunAt === undefined ? undefined : Math.max(0, rerunAt - killedAt),
+      recoveryOf: recovered !== undefined ? 'kill -9 until the restarted process logged recovering its jobs' : 'kill -9 until every job the killed process was running had started again',
       details: {
+        rerunAfterMs: rerunAt === undefined ? undefined : Math.max(0, rerunAt - killedAt),
+        successorBootMs: second.readyAt === undefined ? undefined : second.readyAt - killedAt,
         pids: [...new Set(rig.runs().map((r) => r.pid))],
         interrupted,
         unfinishedByKilled: keys.filter((key) => !finished.has(key)).length,
@@ -568,7 +575,7 @@ export async function storeFreeze(p: FreezeParams): Promise<FaultFigures> {
       await sleep(p.freezeMs);
       server.thaw();
       const thawedAt = Date.now();
-      const startedDuringFreeze = rig.runs().filter((r) => r.event === 'start' && r.at >= frozenAt).length;
+      const startedDuringFreeze = rig.runs().filter((r) => r.event === 'start' && r.at >= frozenAt && r.at < thawedAt).length;
       // Work flows again once the workers' settles reach the store: `processed` moves.
       let flowingAt: number | undefined;
       await waitUntil(async () => {
@@ -577,10 +584,14 @@ export async function storeFreeze(p: FreezeParams): Promise<FaultFigures> {
       }, p.waitMs, 50);
       await rig.settle(keys, p.waitMs);
       const lastEnd = Math.max(...rig.runs().filter((r) => r.event === 'end').map((r) => r.at));
+      const firstStartAfterThaw = Math.min(...rig.runs().filter((r) => r.event === 'start' && r.at >= thawedAt).map((r) => r.at));
       return figures(rig, {
         id: 'freeze', scenario: 'store freeze', params: { jobs: p.jobs, concurrency: p.concurrency, workers: 2, jobMs: p.jobMs, freezeMs: p.freezeMs, deadAfter: p.deadAfter ?? 'default' },
         keys, startedAt, recoveryMs: flowingAt === undefined ? undefined : flowingAt - thawedAt,
-        recoveryOf: 'thaw (SIGCONT) until finished jobs reached the store again', details: { startedDuringFreeze, lastJobEndedAfterThawMs: lastEnd - thawedAt },
+        recoveryOf: 'thaw (SIGCONT) until finished jobs reached the store again', details: {
+          startedDuringFreeze, firstStartAfterThawMs: Number.isFinite(firstStartAfterThaw) ? firstStartAfterThaw - thawedAt : undefined,
+          lastJobEndedAfterThawMs: lastEnd - thawedAt,
+        },
       });
     }, server.url);
   } finally {
