@@ -39,17 +39,21 @@ async function push(store: Store, queue: string, payloads: string[]): Promise<vo
   await store.push(payloads.map((payload) => ({ queue, payload })));
 }
 
-async function worker(store: Store, id: string, queues: string[] = ['q']): Promise<string> {
-  await store.register({ id, queues, startedAt: new Date() });
-  return id;
+/** Registers a worker (a minute's lease unless `leaseMs`) and returns its instance id. */
+async function worker(store: Store, id: string, queues: string[] = ['q'], leaseMs = 60_000): Promise<string> {
+  return store.register({ id, queues, startedAt: new Date(), leaseMs });
 }
+
+/** Leases run on SQLite's clock: a dying worker gets a short one, and the test lets it run out. */
+const SHORT_LEASE_MS = 40;
+const leaseRunsOut = () => new Promise((resolve) => setTimeout(resolve, 3 * SHORT_LEASE_MS));
 
 async function contents(store: Store, queue: string): Promise<string[]> {
   return store.admin().peek(queue, 0, 10_000);
 }
 
-const recoverAt = (now: number, more: Partial<RecoverOptions> = {}): RecoverOptions =>
-  ({ now, deadAfterMs: 8_000, maxDeaths: 3, promoteLimit: 1_000, ...more });
+const recoverNow = (more: Partial<RecoverOptions> = {}): RecoverOptions =>
+  ({ maxDeaths: 3, promoteLimit: 1_000, reapDead: true, ...more });
 
 function run(t: TestContext, fixture: string, args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures', fixture), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -115,7 +119,7 @@ test('settle applies done, retry and failed once, and counts them like settle.lu
   const w = await worker(store, 'host:1:q');
   const [a, b, c] = await store.reserve(w, ['q'], 3);
   const entry = JSON.stringify({ failed_at: '2026/01/01 00:00:00 UTC', payload: JSON.parse(c!.payload), exception: 'Boom', error: 'x', backtrace: [], worker: w, queue: 'q' });
-  const runAt = Date.now() + 60_000;
+  const runAt = Date.now() + 50;
   const outcomes = [
     { token: a!.token, kind: 'done' as const },
     { token: b!.token, kind: 'retry' as const, job: { queue: 'q', payload: job('2-retry'), runAt } },
@@ -131,7 +135,8 @@ test('settle applies done, retry and failed once, and counts them like settle.lu
   assert.equal(stats.scheduled, 1);
   assert.equal((await store.admin().failed(0, 10))[0]!.raw, entry, 'the failure entry is stored byte for byte');
   assert.equal(stats.workers[0]!.inFlight, 0);
-  const recovered = await store.recover(recoverAt(runAt));
+  await leaseRunsOut();
+  const recovered = await store.recover(recoverNow());
   assert.equal(recovered.promoted, 1);
   assert.deepEqual(await contents(store, 'q'), [job('2-retry')]);
 });
@@ -139,9 +144,10 @@ test('settle applies done, retry and failed once, and counts them like settle.lu
 test('a worker declared dead settles nothing; heartbeat tells it it is unknown', async (t) => {
   const store = open(t);
   await push(store, 'q', [job(1), job(2)]);
-  const w = await worker(store, 'host:1:q');
+  const w = await worker(store, 'host:1:q', ['q'], SHORT_LEASE_MS);
   const held = await store.reserve(w, ['q'], 2);
-  const result = await store.recover(recoverAt(Date.now() + 60_000));
+  await leaseRunsOut();
+  const result = await store.recover(recoverNow());
   assert.deepEqual(result.deadWorkers, [w]);
   assert.equal(result.requeued, 2);
   assert.deepEqual(await contents(store, 'q'), [job(1), job(2)], 'its jobs are back, in order');
@@ -170,20 +176,21 @@ test('recover hands a dead worker jobs back at the head; a job in maxDeaths deat
   const store = open(t);
   const poison = job('poison');
   await push(store, 'q', [poison]);
-  const start = Date.now();
-  const first = await worker(store, 'host:1:q');
-  assert.deepEqual((await store.reserve(first, ['q'], 1)).map((j) => j.payload), [poison]);
+  const first = await worker(store, 'host:1:q', ['q'], SHORT_LEASE_MS);
+  assert.deepEqual((await store.reserve(first, ['q'], 1, 1)).map((j) => j.payload), [poison]);
   await push(store, 'q', [job('behind')]);
-  const one = await store.recover(recoverAt(start + 60_000, { maxDeaths: 2 }));
+  await leaseRunsOut();
+  const one = await store.recover(recoverNow({ maxDeaths: 2 }));
   assert.deepEqual([one.deadWorkers, one.requeued, one.poisoned], [[first], 1, 0]);
   assert.deepEqual(await contents(store, 'q'), [poison, job('behind')], 'back at the head, ahead of newer work');
 
-  const second = await worker(store, 'host:2:q');
+  const second = await worker(store, 'host:2:q', ['q'], 1_000);
   await store.heartbeat(second, { workingOn: null });
-  assert.deepEqual((await store.reserve(second, ['q'], 1)).map((j) => j.payload), [poison]);
-  const alive = await store.recover(recoverAt(Date.now(), { maxDeaths: 2 }));
-  assert.deepEqual(alive.deadWorkers, [], 'a worker with a fresh heartbeat is alive');
-  const two = await store.recover(recoverAt(Date.now() + 120_000, { maxDeaths: 2 }));
+  assert.deepEqual((await store.reserve(second, ['q'], 1, 1)).map((j) => j.payload), [poison]);
+  const alive = await store.recover(recoverNow({ maxDeaths: 2 }));
+  assert.deepEqual(alive.deadWorkers, [], 'a worker with a fresh lease is alive');
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  const two = await store.recover(recoverNow({ maxDeaths: 2 }));
   assert.deepEqual([two.deadWorkers, two.requeued, two.poisoned], [[second], 0, 1]);
   assert.deepEqual(await contents(store, 'q'), [job('behind')]);
   const [failed] = await store.admin().failed(0, 10);
@@ -210,24 +217,25 @@ test('unregister hands held jobs back without counting a death', async (t) => {
   assert.equal(await store.admin().failedCount(), 0, 'graceful stops never make a poison job');
 });
 
-test('recover promotes due scheduled jobs in due order and reports the next due time', async (t) => {
+test('recover promotes due scheduled jobs in due order (SQLite clock) and reports when the next is due', async (t) => {
   const store = open(t);
   const now = Date.now();
   await store.schedule([
-    { queue: 'q', payload: job('late'), runAt: now + 5_000 },
-    { queue: 'q', payload: job('soon'), runAt: now + 1_000 },
-    { queue: 'r', payload: job('soon', 'r'), runAt: now + 1_000 },
-    { queue: 'q', payload: job('soon'), runAt: now + 1_000 },
+    { queue: 'q', payload: job('late'), runAt: now + 60_000 },
+    { queue: 'q', payload: job('soon'), runAt: now + 200 },
+    { queue: 'r', payload: job('soon', 'r'), runAt: now + 200 },
+    { queue: 'q', payload: job('soon'), runAt: now + 200 },
   ]);
   assert.equal(await store.admin().scheduledCount(), 4, 'identical payloads are all kept');
-  const early = await store.recover(recoverAt(now));
-  assert.deepEqual([early.promoted, early.nextDueAt], [0, now + 1_000]);
-  const due = await store.recover(recoverAt(now + 1_000));
-  assert.deepEqual([due.promoted, due.nextDueAt], [3, now + 5_000]);
+  const early = await store.recover(recoverNow());
+  assert.equal(early.promoted, 0);
+  assert.ok(early.nextDueInMs! > 0 && early.nextDueInMs! <= 200, `due in ${early.nextDueInMs} ms`);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const due = await store.recover(recoverNow());
+  assert.equal(due.promoted, 3);
+  assert.ok(due.nextDueInMs! > 55_000 && due.nextDueInMs! <= 60_000, `next due in ${due.nextDueInMs} ms`);
   assert.deepEqual(await contents(store, 'q'), [job('soon'), job('soon')]);
   assert.deepEqual(await contents(store, 'r'), [job('soon', 'r')]);
-  const last = await store.recover(recoverAt(now + 10_000));
-  assert.deepEqual([last.promoted, last.nextDueAt], [1, undefined]);
 });
 
 test('admin: failed list paging, retry and remove by exact string, clear', async (t) => {

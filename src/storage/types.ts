@@ -65,8 +65,8 @@ export interface WorkerRegistration {
   readonly startedAt: Date;
   /** Jobs it runs at once (shown to operators). */
   readonly concurrency?: number;
-  /** Its lease length (its deadAfter): each renewal extends the lease this far past store-now. */
-  readonly leaseMs: number;
+  /** Its lease length (its deadAfter; default defaults.deadAfterMs): each renewal extends the lease this far past store-now. */
+  readonly leaseMs?: number;
 }
 
 /** What a heartbeat reports. */

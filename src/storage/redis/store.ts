@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { defaults } from '../../defaults.ts';
 import { StoreError } from '../../errors.ts';
 import { countByQueue, minuteOf } from '../throughput.ts';
 import type {
@@ -123,7 +124,7 @@ export class RedisStore implements Store {
       this.call('register', () =>
         this.scripts.register(
           [k.workers, k.workerStarted(worker.id), k.heartbeats, k.leases, k.instancesOf(worker.id), k.instance(worker.id), k.instance(suffixed)],
-          [worker.id, suffixed, plainIdAllowed(worker.id) ? 1 : 0, resqueIso(now), resqueTimeToS(worker.startedAt), worker.concurrency ?? 0, Math.floor(worker.leaseMs)],
+          [worker.id, suffixed, plainIdAllowed(worker.id) ? 1 : 0, resqueIso(now), resqueTimeToS(worker.startedAt), worker.concurrency ?? 0, Math.floor(worker.leaseMs ?? defaults.deadAfterMs)],
         ),
       ),
     ]);

@@ -14,6 +14,7 @@ import type {
 } from '../types.ts';
 import { resqueFailedAt, resqueIso, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
 import { plainIdAllowed, suffixedInstanceId } from '../identity.ts';
+import { defaults } from '../../defaults.ts';
 import { StoreError } from '../../errors.ts';
 import { openDatabase, toStoreError, type OpenOptions } from './connection.ts';
 import { prepareStatements, type Statements } from './statements.ts';
@@ -63,7 +64,7 @@ export class SqliteStore implements Store {
       // The plain Resque id unless a registered instance holds it (see ../identity.ts).
       register: db.transaction((worker: WorkerRegistration, iso: string): string => {
         const instance = plainIdAllowed(worker.id) && st.workerKnown.get(worker.id) === undefined ? worker.id : suffixedInstanceId(worker.id);
-        st.workerInsert.run(instance, worker.id, resqueTimeToS(worker.startedAt), iso, st.nowMs.get()!, Math.floor(worker.leaseMs), worker.concurrency ?? null);
+        st.workerInsert.run(instance, worker.id, resqueTimeToS(worker.startedAt), iso, st.nowMs.get()!, Math.floor(worker.leaseMs ?? defaults.deadAfterMs), worker.concurrency ?? null);
         return instance;
       }),
       reserve: db.transaction((workerId: string, queues: readonly string[] | '*', max: number, startNow: number) => {
