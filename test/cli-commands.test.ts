@@ -58,6 +58,7 @@ describe('errand commands', { concurrency: true }, () => {
       [['work', '--require', 'test/fixtures/cli-jobs.ts', '--concurrency', '0'], /--concurrency/],
       [['work', '--require', 'test/fixtures/cli-jobs.ts', '--interval', 'soon'], /--interval/],
       [['work'], /--require/],
+      [['work', '--require', 'test/fixtures/cli-jobs.ts', '--dead-after', 'soon'], /--dead-after/],
       [['enqueue', 'Job', '[]', '--in', 'whenever'], /--in|duration/i],
     ];
     const results = await Promise.all(cases.map(([args]) => world.run([...args, ...world.store])));
@@ -92,6 +93,13 @@ describe('errand commands', { concurrency: true }, () => {
     const result = await proc.waitExit(10_000);
     assert.notEqual(result.code, 0);
     assertOneLineReason(result, /twice/);
+  }));
+
+  test('`errand work --dead-after 1s` (under two heartbeats) exits non-zero with a one-line reason, by itself', () => inWorld(async (world) => {
+    const proc = world.spawn(['work', '--require', 'test/fixtures/cli-jobs.ts', '--dead-after', '1s', ...world.store]);
+    const result = await proc.waitExit(20_000);
+    assert.notEqual(result.code, 0);
+    assertOneLineReason(result, /deadAfter \(1000 ms\) must be at least twice the heartbeat interval/);
   }));
 
   test('enqueue writes a Resque payload to <ns>:queue:<q> and adds the queue to <ns>:queues', () => inWorld(async (world) => {
@@ -227,20 +235,23 @@ describe('errand commands', { concurrency: true }, () => {
     assert.equal((await proc.waitExit()).code, 0);
   }));
 
-  test('--queues a:3,b:1 (weighted) takes from both queues', () => inWorld(async (world) => {
-    for (let i = 1; i <= 10; i++) {
-      await world.rpush('a', World.payload('Record', [`a${i}`]));
-      await world.rpush('b', World.payload('Record', [`b${i}`]));
-    }
+  test('--queues a:3,b:1 (weighted) interleaves the queues, favouring a, each in its own order', () => inWorld(async (world) => {
+    // Jobs of 30 ms keep the prefetch at one job, so with concurrency 1 every reserve is a fresh
+    // weighted draw: about one in four takes from b while both queues hold jobs.
+    const n = 40;
+    await world.rpush('a', ...Array.from({ length: n }, (_, i) => World.payload('Sleep', [`a${i}`, 30])));
+    await world.rpush('b', ...Array.from({ length: n }, (_, i) => World.payload('Sleep', [`b${i}`, 30])));
     const { proc, id } = await world.worker(['--queues', 'a:3,b:1', '--concurrency', '1']);
     assert.match(id, /:a,b$/);
-    await waitFor('all twenty jobs to run', () => world.lines().length === 20);
-    const lines = world.lines();
-    assert.equal(lines.filter((line) => line.startsWith('record a')).length, 10);
-    assert.equal(lines.filter((line) => line.startsWith('record b')).length, 10);
-    // Each queue keeps its own FIFO order.
-    assert.deepEqual(lines.filter((line) => line.startsWith('record a')), Array.from({ length: 10 }, (_, i) => `record a${i + 1}`));
-    assert.deepEqual(lines.filter((line) => line.startsWith('record b')), Array.from({ length: 10 }, (_, i) => `record b${i + 1}`));
+    await waitFor('all the jobs to run', () => world.lines().filter((line) => line.startsWith('sleep ')).length === 2 * n);
+    const order = world.lines().filter((line) => line.startsWith('start ')).map((line) => line.slice('start '.length));
+    assert.deepEqual(order.filter((job) => job.startsWith('a')), Array.from({ length: n }, (_, i) => `a${i}`), 'a in FIFO order');
+    assert.deepEqual(order.filter((job) => job.startsWith('b')), Array.from({ length: n }, (_, i) => `b${i}`), 'b in FIFO order');
+    // Among the first n runs (both queues non-empty throughout), b's count is Binomial(~n, 1/4):
+    // mean 10. Strict a,b gives 0, strict b,a gives n; a correct build leaves [1, n/2] with a
+    // probability of about 1e-4 (P(0) = 0.75^39 ~ 1e-5, P(> 20) ~ 6e-5).
+    const bFirst = order.slice(0, n).filter((job) => job.startsWith('b')).length;
+    assert.ok(bFirst >= 1 && bFirst <= n / 2, `${bFirst} of the first ${n} runs came from b: ${order.slice(0, n).join(' ')}`);
     proc.signal('SIGTERM');
     assert.equal((await proc.waitExit()).code, 0);
   }));
