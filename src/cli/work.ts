@@ -26,14 +26,16 @@ Runs a worker process that takes jobs from its queues and performs them.
   --interval SECONDS      look for jobs nobody announced (pushed by Ruby Resque) at least this often (default: INTERVAL env,
                           else 5; an idle worker's heartbeat looks every 2 s anyway)
   --shutdown-timeout D    on SIGTERM/SIGINT, how long running jobs get before they are put back (default 25s)
-  --dead-after D          a worker silent this long is dead and its jobs go back to their queues (default 5s)
+  --dead-after D          this worker's lease: not renewed for D, it is dead and its jobs go back to their queues
+                          (default 5s; renewed from a thread of its own, so a CPU-bound job does not stop it)
+  --stuck-timeout D       once the event loop has not answered for D, stop renewing the lease so the jobs come
+                          back (default 30s); a supervisor also SIGKILLs and replaces such a process
 ${STORE_HELP}
 
 Supervised pool (any of these runs a supervisor that keeps worker processes running):
   --processes N           worker processes to keep running (default: COUNT env, else 1)
   --max-memory SIZE       replace a process gracefully when its RSS passes SIZE (e.g. 512MB)
   --max-jobs N            replace a process gracefully after it finished N jobs
-  --stuck-timeout D       SIGKILL and replace a process whose event loop has not answered for D (default 30s)
   --health-port P         serve GET /healthz (supervisor alive) and /readyz (a worker is registered) on port P
   --watch                 development: rolling restart when files next to the --require files change
 
@@ -85,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   const supervised = isSupervisedChild();
   const processesText = values.processes ?? (supervised ? undefined : process.env.COUNT);
   const wantsSupervisor = !supervised && (processesText !== undefined || values.watch === true || values['health-port'] !== undefined
-    || values['max-memory'] !== undefined || maxJobs !== undefined || values['stuck-timeout'] !== undefined);
+    || values['max-memory'] !== undefined || maxJobs !== undefined);
   if (wantsSupervisor) {
     // Each child gets the worker flags only; the supervisor's own flags stay here.
     const childArgs = ['work', ...files.flatMap((file) => ['--require', file]), ...(givenQueues === undefined ? [] : ['--queues', givenQueues]),
@@ -93,6 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       '--shutdown-timeout', `${shutdownTimeoutMs}ms`,
       ...(intervalText === undefined ? [] : ['--interval', intervalText]),
       ...(values['dead-after'] === undefined ? [] : ['--dead-after', values['dead-after']]),
+      ...(values['stuck-timeout'] === undefined ? [] : ['--stuck-timeout', values['stuck-timeout']]),
       ...(values.url === undefined ? [] : ['--url', values.url]),
       ...(values.namespace === undefined ? [] : ['--namespace', values.namespace]),
       ...(maxJobs === undefined ? [] : ['--max-jobs', String(maxJobs)])];
@@ -131,6 +134,7 @@ export async function run(argv: string[]): Promise<number> {
         ...(intervalSeconds === undefined ? {} : { pollInterval: intervalSeconds * 1000 }),
         ...(values['shutdown-timeout'] === undefined ? {} : { shutdownTimeout: values['shutdown-timeout'] }),
         ...(values['dead-after'] === undefined ? {} : { deadAfter: usage(() => toMs(values['dead-after']!, '--dead-after')) }),
+        ...(values['stuck-timeout'] === undefined ? {} : { stuckTimeout: usage(() => toMs(values['stuck-timeout']!, '--stuck-timeout')) }),
       });
     } catch (error) {
       await errand.close();
