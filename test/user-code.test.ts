@@ -63,6 +63,7 @@ test('retry options, timeout and plugins are checked at definition, naming the j
   }
   assert.throws(() => specOf(UcResqueStyle as never), /job UcResqueStyle: retry\.backoff/);
   assert.throws(() => createErrand({ url: REDIS_URL, jobs: [UcResqueStyle as never] }), /job UcResqueStyle: retry\.backoff/, 'createErrand({ jobs }) checks classes at once');
+  assert.throws(() => createErrand({ url: REDIS_URL, plugins: [{ beforeJob: 42 }] as never }), /createErrand\(\): plugins\[0\]\.beforeJob must be a function/);
   const good = defineJob({ name: 'UcGood', retry: { attempts: 3, backoff: 'fixed', delay: '5m', jitter: 0, maxDelay: '1h' }, timeout: '30s', perform() {} });
   assert.deepEqual({ ...good.spec.retry }, { attempts: 3, backoff: 'fixed', delay: 300_000, jitter: 0, maxDelay: 3_600_000 });
   assert.equal(good.spec.timeoutMs, 30_000);

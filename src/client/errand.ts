@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.ts';
 import { defaults } from '../defaults.ts';
 import { definedJobs, specOf, type AnyJob, type EnqueuedJob, type JobArgs, type JobSpec } from '../job/define.ts';
 import { toMs, type Duration } from '../job/duration.ts';
+import { checkPlugins } from '../job/options.ts';
 import type { Plugin } from '../job/types.ts';
 import { createLogger, verbosityFromEnv, type Logger, type Verbosity } from '../log.ts';
 import { openStore, resolveStoreUrl } from '../storage/open.ts';
@@ -53,7 +54,7 @@ export class Errand {
     this.url = resolveStoreUrl(options.url);
     this.verbosity = verbosityFromEnv();
     this.log = options.logger ?? createLogger(this.verbosity);
-    this.plugins = Object.freeze([...(options.plugins ?? [])]);
+    this.plugins = checkPlugins('createErrand()', options.plugins);
     this.extraJobs = options.jobs ?? [];
     for (const job of this.extraJobs) specOf(job);
     this.timeoutMs = toMs(options.timeout ?? defaults.connectTimeoutMs, 'timeout');

@@ -104,7 +104,7 @@ function makeSpec(source: { name: string; queue?: string; retry?: RetryOptions; 
     // Checked here, at definition, so a bad option fails the load instead of a worker later.
     retry: checkRetry(source.name, source.retry),
     timeoutMs: checkTimeout(source.name, source.timeout),
-    plugins: checkPlugins(source.name, source.plugins),
+    plugins: checkPlugins(`job ${source.name}`, source.plugins),
     perform,
   });
 }

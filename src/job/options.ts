@@ -61,15 +61,15 @@ export function checkTimeout(job: string, timeout: unknown): number | undefined 
 
 const HOOKS = ['beforeEnqueue', 'afterEnqueue', 'beforePerform', 'aroundPerform', 'afterPerform', 'onFailure', 'workerStart', 'beforeJob', 'queueEmpty', 'workerStop'] as const;
 
-/** The job's plugins, each an object whose hooks (when given) are functions. */
-export function checkPlugins(job: string, plugins: unknown): readonly Plugin[] {
+/** Plugins, each an object whose hooks (when given) are functions. `owner`: "job X", "createErrand()". */
+export function checkPlugins(owner: string, plugins: unknown): readonly Plugin[] {
   if (plugins === undefined) return Object.freeze([]);
-  if (!Array.isArray(plugins)) throw new ConfigError(`job ${job}: plugins must be an array of plugin objects, got ${describe(plugins)}`);
+  if (!Array.isArray(plugins)) throw new ConfigError(`${owner}: plugins must be an array of plugin objects, got ${describe(plugins)}`);
   plugins.forEach((plugin: unknown, i) => {
-    if (plugin === null || typeof plugin !== 'object') throw new ConfigError(`job ${job}: plugins[${i}] must be an object of hooks, got ${describe(plugin)}`);
+    if (plugin === null || typeof plugin !== 'object') throw new ConfigError(`${owner}: plugins[${i}] must be an object of hooks, got ${describe(plugin)}`);
     for (const hook of HOOKS) {
       const fn = (plugin as Record<string, unknown>)[hook];
-      if (fn !== undefined && typeof fn !== 'function') throw new ConfigError(`job ${job}: plugins[${i}].${hook} must be a function, got ${describe(fn)}`);
+      if (fn !== undefined && typeof fn !== 'function') throw new ConfigError(`${owner}: plugins[${i}].${hook} must be a function, got ${describe(fn)}`);
     }
   });
   return Object.freeze([...(plugins as Plugin[])]);
