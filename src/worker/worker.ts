@@ -93,7 +93,7 @@ export class Worker extends EventEmitter {
     this.settler = new Settler({ settle: (id, outcomes) => deps.store.settle(id, outcomes, this.startedUpTo) }, () => this.id, this.log);
     this.executor = {
       jobs: deps.jobs, plugins: deps.plugins, log: this.log, verbose: deps.verbosity !== 'quiet',
-      workerId: () => this.id, stopSignal: this.abortJobs.signal,
+      workerId: () => this.resqueId, stopSignal: this.abortJobs.signal,
       beforeJob: deps.plugins.filter((plugin) => plugin.beforeJob), workerInfo: () => this.hookInfo,
     };
     this.upkeep = new Upkeep(deps.store, settings.upkeep, {

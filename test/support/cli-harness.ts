@@ -159,8 +159,9 @@ export class World {
     // `errand work` installs its signal handlers only after registering; its first heartbeat
     // (a timer, so after that point) shows the handlers are in place.
     if (options.waitForHeartbeat === false) return { proc, id };
-    const registeredAt = Number(await this.redis.zscore(this.key('errand:alive'), id));
-    await waitFor(`worker ${id} to heartbeat once`, async () => Number(await this.redis.zscore(this.key('errand:alive'), id)) > registeredAt);
+    // Each renewal moves the lease's expiry (its score) forward.
+    const registeredAt = Number(await this.redis.zscore(this.key('errand:leases'), id));
+    await waitFor(`worker ${id} to heartbeat once`, async () => Number(await this.redis.zscore(this.key('errand:leases'), id)) > registeredAt);
     return { proc, id };
   }
 
