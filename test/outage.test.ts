@@ -17,6 +17,8 @@ import { RedisServer } from '../chaos/redis-server.ts';
 import { ROOT, WorkerPool, type WorkerProcess } from '../chaos/workers.ts';
 import { waitFor } from './support/redis.ts';
 
+/** The connect timeout docs/guarantees.md promises by default; not read from src, so a changed default fails here. */
+const DOCUMENTED_TIMEOUT_MS = 5_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function started(pool: WorkerPool, worker: WorkerProcess): Promise<void> {
@@ -69,7 +71,10 @@ describe('store outages', { concurrency: true }, () => {
       assert.ok(rejections.length > 0, 'enqueues were rejected while the server was down');
       for (const { error, ms } of rejections) {
         assert.ok(error instanceof StoreError, `an enqueue rejected with ${String(error)}, not a StoreError`);
-        assert.ok(ms < 15_000, `an enqueue took ${ms} ms to reject: it must settle within a bound`);
+        // docs/guarantees.md: StoreError within the connect timeout (5 s by default), plus slack
+        // for a loaded machine's timers. Against a killed server the connection is refused, so
+        // this bounds the client's retrying, not only its timer.
+        assert.ok(ms < DOCUMENTED_TIMEOUT_MS + 2_000, `an enqueue took ${ms} ms to reject: the promise is ${DOCUMENTED_TIMEOUT_MS} ms`);
       }
       await waitFor('every accepted job to complete', () => notDone(dir, accepted, next).length === 0, 40_000).catch(() => {
         assert.fail(`accepted jobs never completed (lost): ${notDone(dir, accepted, next).slice(0, 20).join(', ')}`);

@@ -179,7 +179,7 @@ test('redis store: a reserve that ran on Redis but whose reply the client lost i
   const send = redis.sendCommand.bind(redis);
   let loseNextReply = false;
   redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
-    const reply = send(command, stream);
+    const reply = send(command, stream) as Promise<unknown>;
     if (!loseNextReply || !/^eval/i.test(command.name)) return reply;
     loseNextReply = false;
     return reply.then(() => { throw new Error('read ECONNRESET (reply lost on purpose)'); });
