@@ -2,6 +2,9 @@
 -- KEYS[1] in-flight hash of the worker   KEYS[2] <ns>:queues (set)
 -- ARGV[1] queue key prefix   ARGV[2] wake channel   ARGV[3..] tokens, in any order
 -- Returns how many jobs went back. Tokens no longer in flight are skipped.
+-- The queue keys are not in KEYS: each job's queue is read from its in-flight entry, the one
+-- record of where it came from, rather than trusted from the caller (with a hash-tagged
+-- namespace they share the slot of every other key).
 -- Tokens grow in reservation order: pushing the newest first onto the head keeps the order
 -- the jobs were queued in.
 local tokens = { unpack(ARGV, 3) }
