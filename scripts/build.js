@@ -14,10 +14,12 @@
 //
 // The sources are ESM and may use `import.meta.url` (Lua files beside their module, the CLI's own
 // path); the transpile step replaces it with the CommonJS module's file URL, which names the same
-// file, and refuses any other import.meta use it cannot translate.
+// file (.filename and .dirname likewise). import.meta.resolve(x) becomes the file URL of
+// require.resolve(x): the same file for packages whose import and require conditions agree, and
+// for the one use today (tsx in a checkout, src/worker/beats.ts) never reached in dist/. Any other
+// import.meta use fails the build rather than the program.
 
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -67,6 +69,14 @@ function importMetaTransformer(file) {
         }
         if (name === 'filename') return f.createIdentifier('__filename');
         if (name === 'dirname') return f.createIdentifier('__dirname');
+        if (name === 'resolve') {
+          // (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href
+          const specifier = f.createIdentifier('specifier');
+          const url = f.createCallExpression(f.createIdentifier('require'), undefined, [f.createStringLiteral('node:url')]);
+          const resolved = f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier('require'), 'resolve'), undefined, [specifier]);
+          return f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, specifier)], undefined, undefined,
+            f.createPropertyAccessExpression(f.createCallExpression(f.createPropertyAccessExpression(url, 'pathToFileURL'), undefined, [resolved]), 'href')));
+        }
       }
       // import('./relative.ts') of our own modules: a plain require(), so the CommonJS build
       // never goes through the ESM loader (and its export detection) for its own files.
@@ -80,7 +90,7 @@ function importMetaTransformer(file) {
           undefined, [load]);
       }
       if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.ImportKeyword) {
-        fail(`${relative(root, file)}: import.meta${node.parent && ts.isPropertyAccessExpression(node.parent) ? `.${node.parent.name.text}` : ''} has no CommonJS equivalent here (use import.meta.url, .filename or .dirname)`);
+        fail(`${relative(root, file)}: import.meta${node.parent && ts.isPropertyAccessExpression(node.parent) ? `.${node.parent.name.text}` : ''} has no CommonJS equivalent here (use import.meta.url, .filename, .dirname or .resolve)`);
       }
       return ts.visitEachChild(node, visit, context);
     };
@@ -121,9 +131,19 @@ writeFileSync(join(outDir, 'package.json'), '{\n  "type": "commonjs"\n}\n');
 // 3. The Redis store reads its Lua scripts from files beside its module.
 cpSync(join(srcDir, 'storage/redis/scripts'), join(outDir, 'storage/redis/scripts'), { recursive: true });
 
-// 4. The ESM entry, from what the CommonJS entry really exports (so it cannot drift from src/index.ts).
-const names = Object.keys(createRequire(import.meta.url)(join(outDir, 'index.js'))).filter((name) => name !== '__esModule' && name !== 'default');
-if (names.length === 0) fail('dist/index.js exports nothing');
+// 4. The ESM entry: src/index.ts's value exports, as the type checker sees them (so the list
+// cannot drift from the source; type-only exports such as `export type { X }` are left out).
+const checker = program.getTypeChecker();
+const indexFile = program.getSourceFile(join(srcDir, 'index.ts')) ?? fail('src/index.ts is not in the program');
+const names = checker.getExportsOfModule(checker.getSymbolAtLocation(indexFile)).filter((symbol) => {
+  const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+  return (target.flags & ts.SymbolFlags.Value) !== 0 && !(symbol.declarations ?? []).some((d) => ts.isTypeOnlyImportOrExportDeclaration(d));
+}).map((symbol) => symbol.name).sort();
+const indexJs = readFileSync(join(outDir, 'index.js'), 'utf8');
+for (const name of names) {
+  if (!indexJs.includes(`exports, "${name}"`) && !indexJs.includes(`exports.${name} =`)) fail(`dist/index.js does not export ${name}`);
+}
+if (names.length === 0) fail('src/index.ts exports no values');
 writeFileSync(join(outDir, 'index.mjs'), `// errand's ESM entry. The implementation is the CommonJS build beside it, so that a process which
 // both imports and requires errand (an ESM app, a CommonJS job file) shares one instance.
 import errand from './index.js';
