@@ -154,6 +154,8 @@ class ThreadBeats implements Beats {
     await this.fallback?.stop();
     const thread = this.thread;
     if (!thread || this.fallback) return;
+    // Held while it stops: an unref'd thread and timer alone would let the process exit mid-stop.
+    thread.ref();
     await new Promise<void>((resolve) => {
       this.stoppedSignal = resolve;
       setTimeout(resolve, STOP_WAIT_MS).unref();

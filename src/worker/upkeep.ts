@@ -51,15 +51,17 @@ export class Upkeep {
     private readonly handlers: UpkeepHandlers,
     private readonly log: Logger,
   ) {
-    this.contact = new Contact(options.leaseMs, options.heartbeatMs);
+    this.contact = new Contact({ leaseMs: options.leaseMs, heartbeatMs: options.heartbeatMs, idleBeatMs: this.idleBeatMs });
     this.beats = makeBeats(store, { heartbeatMs: options.heartbeatMs, idleBeatMs: this.idleBeatMs, stuckTimeoutMs: options.stuckTimeoutMs }, {
       instance: handlers.workerId, status: handlers.status, holdsJobs: handlers.holdsJobs, queues: handlers.queues,
       onBeat: (result) => this.onBeat(result),
     }, log);
   }
 
-  start(): void {
+  /** Starts once registered; the registration's round trip (monotonic ms) tells whether the store answers promptly. */
+  start(registration: { sentAt: number; rttMs: number }): void {
     this.stopped = false;
+    this.contact.registered(registration.sentAt, registration.rttMs);
     this.beats.start();
   }
 
@@ -96,7 +98,7 @@ export class Upkeep {
         this.log.error({ err: error }, 'acting on the heartbeat failed; will try again');
       }
     } else {
-      this.contact.lost();
+      this.contact.failed();
       this.log.warn({ err: result.error }, 'heartbeat failed; will try again');
     }
     // Maintenance runs when the heartbeat says it has work, or when we could not ask.

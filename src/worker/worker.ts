@@ -23,6 +23,7 @@ import { resolveSettings, stopTimeoutMs, type StopOptions, type WorkerOptions } 
 export type { StopOptions, WorkerOptions } from './settings.ts';
 import { Settler } from './settler.ts';
 import { Upkeep } from './upkeep.ts';
+import { monotonicMs } from './contact.ts';
 import { Prefetch } from './prefetch.ts';
 import { IdleWait, idleWaitTimeoutMs } from './idle-wait.ts';
 
@@ -112,11 +113,13 @@ export class Worker extends EventEmitter {
 
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`worker ${this.id} was already started`);
+    const sentAt = monotonicMs();
     this.id = await this.register();
+    const registration = { sentAt, rttMs: monotonicMs() - sentAt };
     if (this.id !== this.resqueId) this.log.info({ instance: this.id }, 'another live instance shows the same Resque id: this one has its own instance id');
     this.state = 'running';
     await runWorkerHook(this.deps.plugins, 'workerStart', this.hookInfo);
-    this.upkeep.start();
+    this.upkeep.start(registration);
     this.log.info({ queues: queueLabel(this.selection), concurrency: this.concurrency, store: this.deps.store.description }, 'worker started');
     this.loopDone = this.fetchLoop();
   }
