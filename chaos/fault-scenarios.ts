@@ -6,8 +6,9 @@
 // recovery time. What ran is read from the run records of test/fixtures/fault-jobs.ts (one
 // "start"/"end" line per run, labelled with the worker process that ran it), what the store
 // holds through the public admin API, so nothing here depends on the store's key layout or on
-// how workers name themselves. Scenarios never throw on a broken promise: they wait up to a
-// limit and report what they saw, so a failing run still yields its figures.
+// how workers name themselves. Scenarios do not throw on a broken promise: they wait up to a
+// limit and report what they saw, so a failing run still yields its figures. They throw only
+// when they cannot be set up (a worker that does not start).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -380,7 +381,11 @@ export interface FaultFigures {
   readonly recoveryMs: number | undefined;
   /** What recoveryMs measures in this scenario. */
   readonly recoveryOf: string;
-  /** Dead workers the workers' own logs report reaping (a healthy run of these faults has 0). */
+  /**
+   * Dead workers the workers' own logs report reaping (a healthy run of these faults has 0). A
+   * lower bound: a recovery whose reply was lost (a command that timed out during a freeze but
+   * ran when the store came back) reaps without being logged.
+   */
   readonly reaped: number;
   readonly runs: ReadonlyMap<string, readonly RunRecord[]>;
   readonly elapsedMs: number;
@@ -769,7 +774,7 @@ export function formatFigures(f: FaultFigures): string {
     `  jobs done ${f.done}/${f.jobs}${f.notDone.length ? ` (not done: ${f.notDone.slice(0, 8).join(', ')}${f.notDone.length > 8 ? ', …' : ''})` : ''}` +
       `   runs per job: max ${f.runsMax}, ${f.duplicated.length} ran more than once (${f.extraRuns} extra runs)`,
     `  poison ${f.poison}   failed list: ${failed} (${f.failedButDone} of them jobs that had succeeded)   store drained: ${f.drained ? 'yes' : 'NO'}`,
-    `  recovery ${seconds(f.recoveryMs)} (${f.recoveryOf})   workers reaped as dead: ${f.reaped}   took ${seconds(f.elapsedMs)}`,
+    `  recovery ${seconds(f.recoveryMs)} (${f.recoveryOf})   reaps the workers logged: ${f.reaped}   took ${seconds(f.elapsedMs)}`,
     `  ${JSON.stringify(f.details)}`,
   ].join('\n');
 }
