@@ -11,7 +11,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../storage/open.ts';
-import type { StoreSpec, WorkerStatus } from '../storage/types.ts';
+import type { Store, StoreSpec, WorkerStatus } from '../storage/types.ts';
 import { monotonicMs } from './contact.ts';
 import { SHARED, type FromLeaseThread, type LeaseThreadData, type ToLeaseThread } from './lease-protocol.ts';
 
@@ -29,11 +29,7 @@ let beating = false;
 let stopping = false;
 let lastBeatAt = 0;
 let nextBeatAt = 0;
-
-const store = await openStore((data.store as StoreSpec).url, data.store).catch((error: Error) => {
-  post({ type: 'fatal', message: `lease thread could not open the store: ${error.message}` });
-  return undefined;
-});
+let store: Store | undefined;
 
 function arm(delayMs: number): void {
   if (stopping) return;
@@ -82,5 +78,12 @@ port.on('message', async (message: ToLeaseThread) => {
   }
 });
 
-// Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
-if (store) arm(FIRST_BEAT_MS);
+// No top-level await: the built package is CommonJS.
+void openStore((data.store as StoreSpec).url, data.store).then(
+  (opened) => {
+    store = opened;
+    // Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
+    if (!stopping) arm(FIRST_BEAT_MS);
+  },
+  (error: Error) => post({ type: 'fatal', message: `lease thread could not open the store: ${error.message}` }),
+);
