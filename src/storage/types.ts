@@ -210,6 +210,30 @@ export interface FailedEntry {
   readonly entry: Record<string, unknown> | undefined;
 }
 
+/** A delayed job or pending retry, as the admin side lists them (by due time). */
+export interface ScheduledEntry {
+  /** Position by due time (0 = due first); only a hint, the set moves. */
+  readonly index: number;
+  /** The store's handle for this entry (Redis: its set member; SQLite: its row id): act on it with this. */
+  readonly key: string;
+  readonly queue: string;
+  readonly payload: string;
+  /** Due time, epoch ms on the store's clock. */
+  readonly runAt: number;
+}
+
+/**
+ * Which failed entries a bulk action takes. Absent or empty fields match anything; an empty
+ * filter matches every entry (also those that are not JSON). `class` and `queue` match exactly
+ * (the payload's class, the entry's queue); `error` is a case-sensitive substring of the
+ * entry's exception class or its message.
+ */
+export interface FailedFilter {
+  readonly class?: string;
+  readonly queue?: string;
+  readonly error?: string;
+}
+
 export interface Stats {
   readonly processed: number;
   readonly failed: number;
@@ -237,4 +261,21 @@ export interface AdminStore {
   setPaused(paused: boolean): Promise<void>;
   workers(): Promise<WorkerView[]>;
   scheduledCount(): Promise<number>;
+  /** Removes the first waiting job of `queue` stored exactly as `payload`; false when none is. */
+  removeQueued(queue: string, payload: string): Promise<boolean>;
+  /** Removes every waiting job of `queue` (jobs in flight stay where they are); returns how many. */
+  clearQueue(queue: string): Promise<number>;
+  /** Scheduled jobs by due time, `count` from position `start` (0 = due first). */
+  scheduled(start: number, count: number): Promise<ScheduledEntry[]>;
+  /** Moves the scheduled entry `key` to the tail of its queue now, in one atomic step; false when it is gone. */
+  runScheduled(key: string): Promise<boolean>;
+  removeScheduled(key: string): Promise<boolean>;
+  /** Removes every failed entry matching `filter`, in one pass over the list (O(n)); returns how many. */
+  removeFailedMatching(filter: FailedFilter): Promise<number>;
+  /**
+   * Takes every failed entry matching `filter` off the list in one pass and pushes the job
+   * `prepare` makes of it (`entry.index` is -1: it has left the list). An entry `prepare` returns
+   * undefined for (no job to retry) goes back to the failed list's tail and counts as skipped.
+   */
+  retryFailedMatching(filter: FailedFilter, prepare: (entry: FailedEntry) => QueuedJob | undefined): Promise<{ retried: number; skipped: number }>;
 }

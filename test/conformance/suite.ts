@@ -9,7 +9,9 @@ import { queueingCases } from './queueing.ts';
 import { settleCases } from './settle.ts';
 import { recoveryCases } from './recovery.ts';
 import { adminCases } from './admin.ts';
+import { adminListCases } from './admin-lists.ts';
 import { livenessCases } from './liveness.ts';
+import { scheduleCases } from './schedules.ts';
 
 export type { ConformanceOptions, OpenedStore } from './harness.ts';
 
@@ -24,7 +26,9 @@ export function runStoreConformance(
     describe('settle', () => settleCases(registry));
     describe('recovery', () => recoveryCases(registry));
     describe('admin', () => adminCases(registry));
+    describe('admin lists', () => adminListCases(registry));
     describe('liveness', () => livenessCases(registry));
+    describe('schedules', () => scheduleCases(registry));
     registry.checkMarkers();
   });
 }

@@ -2,7 +2,8 @@
 // changes (retry/remove/clear failures, pause all). Never used by a worker's hot path.
 
 import type { Redis } from 'ioredis';
-import type { AdminStore, FailedEntry, QueuedJob, QueueStats, Stats, WorkerView } from '../types.ts';
+import type { AdminStore, FailedEntry, FailedFilter, QueuedJob, QueueStats, ScheduledEntry, Stats, WorkerView } from '../types.ts';
+import * as lists from './admin-lists.ts';
 import { minuteOf, THROUGHPUT_MINUTES } from '../throughput.ts';
 import type { RedisKeys } from './keys.ts';
 import { enqueuedAtOf, parseObject } from '../resque-format.ts';
@@ -111,6 +112,34 @@ export class RedisAdmin implements AdminStore {
 
   scheduledCount(): Promise<number> {
     return this.guard('scheduled count', () => this.redis.zcard(this.keys.schedule));
+  }
+
+  removeQueued(queue: string, payload: string): Promise<boolean> {
+    return this.guard('remove queued job', () => lists.removeQueued(this.redis, this.keys, queue, payload));
+  }
+
+  clearQueue(queue: string): Promise<number> {
+    return this.guard('clear queue', () => lists.clearQueue(this.redis, this.keys, queue));
+  }
+
+  scheduled(start: number, count: number): Promise<ScheduledEntry[]> {
+    return this.guard('scheduled', () => lists.scheduled(this.redis, this.keys, start, count));
+  }
+
+  runScheduled(key: string): Promise<boolean> {
+    return this.guard('run scheduled job', () => lists.runScheduled(this.keys, this.scripts, key));
+  }
+
+  removeScheduled(key: string): Promise<boolean> {
+    return this.guard('remove scheduled job', () => lists.removeScheduled(this.redis, this.keys, key));
+  }
+
+  removeFailedMatching(filter: FailedFilter): Promise<number> {
+    return this.guard('remove failed', () => lists.removeFailedMatching(this.keys, this.scripts, filter));
+  }
+
+  retryFailedMatching(filter: FailedFilter, prepare: (entry: FailedEntry) => QueuedJob | undefined): Promise<{ retried: number; skipped: number }> {
+    return this.guard('retry failed', () => lists.retryFailedMatching(this.redis, this.keys, this.scripts, filter, prepare));
   }
 
   stats(): Promise<Stats> {

@@ -41,6 +41,10 @@ export interface RedisKeys {
   readonly donePrefix: string;
   /** An instance's last reserve request: `request-id first-token last-token`, so a resent reserve returns the same batch. */
   lastReserve(instanceId: string): string;
+  /** Scratch list a bulk failed-list action rebuilds the list into, renamed over `failed` at its end. */
+  readonly failedRebuild: string;
+  /** Failed entries a filtered retry-all took off the list, until their jobs are pushed (see failed-filter.lua). */
+  readonly failedStaging: string;
 }
 
 export function redisKeys(namespace: string): RedisKeys {
@@ -70,5 +74,7 @@ export function redisKeys(namespace: string): RedisKeys {
     tokenCounter: `${ns}:errand:token`,
     donePrefix: `${ns}:errand:done:`,
     lastReserve: (instanceId) => `${ns}:errand:reserve:${instanceId}`,
+    failedRebuild: `${ns}:errand:failed-rebuild`,
+    failedStaging: `${ns}:errand:failed-staging`,
   };
 }

@@ -17,7 +17,13 @@ const SCRIPTS = {
   reap: 6,
   promote: 2,
   schedule: 1,
+  claim: 5,
+  'declare-schedules': 1,
+  'pause-schedule': 2,
   'retry-failed': 3,
+  'run-scheduled': 3,
+  'failed-filter': 3,
+  'failed-requeue': 3,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

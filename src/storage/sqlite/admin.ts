@@ -5,7 +5,8 @@
 // Redis LREM count 1), so acting on an entry stays correct while the list moves.
 
 import type Database from 'better-sqlite3';
-import type { AdminStore, FailedEntry, QueuedJob, QueueStats, Stats, WorkerView } from '../types.ts';
+import type { AdminStore, FailedEntry, FailedFilter, QueuedJob, QueueStats, ScheduledEntry, Stats, WorkerView } from '../types.ts';
+import * as lists from './admin-lists.ts';
 import { append } from './ops.ts';
 import { enqueuedAtOf, parseObject } from '../resque-format.ts';
 import { minuteOf, THROUGHPUT_MINUTES } from '../throughput.ts';
@@ -126,6 +127,38 @@ export class SqliteAdmin implements AdminStore {
 
   scheduledCount(): Promise<number> {
     return this.read('scheduled count', () => this.sql('SELECT COUNT(*) FROM scheduled').pluck().get() as number);
+  }
+
+  async removeQueued(queue: string, payload: string): Promise<boolean> {
+    return this.host.run('remove queued job', () => lists.removeQueued((s) => this.sql(s), queue, payload));
+  }
+
+  async clearQueue(queue: string): Promise<number> {
+    return this.host.run('clear queue', () => lists.clearQueue((s) => this.sql(s), queue));
+  }
+
+  scheduled(start: number, count: number): Promise<ScheduledEntry[]> {
+    return this.read('scheduled', () => lists.scheduled((s) => this.sql(s), start, count));
+  }
+
+  async runScheduled(key: string): Promise<boolean> {
+    const ran = this.host.run('run scheduled job', () => lists.runScheduled(this.db, (s) => this.sql(s), this.st, key));
+    if (ran) this.host.notify();
+    return ran;
+  }
+
+  async removeScheduled(key: string): Promise<boolean> {
+    return this.host.run('remove scheduled job', () => lists.removeScheduled((s) => this.sql(s), key));
+  }
+
+  async removeFailedMatching(filter: FailedFilter): Promise<number> {
+    return this.host.run('remove failed', () => lists.removeFailedMatching((s) => this.sql(s), filter));
+  }
+
+  async retryFailedMatching(filter: FailedFilter, prepare: (entry: FailedEntry) => QueuedJob | undefined): Promise<{ retried: number; skipped: number }> {
+    const result = this.host.run('retry failed', () => lists.retryFailedMatching(this.db, (s) => this.sql(s), this.st, filter, prepare));
+    if (result.retried > 0) this.host.notify();
+    return result;
   }
 
   stats(): Promise<Stats> {

@@ -23,6 +23,7 @@
 //   deaths     poison-job death counts keyed by SHA-1 of the payload, expiring like the Redis TTL.
 //   meta       flags: pause-all-workers.
 //   throughput attempts finished per queue and minute, kept ten minutes.
+//   schedules  recurring schedules by name: definition, cursor, pause, last run.
 
 import type Database from 'better-sqlite3';
 
@@ -108,6 +109,23 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE workers ADD COLUMN resque_id TEXT;
   ALTER TABLE workers ADD COLUMN lease_ms INTEGER;
   ALTER TABLE workers ADD COLUMN started_upto INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 6: recurring schedules, one row per name (see schedules.ts): the cursor (last tick handled,
+  // so a tick never fires twice), pause, and the last run (its job id, for overlap: false).
+  `
+  CREATE TABLE schedules (
+    name TEXT PRIMARY KEY,
+    def TEXT,
+    created INTEGER,
+    cursor INTEGER,
+    paused INTEGER NOT NULL DEFAULT 0,
+    run_tick INTEGER,
+    run_at INTEGER,
+    job TEXT,
+    job_queue TEXT,
+    outcome TEXT,
+    seen INTEGER
+  ) WITHOUT ROWID;
   `,
 ];
 

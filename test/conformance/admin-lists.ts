@@ -1,0 +1,107 @@
+// Conformance: the admin list edits the dashboard uses — remove one waiting job, clear a queue,
+// the scheduled list by due time (run one now, remove one), and the failed list's filtered bulk
+// actions (remove or retry all that match, in one pass).
+
+import assert from 'node:assert/strict';
+import { contents, payload, payloads, pushAll, Registry } from './harness.ts';
+import type { Store } from '../../src/storage/types.ts';
+
+/** Failure entries with the given class, queue and error, put in the failed list through settle. */
+async function failures(store: Store, workerId: string, specs: { cls: string; queue: string; error: string }[]): Promise<string[]> {
+  await pushAll(store, 'doomed', specs.map((_, i) => payload('doomed', i)));
+  const held = await store.reserve(workerId, ['doomed'], specs.length);
+  const raws = specs.map((s, i) => JSON.stringify({ failed_at: '2026/11/28 01:51:55 UTC', payload: { class: s.cls, args: [i, 12345678901234567890n.toString()], queue: s.queue }, exception: 'RuntimeError', error: s.error, backtrace: [], worker: workerId, queue: s.queue }));
+  await store.settle(workerId, held.map((job, i) => ({ token: job.token, kind: 'failed' as const, entry: raws[i]! })));
+  return raws;
+}
+
+export function adminListCases(r: Registry): void {
+  r.case('admin removeQueued removes one waiting job by value; clearQueue removes the waiting ones only', async ({ store, worker }) => {
+    const jobs = payloads('q', 4);
+    await pushAll(store, 'q', [...jobs, jobs[1]!]);
+    const admin = store.admin();
+    assert.equal(await admin.removeQueued('q', jobs[1]!), true);
+    assert.deepEqual(await contents(store, 'q'), [jobs[0], jobs[2], jobs[3], jobs[1]], 'the first copy goes');
+    assert.equal(await admin.removeQueued('q', 'not there'), false);
+    assert.equal(await admin.removeQueued('other', jobs[0]!), false);
+    const w = await worker(['q']);
+    const [held] = await store.reserve(w, ['q'], 1);
+    assert.equal(await admin.clearQueue('q'), 3);
+    assert.deepEqual(await contents(store, 'q'), []);
+    assert.deepEqual(await admin.queues(), ['q'], 'the queue stays known');
+    assert.equal((await store.settle(w, [{ token: held!.token, kind: 'done' }])).settled, 1, 'the job in flight was not touched');
+    assert.equal(await admin.clearQueue('q'), 0);
+  });
+
+  r.case('admin scheduled lists by due time; runScheduled queues one once; removeScheduled', async ({ store }) => {
+    const now = Date.now();
+    const [late, soon, middle] = [payload('s', 'late'), payload('s', 'soon'), payload('t', 'middle')];
+    await store.schedule([
+      { queue: 's', payload: late, runAt: now + 3_000_000 },
+      { queue: 's', payload: soon, runAt: now + 1_000_000 },
+      { queue: 't', payload: middle, runAt: now + 2_000_000 },
+    ]);
+    const admin = store.admin();
+    const all = await admin.scheduled(0, 10);
+    assert.deepEqual(all.map((e) => [e.index, e.queue, e.payload]), [[0, 's', soon], [1, 't', middle], [2, 's', late]]);
+    assert.ok(all[0]!.runAt < all[1]!.runAt && all[1]!.runAt < all[2]!.runAt);
+    assert.ok(Math.abs(all[0]!.runAt - (now + 1_000_000)) < 60_000, 'due times are epoch ms');
+    assert.deepEqual((await admin.scheduled(1, 1)).map((e) => e.payload), [middle]);
+    assert.deepEqual(await admin.scheduled(3, 10), []);
+    assert.equal(await admin.runScheduled(all[1]!.key), true);
+    assert.equal(await admin.runScheduled(all[1]!.key), false, 'once');
+    assert.deepEqual(await contents(store, 't'), [middle]);
+    assert.equal(await admin.removeScheduled(all[2]!.key), true);
+    assert.equal(await admin.removeScheduled(all[2]!.key), false);
+    assert.equal(await admin.runScheduled('no such key'), false);
+    assert.deepEqual((await admin.scheduled(0, 10)).map((e) => e.payload), [soon]);
+    assert.equal(await admin.scheduledCount(), 1);
+    assert.deepEqual(await contents(store, 's'), [], 'removing queues nothing');
+  });
+
+  r.case('admin removeFailedMatching by class, queue and error text, keeping the rest in order', async ({ store, worker }) => {
+    const raws = await failures(store, await worker(['doomed']), [
+      { cls: 'Mail', queue: 'mail', error: 'timeout after 5s' },
+      { cls: 'Bill', queue: 'bill', error: 'card declined' },
+      { cls: 'Mail', queue: 'bulk', error: 'card declined' },
+      { cls: 'Mail', queue: 'mail', error: 'bounced' },
+    ]);
+    const admin = store.admin();
+    const left = async () => (await admin.failed(0, 10)).map((f) => raws.indexOf(f.raw));
+    assert.equal(await admin.removeFailedMatching({ class: 'Mail', error: 'declined' }), 1);
+    assert.deepEqual(await left(), [0, 1, 3]);
+    assert.equal(await admin.removeFailedMatching({ queue: 'mail', class: '' }), 2);
+    assert.deepEqual(await left(), [1]);
+    assert.equal(await admin.removeFailedMatching({ error: 'nothing like it' }), 0);
+    assert.equal(await admin.removeFailedMatching({ error: 'RuntimeErr' }), 1, 'the exception class matches too');
+    assert.equal(await admin.failedCount(), 0);
+  });
+
+  r.case('admin retryFailedMatching pushes the prepared jobs in one pass; unretryable entries stay', async ({ store, worker }) => {
+    const w = await worker(['doomed']);
+    const raws = await failures(store, w, [
+      { cls: 'Mail', queue: 'mail', error: 'x' },
+      { cls: 'Bill', queue: 'bill', error: 'x' },
+      { cls: 'Mail', queue: 'mail', error: 'y' },
+    ]);
+    await pushAll(store, 'junk', ['not json']);
+    const [junk] = await store.reserve(w, ['junk'], 1);
+    await store.settle(w, [{ token: junk!.token, kind: 'failed', entry: 'not json either' }]);
+    const admin = store.admin();
+    const seen: number[] = [];
+    const result = await admin.retryFailedMatching({ class: 'Mail' }, (entry) => {
+      seen.push(entry.index);
+      const p = entry.entry!.payload as { args: unknown[] };
+      return { queue: 'mail', payload: JSON.stringify({ class: 'Mail', args: p.args }) };
+    });
+    assert.deepEqual(result, { retried: 2, skipped: 0 });
+    assert.deepEqual(seen, [-1, -1]);
+    const argsOf = (i: number) => JSON.parse(raws[i]!).payload.args;
+    assert.deepEqual((await contents(store, 'mail')).map((p) => JSON.parse(p).args), [argsOf(0), argsOf(2)], 'in list order');
+    assert.deepEqual((await admin.failed(0, 10)).map((f) => f.raw), [raws[1], 'not json either']);
+    const all = await admin.retryFailedMatching({}, (entry) => (entry.entry ? { queue: 'bill', payload: '{"class":"Bill","args":[]}' } : undefined));
+    assert.deepEqual(all, { retried: 1, skipped: 1 });
+    assert.deepEqual((await admin.failed(0, 10)).map((f) => f.raw), ['not json either'], 'the unretryable entry stays');
+    assert.deepEqual(await contents(store, 'bill'), ['{"class":"Bill","args":[]}']);
+  });
+}
