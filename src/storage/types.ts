@@ -22,6 +22,8 @@
 //   store must not strand the first batch. Redis makes reserve idempotent per request.
 // - Queue order is FIFO; reserve() drains the given queues in strict order.
 
+import type { ScheduleStore } from './schedule-types.ts';
+
 /** A job ready to run: `payload` is the encoded JSON, stored byte for byte. */
 export interface QueuedJob {
   readonly queue: string;
@@ -179,6 +181,8 @@ export interface Store {
   waitForWork(workerId: string, queues: readonly string[] | '*', timeoutMs: number, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
   admin(): AdminStore;
+  /** Recurring schedules' records and tick claims (see schedule-types.ts). */
+  schedules(): ScheduleStore;
 }
 
 export interface QueueStats {
