@@ -10,7 +10,6 @@ import { settleCases } from './settle.ts';
 import { recoveryCases } from './recovery.ts';
 import { adminCases } from './admin.ts';
 import { adminListCases } from './admin-lists.ts';
-import { adminListCases } from './admin-lists.ts';
 import { livenessCases } from './liveness.ts';
 import { scheduleCases } from './schedules.ts';
 
@@ -27,7 +26,6 @@ export function runStoreConformance(
     describe('settle', () => settleCases(registry));
     describe('recovery', () => recoveryCases(registry));
     describe('admin', () => adminCases(registry));
-    describe('admin lists', () => adminListCases(registry));
     describe('admin lists', () => adminListCases(registry));
     describe('liveness', () => livenessCases(registry));
     describe('schedules', () => scheduleCases(registry));
