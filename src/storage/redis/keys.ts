@@ -41,6 +41,14 @@ export interface RedisKeys {
   readonly donePrefix: string;
   /** An instance's last reserve request: `request-id first-token last-token`, so a resent reserve returns the same batch. */
   lastReserve(instanceId: string): string;
+  /** Set of the recurring schedules' names any process declared. */
+  readonly scheduleNames: string;
+  /** Hash of one recurring schedule: def, created, cursor, paused, run_tick, run_at, job, job_queue, job_payload, outcome, seen. */
+  scheduleRecord(name: string): string;
+  /** resque-scheduler's delayed jobs: zset of epoch seconds, `delayed:<ts>` lists, `timestamps:<json>` reverse index sets. */
+  readonly delayedSchedule: string;
+  readonly delayedPrefix: string;
+  readonly timestampsPrefix: string;
   /** Scratch list a bulk failed-list action rebuilds the list into, renamed over `failed` at its end. */
   readonly failedRebuild: string;
   /** Failed entries a filtered retry-all took off the list, until their jobs are pushed (see failed-filter.lua). */
@@ -74,6 +82,11 @@ export function redisKeys(namespace: string): RedisKeys {
     tokenCounter: `${ns}:errand:token`,
     donePrefix: `${ns}:errand:done:`,
     lastReserve: (instanceId) => `${ns}:errand:reserve:${instanceId}`,
+    scheduleNames: `${ns}:errand:schedules`,
+    scheduleRecord: (name) => `${ns}:errand:schedules:${name}`,
+    delayedSchedule: `${ns}:delayed_queue_schedule`,
+    delayedPrefix: `${ns}:delayed:`,
+    timestampsPrefix: `${ns}:timestamps:`,
     failedRebuild: `${ns}:errand:failed-rebuild`,
     failedStaging: `${ns}:errand:failed-staging`,
   };

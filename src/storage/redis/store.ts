@@ -18,6 +18,8 @@ import { commandName, loadScripts, type ScriptCall, type ScriptName } from './sc
 import { plainIdAllowed, resqueIdOf, suffixedInstanceId } from '../identity.ts';
 import { WakeListener } from './wake.ts';
 import { RedisAdmin } from './admin.ts';
+import { RedisSchedules } from './schedules.ts';
+import type { ScheduleStore } from '../schedule-types.ts';
 
 export interface RedisStoreOptions {
   url: string;
@@ -48,6 +50,7 @@ export class RedisStore implements Store {
   /** Per worker: the id of a reserve request that failed without a reply (see reserve()). */
   private readonly unansweredReserve = new Map<string, string>();
   private adminStore: RedisAdmin | undefined;
+  private scheduleStore: RedisSchedules | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.keys = redisKeys(options.namespace);
@@ -240,6 +243,11 @@ export class RedisStore implements Store {
   admin(): AdminStore {
     this.adminStore ??= new RedisAdmin(this.redis, this.keys, this.scripts, (what, run) => this.call(what, run));
     return this.adminStore;
+  }
+
+  schedules(): ScheduleStore {
+    this.scheduleStore ??= new RedisSchedules(this.redis, this.keys, this.scripts, (what, run) => this.call(what, run));
+    return this.scheduleStore;
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,8 @@ import * as ops from './ops.ts';
 import { WakeHub } from './wake.ts';
 import { waitForWork, type WakeMark } from './wait.ts';
 import { SqliteAdmin } from './admin.ts';
+import { SqliteSchedules } from './schedules.ts';
+import type { ScheduleStore } from '../schedule-types.ts';
 
 export interface SqliteStoreOptions {
   /** The database file; created, with its directory, on first use. */
@@ -41,6 +43,7 @@ export class SqliteStore implements Store {
   private readonly marks = new Map<string, WakeMark>();
   private closed = false;
   private adminStore: SqliteAdmin | undefined;
+  private scheduleStore: SqliteSchedules | undefined;
   private readonly tx;
 
   static open(options: SqliteStoreOptions): SqliteStore {
@@ -185,6 +188,11 @@ export class SqliteStore implements Store {
   admin(): AdminStore {
     this.adminStore ??= new SqliteAdmin(this.db, this, this.st);
     return this.adminStore;
+  }
+
+  schedules(): ScheduleStore {
+    this.scheduleStore ??= new SqliteSchedules(this.db, this, this.st);
+    return this.scheduleStore;
   }
 
   async close(): Promise<void> {
