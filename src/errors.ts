@@ -20,6 +20,21 @@ export class NotJsonSafeError extends ErrandError {
 }
 
 /**
+ * A job's args failed its `args` schema (Standard Schema): at enqueue nothing is stored; in a
+ * worker (a payload written by Ruby, the CLI or an older deploy) the job fails without a retry.
+ * `path` is where the first issue is (`args[0].email`); `issues` are the schema's own.
+ */
+export class InvalidArgsError extends ErrandError {
+  readonly path: string;
+  constructor(readonly jobName: string, readonly issues: readonly { readonly message: string; readonly path?: readonly unknown[] | undefined }[], path: string, where?: string) {
+    const first = issues[0]?.message ?? 'invalid';
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
+    super('ERR_INVALID_ARGS', `job ${jobName}${where ? ` (${where})` : ''}: invalid args at ${path}: ${first}${more}`);
+    this.path = path;
+  }
+}
+
+/**
  * A payload names a job class no worker here knows. A worker puts such a job back for a while
  * first (defaults.unknownJob); `waitedMs` says how long it waited for a worker that knows it.
  */

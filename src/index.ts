@@ -1,7 +1,8 @@
 // errand's public API. Everything a user imports comes from here; nothing else is a contract.
 
 export { defineJob } from './job/define.ts';
-export type { AnyJob, ArgsOf, EnqueuedJob, JobArgs, JobDefinition, JobOptions, JobSpec, ResqueClass } from './job/define.ts';
+export type { AnyJob, ArgsOf, EnqueuedJob, JobArgs, JobDefinition, JobOptions, JobSpec, ResqueClass, SchemaJobOptions } from './job/define.ts';
+export type { ArgsSchema, StandardSchemaV1 } from './job/standard-schema.ts';
 export type { BackoffFn, JobContext, JobInfo, Plugin, RetryOptions, WorkerInfoForHooks } from './job/types.ts';
 export type { Duration } from './job/duration.ts';
 export type { JsonValue } from './job/json-safe.ts';
@@ -12,6 +13,6 @@ export type { StopOptions, WorkerOptions } from './worker/worker.ts';
 export type { Logger } from './log.ts';
 export type { AdminStore, Stats, Store } from './storage/types.ts';
 export {
-  ConfigError, ErrandError, JobTimeoutError, MalformedPayloadError, NotJsonSafeError, PoisonJobError, StoreError, UnknownJobError,
+  ConfigError, ErrandError, InvalidArgsError, JobTimeoutError, MalformedPayloadError, NotJsonSafeError, PoisonJobError, StoreError, UnknownJobError,
   UnrecoverableError,
 } from './errors.ts';

@@ -1,11 +1,14 @@
-// Turns (job, args) into what the store takes: args checked for JSON safety (the error names
-// the path), beforeEnqueue hooks asked, the payload encoded once. Shared by single, bulk,
+// Turns (job, args) into what the store takes: args checked against the job's args schema
+// (InvalidArgsError) and for JSON safety (both errors name the path), beforeEnqueue hooks
+// asked, the payload encoded once. The args are stored as given, not as the schema's output:
+// the worker validates them again and perform gets the output then. Shared by single, bulk,
 // delayed and inline enqueues so they refuse and accept exactly the same things.
 // Bulk enqueue runs this for every job, so it allocates one object per job and no closures.
 
-import { ConfigError } from '../errors.ts';
+import { ConfigError, InvalidArgsError } from '../errors.ts';
 import type { EnqueuedJob, JobSpec } from '../job/define.ts';
 import { assertJsonSafe } from '../job/json-safe.ts';
+import { formatPath, validateArgs } from '../job/standard-schema.ts';
 import { encodePayload, jobIdSource, payloadEncoder } from '../job/payload.ts';
 import type { Plugin } from '../job/types.ts';
 import { pluginsFor, runBeforeEnqueue } from '../plugins/hooks.ts';
@@ -38,6 +41,10 @@ export async function prepareJobs(spec: JobSpec, argsList: readonly unknown[][],
   for (let i = 0; i < argsList.length; i++) {
     const args = argsList[i];
     if (!Array.isArray(args)) throw new ConfigError(`enqueueBulk(${name}, …): item ${i} is not an array of arguments: wrap it, e.g. [[42]] for one job with arg 42`);
+    if (spec.argsSchema) {
+      const verdict = await validateArgs(spec.argsSchema, args);
+      if (!verdict.ok) throw new InvalidArgsError(name, verdict.issues, formatPath(verdict.issues[0]?.path), argsList.length > 1 ? `enqueueBulk item ${i}` : undefined);
+    }
     for (let a = 0; a < args.length; a++) assertJsonSafe(args[a], a);
     const job: PreparedJob = { id: nextId(), name, queue, args, runAt, attempt: 1, enqueuedAt };
     if (plugins.length > 0 && !(await runBeforeEnqueue(plugins, job))) continue;

@@ -1,14 +1,17 @@
 // defineJob() and Resque-style classes: both become a JobSpec, the one runtime shape the
 // client and the worker use. A job is a name (Resque's "class"), a queue and a perform function
 // whose parameters type the args end to end. Every defined job is remembered by name so that
-// `errand work --require ./jobs.ts` knows it without a separate list.
+// `errand work --require ./jobs.ts` knows it without a separate list. With an `args` schema
+// (Standard Schema), enqueue's parameters are the schema's input and perform's its output, and
+// the args are validated at enqueue and again in the worker (see standard-schema.ts).
 
 import { ConfigError } from '../errors.ts';
 import { defaults } from '../defaults.ts';
 import { toMs, type Duration } from './duration.ts';
 import type { JobContext, Plugin, RetryOptions } from './types.ts';
 import { validateJobName, validateQueueName } from './names.ts';
-import { checkPlugins, checkRetry, checkTimeout } from './options.ts';
+import { checkArgsSchema, checkPlugins, checkRetry, checkTimeout } from './options.ts';
+import type { ArgsSchema, SchemaInput, SchemaOutput, StandardSchemaV1 } from './standard-schema.ts';
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
 /** perform's parameters without the trailing context (annotated as JobContext, or left untyped). */
@@ -18,7 +21,7 @@ export type ArgsOf<F> = F extends (...params: infer P) => unknown
     : P
   : never;
 
-export interface JobOptions<F extends (...args: any[]) => unknown> {
+interface BaseJobOptions {
   /** The Resque class name; what workers look jobs up by. */
   name: string;
   queue?: string;
@@ -26,7 +29,21 @@ export interface JobOptions<F extends (...args: any[]) => unknown> {
   /** The job's AbortSignal fires at this deadline and the attempt fails with JobTimeoutError. */
   timeout?: Duration;
   plugins?: Plugin[];
+}
+
+/** A job typed by perform's own parameters. */
+export interface JobOptions<F extends (...args: any[]) => unknown> extends BaseJobOptions {
+  args?: undefined;
   perform: F;
+}
+
+/**
+ * A job typed and checked by a Standard Schema of its argument list, e.g. `z.tuple([z.number()])`:
+ * enqueue takes the schema's input, perform gets its output (then the context).
+ */
+export interface SchemaJobOptions<S extends ArgsSchema> extends BaseJobOptions {
+  args: S;
+  perform: (...args: [...SchemaOutput<S>, JobContext]) => unknown;
 }
 
 /** The runtime shape of any job, whichever way it was written. */
@@ -36,16 +53,22 @@ export interface JobSpec {
   readonly retry: RetryOptions;
   readonly timeoutMs: number | undefined;
   readonly plugins: readonly Plugin[];
+  /** Validates the args at enqueue and before perform, which receives its output. */
+  readonly argsSchema: StandardSchemaV1 | undefined;
   readonly perform: (args: unknown[], ctx: JobContext) => unknown;
 }
 
-/** What the client's enqueue resolves to: the job as stored. */
+/**
+ * What the client's enqueue resolves to: the job as stored. Its `id` is what errand.job(id)
+ * looks up. An enqueue resolves to null only when a beforeEnqueue hook vetoed the job.
+ */
 export interface EnqueuedJob {
   readonly id: string;
   readonly name: string;
   readonly queue: string;
+  /** The args as given (and stored), before any schema transform. */
   readonly args: readonly unknown[];
-  /** Epoch ms when the job becomes due (scheduled jobs). */
+  /** Epoch ms (this process's clock) when the job becomes due: delayed jobs only; absent = now. */
   readonly runAt?: number;
 }
 
@@ -94,7 +117,7 @@ export function definedJobs(): ReadonlyMap<string, JobSpec> {
   return registry;
 }
 
-function makeSpec(source: { name: string; queue?: string; retry?: RetryOptions; timeout?: Duration; plugins?: Plugin[] }, perform: JobSpec['perform']): JobSpec {
+function makeSpec(source: { name: string; queue?: string; retry?: RetryOptions; timeout?: Duration; plugins?: Plugin[]; args?: unknown }, perform: JobSpec['perform']): JobSpec {
   validateJobName(source.name);
   const queue = source.queue ?? defaults.queue;
   validateQueueName(queue);
@@ -105,13 +128,16 @@ function makeSpec(source: { name: string; queue?: string; retry?: RetryOptions; 
     retry: checkRetry(source.name, source.retry),
     timeoutMs: checkTimeout(source.name, source.timeout),
     plugins: checkPlugins(`job ${source.name}`, source.plugins),
+    argsSchema: checkArgsSchema(source.name, source.args),
     perform,
   });
 }
 
-export function defineJob<F extends (...args: any[]) => unknown>(options: JobOptions<F>): JobDefinition<ArgsOf<F>> {
+export function defineJob<S extends ArgsSchema>(options: SchemaJobOptions<S>): JobDefinition<SchemaInput<S>>;
+export function defineJob<F extends (...args: any[]) => unknown>(options: JobOptions<F>): JobDefinition<ArgsOf<F>>;
+export function defineJob<F extends (...args: any[]) => unknown>(options: JobOptions<F> | SchemaJobOptions<ArgsSchema>): JobDefinition<ArgsOf<F>> {
   if (typeof options?.perform !== 'function') throw new ConfigError(`job ${options?.name ?? '(unnamed)'} needs a perform function`);
-  const perform = options.perform;
+  const perform = options.perform as F;
   const spec = makeSpec(options, (args, ctx) => perform(...args, ctx));
   registry.set(spec.name, spec);
   const runAtOf = (when: Date | number) => (when instanceof Date ? when.getTime() : when);

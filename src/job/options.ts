@@ -1,4 +1,4 @@
-// Checks a job's retry options and timeout when the job is defined (defineJob or a Resque-style
+// Checks a job's retry options, timeout, plugins and args schema when the job is defined (defineJob or a Resque-style
 // class), so a mistake such as `retry: { delay: '5 minutes' }` in a plain JavaScript job file
 // fails at load with a ConfigError naming the job and the option, instead of throwing inside a
 // worker the first time the job fails. Invariant: what this returns needs no further checking
@@ -8,6 +8,7 @@
 import { ConfigError } from '../errors.ts';
 import { toMs, type Duration } from './duration.ts';
 import type { Plugin, RetryOptions } from './types.ts';
+import { isStandardSchema, type StandardSchemaV1 } from './standard-schema.ts';
 
 const RETRY_KEYS = ['attempts', 'backoff', 'delay', 'jitter', 'maxDelay', 'retryOn'] as const;
 
@@ -57,6 +58,15 @@ export function checkTimeout(job: string, timeout: unknown): number | undefined 
   const ms = duration(`job ${job}: timeout`, timeout);
   if (ms <= 0) throw new ConfigError(`job ${job}: timeout must be longer than 0 ms (leave it out for no timeout), got ${describe(timeout)}`);
   return ms;
+}
+
+/** The job's `args` schema (undefined: none). Anything but a Standard Schema v1 is refused here, not at the first enqueue. */
+export function checkArgsSchema(job: string, args: unknown): StandardSchemaV1 | undefined {
+  if (args === undefined) return undefined;
+  if (!isStandardSchema(args)) {
+    throw new ConfigError(`job ${job}: args must be a Standard Schema v1 (a Zod, Valibot or ArkType schema of the argument list, e.g. z.tuple([z.number()])), got ${describe(args)}`);
+  }
+  return args;
 }
 
 const HOOKS = ['beforeEnqueue', 'afterEnqueue', 'beforePerform', 'aroundPerform', 'afterPerform', 'onFailure', 'workerStart', 'beforeJob', 'queueEmpty', 'workerStop'] as const;

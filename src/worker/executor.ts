@@ -3,8 +3,13 @@
 // outcome through the retry policy. Never throws: a bad payload, an unknown job (put back for a
 // while, see unknown-job.ts), a throwing job, hook, retryOn or backoff all become outcomes, so
 // one job cannot take the worker down; and a job past its timeout gives its slot back then.
+// A job with an args schema has its args validated first (a payload from Ruby, the CLI or an
+// older deploy was never type-checked): invalid args fail the job at once, with no retry and no
+// hooks, since another attempt would read the same payload; hooks and perform see the output.
 
+import { InvalidArgsError } from '../errors.ts';
 import { Deadline } from '../job/timeout.ts';
+import { formatPath, validateArgs } from '../job/standard-schema.ts';
 import type { JobSpec } from '../job/define.ts';
 import { decodePayload, encodeRetry, type DecodedJob } from '../job/payload.ts';
 import type { JobContext, JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
@@ -79,7 +84,16 @@ async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: numbe
   if (!spec) return unknown(reserved, deps, decoded, started);
 
   const id = decoded.id ?? `resque-${reserved.token}`;
-  const info: JobInfo = { name: decoded.name, queue: reserved.queue, args: decoded.args, id, attempt: decoded.attempt };
+  let args = decoded.args;
+  if (spec.argsSchema) {
+    const verdict = await validateArgs(spec.argsSchema, args);
+    if (!verdict.ok) {
+      const error = new InvalidArgsError(spec.name, verdict.issues, formatPath(verdict.issues[0]?.path));
+      return fail(reserved, deps, decoded.raw, error, { name: decoded.name, queue: reserved.queue, args, id, attempt: decoded.attempt }, started);
+    }
+    args = verdict.value;
+  }
+  const info: JobInfo = { name: decoded.name, queue: reserved.queue, args, id, attempt: decoded.attempt };
   let plugins = pluginCache.get(spec);
   if (!plugins) pluginCache.set(spec, (plugins = pluginsFor(deps.plugins, spec)));
   // The deadline covers the beforeJob hooks too: nothing of this job holds its slot past it.
@@ -89,7 +103,7 @@ async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: numbe
     let result: unknown;
     if (deadline) result = await runWithDeadline(spec, plugins, info, ctx, deadline, deps);
     else if (plugins.length > 0 || deps.beforeJob.length > 0) result = (await runHooked(spec, plugins, info, ctx, undefined, deps)).result;
-    else result = await spec.perform(decoded.args, ctx); // the common case, without a wrapper
+    else result = await spec.perform(args, ctx); // the common case, without a wrapper
     const durationMs = performance.now() - started;
     if (deps.verbose) deps.log.debug({ job: info.name, id, queue: info.queue, attempt: info.attempt, ms: round(durationMs) }, 'done');
     return { outcome: { token: reserved.token, kind: 'done', queue: reserved.queue }, info, error: undefined, result, durationMs };
