@@ -35,6 +35,14 @@ export const defaults = {
    */
   unknownJob: { firstDelayMs: 5_000, maxDelayMs: 300_000, jitter: 0.2, windowMs: 3_600_000 },
   retry: { attempts: 1, backoff: 'exponential' as const, delayMs: 1_000, jitter: 0.2, maxDelayMs: 3_600_000 },
+  /**
+   * A schedule's tick claimed later than this after its time (or after the next tick, if that
+   * comes sooner) is late: skipped, unless the schedule catches up. Covers a slow start, a deploy
+   * or a short store outage across a tick.
+   */
+  scheduleOnTimeMs: 60_000,
+  /** The longest a scheduler's timer is armed for: it then looks at its clocks again. */
+  scheduleMaxSleepMs: 3_600_000,
   /** Enqueue gives up after this long when the store cannot be reached. */
   connectTimeoutMs: 5_000,
 } as const;

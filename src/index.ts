@@ -7,6 +7,10 @@ export type { BackoffFn, JobContext, JobInfo, Plugin, RetryOptions, WorkerInfoFo
 export type { Duration } from './job/duration.ts';
 export type { JsonValue } from './job/json-safe.ts';
 export { createErrand, Errand, type ErrandOptions } from './client/errand.ts';
+export { defineSchedule } from './scheduler/define.ts';
+export type { ScheduleDefinition, ScheduleOptions } from './scheduler/define.ts';
+export type { ScheduleContext } from './job/types.ts';
+export type { SchedulingOptions } from './client/worker-handle.ts';
 export { defaultErrand, setDefaultErrand } from './client/default.ts';
 export type { WorkerHandle } from './client/worker-handle.ts';
 export type { StopOptions, WorkerOptions } from './worker/worker.ts';

@@ -16,7 +16,9 @@ import { Worker, type WorkerOptions } from '../worker/worker.ts';
 import { batchEncoder, prepareJobs, type Prepared } from './prepare.ts';
 import { runAfterEnqueue } from '../plugins/hooks.ts';
 import { runInline } from './inline.ts';
-import { WorkerHandle } from './worker-handle.ts';
+import { WorkerHandle, type SchedulingOptions } from './worker-handle.ts';
+import { checkUnique, type ScheduleDefinition } from '../scheduler/define.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
 
 /** Payloads encoded and stored per round trip in a bulk enqueue on Redis (SQLite: one write). */
 const ENCODE_CHUNK = 5_000;
@@ -35,6 +37,8 @@ export interface ErrandOptions {
   plugins?: readonly Plugin[];
   /** Enqueue fails after this long when the store cannot be reached. */
   timeout?: Duration;
+  /** Schedules every worker of this instance runs (each worker may add its own: worker({ schedules })). */
+  schedules?: readonly ScheduleDefinition[];
 }
 
 export class Errand {
@@ -138,9 +142,16 @@ export class Errand {
     return jobs;
   }
 
-  /** A worker on this instance's store; call start() to run it. */
-  worker(options: WorkerOptions): WorkerHandle {
+  /** A worker on this instance's store; call start() to run it. With `schedules`, it also runs those schedules' ticks. */
+  worker(options: WorkerOptions & SchedulingOptions): WorkerHandle {
+    checkUnique([...(this.options.schedules ?? []), ...(options.schedules ?? [])]);
     return new WorkerHandle(this, options, this.workers);
+  }
+
+  /** @internal */
+  async makeScheduler(schedules: readonly ScheduleDefinition[]): Promise<Scheduler> {
+    const all = checkUnique([...(this.options.schedules ?? []), ...schedules]);
+    return new Scheduler((await this.store()).schedules(), all, this.log);
   }
 
   /** @internal */

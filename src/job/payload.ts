@@ -28,6 +28,8 @@ export interface DecodedJob {
   unknownSince: number | undefined;
   /** How often it was put back for that reason (unknown_deferrals). */
   unknownDeferrals: number;
+  /** The schedule tick this run is for, when a schedule enqueued it. */
+  schedule: { name: string; tick: number; caughtUp: boolean } | undefined;
   /** The parsed object, kept so re-encoding preserves fields other tools added. */
   raw: Record<string, unknown>;
 }
@@ -94,6 +96,7 @@ export function decodePayload(payload: string): DecodedJob {
     errors: Array.isArray(job.errors) ? (job.errors as AttemptError[]) : NO_ERRORS,
     unknownSince: typeof job.unknown_since === 'number' ? job.unknown_since : undefined,
     unknownDeferrals: typeof job.unknown_deferrals === 'number' ? job.unknown_deferrals : 0,
+    schedule: scheduleOf(job.schedule),
     raw: job,
   };
 }
@@ -121,6 +124,21 @@ export function encodeUnknownDeferral(job: DecodedJob, since: number, deferrals:
 export function encodeRequeue(raw: Record<string, unknown>): string {
   const { errors: _errors, attempt: _attempt, unknown_since: _since, unknown_deferrals: _deferrals, ...rest } = raw;
   return JSON.stringify({ ...rest, attempt: 1 });
+}
+
+/**
+ * The payload of a schedule's run: a first attempt as encodePayload() writes it, plus
+ * `schedule: {name, tick, caught_up}` (Resque ignores it), which becomes ctx.schedule.
+ */
+export function encodeScheduledRun(name: string, argsJson: string, id: string, queue: string, enqueuedAt: number, schedule: { name: string; tick: number; caughtUp: boolean }): string {
+  const head = encodePayload(name, argsJson, id, queue, enqueuedAt);
+  return `${head.slice(0, -1)},"schedule":{"name":${JSON.stringify(schedule.name)},"tick":${schedule.tick},"caught_up":${schedule.caughtUp}}}`;
+}
+
+function scheduleOf(value: unknown): DecodedJob['schedule'] {
+  if (value === null || typeof value !== 'object') return undefined;
+  const s = value as Record<string, unknown>;
+  return typeof s.name === 'string' && typeof s.tick === 'number' ? { name: s.name, tick: s.tick, caughtUp: s.caught_up === true } : undefined;
 }
 
 function preview(text: string): string {

@@ -17,6 +17,15 @@ export interface JobContext {
   readonly log: Logger;
   readonly enqueuedAt: Date | undefined;
   readonly workerId: string;
+  /** Set when a schedule enqueued this run: its name, the tick it is for, and whether it ran late (caught up). */
+  readonly schedule?: ScheduleContext;
+}
+
+export interface ScheduleContext {
+  readonly name: string;
+  readonly tick: Date;
+  /** The tick was claimed after its on-time window and run because the schedule catches up. */
+  readonly caughtUp: boolean;
 }
 
 export type BackoffFn = (attempt: number, error: unknown) => number;

@@ -12,7 +12,7 @@ import { Deadline } from '../job/timeout.ts';
 import { formatPath, validateArgs } from '../job/standard-schema.ts';
 import type { JobSpec } from '../job/define.ts';
 import { decodePayload, encodeRetry, type DecodedJob } from '../job/payload.ts';
-import type { JobContext, JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
+import type { JobContext, JobInfo, Plugin, ScheduleContext, WorkerInfoForHooks } from '../job/types.ts';
 import type { Logger } from '../log.ts';
 import { performWithHooks, pluginsFor, runOnFailure } from '../plugins/hooks.ts';
 import type { Outcome, ReservedJob } from '../storage/types.ts';
@@ -48,6 +48,7 @@ class Context implements JobContext {
   readonly attempt: number;
   readonly log: Logger;
   readonly workerId: string;
+  readonly schedule?: ScheduleContext;
   private readonly enqueuedAtMs: number | undefined;
 
   constructor(readonly id: string, decoded: DecodedJob, readonly queue: string, readonly signal: AbortSignal, deps: ExecutorDeps) {
@@ -56,6 +57,8 @@ class Context implements JobContext {
     this.enqueuedAtMs = decoded.enqueuedAt;
     this.log = deps.log;
     this.workerId = deps.workerId();
+    const s = decoded.schedule;
+    if (s) this.schedule = { name: s.name, tick: new Date(s.tick), caughtUp: s.caughtUp };
   }
 
   get enqueuedAt(): Date | undefined {
