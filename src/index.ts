@@ -15,7 +15,7 @@ export { defaultErrand, setDefaultErrand } from './client/default.ts';
 export type { WorkerHandle } from './client/worker-handle.ts';
 export type { StopOptions, WorkerOptions } from './worker/worker.ts';
 export type { Logger } from './log.ts';
-export type { AdminStore, Stats, Store } from './storage/types.ts';
+export type { AdminStore, FailedEntry, JobState, Stats, Store } from './storage/types.ts';
 export {
   ConfigError, ErrandError, InvalidArgsError, JobTimeoutError, MalformedPayloadError, NotJsonSafeError, PoisonJobError, StoreError, UnknownJobError,
   UnrecoverableError,

@@ -11,7 +11,7 @@ import { checkPlugins } from '../job/options.ts';
 import type { Plugin } from '../job/types.ts';
 import { createLogger, verbosityFromEnv, type Logger, type Verbosity } from '../log.ts';
 import { openStore, resolveStoreUrl } from '../storage/open.ts';
-import type { AdminStore, Store } from '../storage/types.ts';
+import type { AdminStore, JobState, Store } from '../storage/types.ts';
 import { Worker, type WorkerOptions } from '../worker/worker.ts';
 import { batchEncoder, prepareJobs, type Prepared } from './prepare.ts';
 import { runAfterEnqueue } from '../plugins/hooks.ts';
@@ -82,6 +82,14 @@ export class Errand {
 
   async admin(): Promise<AdminStore> {
     return (await this.store()).admin();
+  }
+
+  /**
+   * Where the job with this id (EnqueuedJob.id) is now: waiting, scheduled, in flight, failed,
+   * or unknown (finished jobs are not kept). An O(n) scan of the store: for operators, not per job.
+   */
+  async job(id: string): Promise<JobState> {
+    return (await this.admin()).job(id);
   }
 
   /** Every job this instance can run, by name. */

@@ -248,6 +248,28 @@ export interface Stats {
   readonly paused: boolean;
 }
 
+/**
+ * Where one job is now, found by its payload's `id` (AdminStore.job). A job is in one place at a
+ * time; a finished job is not kept anywhere, so it is 'unknown' like an id never enqueued.
+ * `payload` is the stored JSON, byte for byte (a failed job's is inside `failure`; a Ruby
+ * worker's job is re-encoded from its `worker:<id>`). `runAt` is
+ * epoch ms on the store's clock; `since` is Resque's `run_at` text.
+ */
+export type JobState =
+  /** In `queue`; `position` 0 is the next to be reserved. */
+  | { readonly state: 'waiting'; readonly id: string; readonly queue: string; readonly position: number; readonly payload: string }
+  /** Delayed or waiting for a retry; `key` is its ScheduledEntry key (runScheduled, removeScheduled). */
+  | { readonly state: 'scheduled'; readonly id: string; readonly queue: string; readonly runAt: number; readonly key: string; readonly payload: string }
+  /**
+   * Reserved by a worker: `instance` is the errand instance holding it (undefined for a Ruby
+   * worker, known only by Resque's `worker:<id>`), `worker` its Resque id. `since` is when the
+   * worker reported starting it, known only for the one job its `worker:<id>` shows.
+   */
+  | { readonly state: 'in-flight'; readonly id: string; readonly queue: string; readonly instance: string | undefined; readonly worker: string; readonly since: string | undefined; readonly payload: string }
+  /** In the failed list; `failure.raw` is what retryFailed / removeFailed take. */
+  | { readonly state: 'failed'; readonly id: string; readonly queue: string | undefined; readonly exception: string | undefined; readonly error: string | undefined; readonly failure: FailedEntry }
+  | { readonly state: 'unknown'; readonly id: string };
+
 export interface AdminStore {
   stats(): Promise<Stats>;
   queues(): Promise<string[]>;
@@ -282,4 +304,10 @@ export interface AdminStore {
    * undefined for (no job to retry) goes back to the failed list's tail and counts as skipped.
    */
   retryFailedMatching(filter: FailedFilter, prepare: (entry: FailedEntry) => QueuedJob | undefined): Promise<{ retried: number; skipped: number }>;
+  /**
+   * Where the job with this id is: waiting, scheduled, in flight, failed, or unknown (finished
+   * jobs are not kept). An O(n) scan of every queue, the scheduled set, the in-flight sets and
+   * the failed list: an operator's call (dashboard, CLI), never the hot path.
+   */
+  job(id: string): Promise<JobState>;
 }

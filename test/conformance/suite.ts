@@ -11,6 +11,7 @@ import { recoveryCases } from './recovery.ts';
 import { adminCases } from './admin.ts';
 import { adminListCases } from './admin-lists.ts';
 import { livenessCases } from './liveness.ts';
+import { jobStateCases } from './job-state.ts';
 import { scheduleCases } from './schedules.ts';
 
 export type { ConformanceOptions, OpenedStore } from './harness.ts';
@@ -28,6 +29,7 @@ export function runStoreConformance(
     describe('admin', () => adminCases(registry));
     describe('admin lists', () => adminListCases(registry));
     describe('liveness', () => livenessCases(registry));
+    describe('job state', () => jobStateCases(registry));
     describe('schedules', () => scheduleCases(registry));
     registry.checkMarkers();
   });

@@ -2,8 +2,9 @@
 // changes (retry/remove/clear failures, pause all). Never used by a worker's hot path.
 
 import type { Redis } from 'ioredis';
-import type { AdminStore, FailedEntry, FailedFilter, QueuedJob, QueueStats, ScheduledEntry, Stats, WorkerView } from '../types.ts';
+import type { AdminStore, FailedEntry, FailedFilter, JobState, QueuedJob, QueueStats, ScheduledEntry, Stats, WorkerView } from '../types.ts';
 import * as lists from './admin-lists.ts';
+import { findJob } from './admin-job.ts';
 import { minuteOf, THROUGHPUT_MINUTES } from '../throughput.ts';
 import type { RedisKeys } from './keys.ts';
 import { enqueuedAtOf, parseObject } from '../resque-format.ts';
@@ -140,6 +141,10 @@ export class RedisAdmin implements AdminStore {
 
   retryFailedMatching(filter: FailedFilter, prepare: (entry: FailedEntry) => QueuedJob | undefined): Promise<{ retried: number; skipped: number }> {
     return this.guard('retry failed', () => lists.retryFailedMatching(this.redis, this.keys, this.scripts, filter, prepare));
+  }
+
+  job(id: string): Promise<JobState> {
+    return this.guard('find job', () => findJob(this.keys, this.scripts['find-job'], id));
   }
 
   stats(): Promise<Stats> {

@@ -24,6 +24,7 @@ const SCRIPTS = {
   'run-scheduled': 3,
   'failed-filter': 3,
   'failed-requeue': 3,
+  'find-job': 5,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

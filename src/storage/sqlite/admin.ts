@@ -5,8 +5,9 @@
 // Redis LREM count 1), so acting on an entry stays correct while the list moves.
 
 import type Database from 'better-sqlite3';
-import type { AdminStore, FailedEntry, FailedFilter, QueuedJob, QueueStats, ScheduledEntry, Stats, WorkerView } from '../types.ts';
+import type { AdminStore, FailedEntry, FailedFilter, JobState, QueuedJob, QueueStats, ScheduledEntry, Stats, WorkerView } from '../types.ts';
 import * as lists from './admin-lists.ts';
+import { findJob } from './admin-job.ts';
 import { append } from './ops.ts';
 import { enqueuedAtOf, parseObject } from '../resque-format.ts';
 import { minuteOf, THROUGHPUT_MINUTES } from '../throughput.ts';
@@ -159,6 +160,10 @@ export class SqliteAdmin implements AdminStore {
     const result = this.host.run('retry failed', () => lists.retryFailedMatching(this.db, (s) => this.sql(s), this.st, filter, prepare));
     if (result.retried > 0) this.host.notify();
     return result;
+  }
+
+  job(id: string): Promise<JobState> {
+    return this.read('find job', () => findJob(this.db, (source) => this.sql(source), id));
   }
 
   stats(): Promise<Stats> {
