@@ -130,6 +130,8 @@ writeFileSync(join(outDir, 'package.json'), '{\n  "type": "commonjs"\n}\n');
 
 // 3. The Redis store reads its Lua scripts from files beside its module.
 cpSync(join(srcDir, 'storage/redis/scripts'), join(outDir, 'storage/redis/scripts'), { recursive: true });
+// The dashboard serves its own app.js and app.css, read from beside its module.
+cpSync(join(srcDir, 'web/assets'), join(outDir, 'web/assets'), { recursive: true });
 
 // 4. The ESM entry: src/index.ts's value exports, as the type checker sees them (so the list
 // cannot drift from the source; type-only exports such as `export type { X }` are left out).

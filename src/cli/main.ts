@@ -7,6 +7,7 @@ const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   enqueue: () => import('./enqueue.ts'),
   stats: () => import('./stats.ts'),
   failed: () => import('./failed.ts'),
+  web: () => import('./web.ts'),
 };
 
 const HELP = `Usage: errand <command> [options]
@@ -16,6 +17,7 @@ Commands:
   enqueue   put a job on a queue (errand enqueue SendWelcomeEmail '[42]' --queue email)
   stats     queue sizes, oldest job age, failures, workers
   failed    list, retry, remove or clear failures
+  web       the dashboard (errand web --port 5678; --auth user:password beyond loopback)
 
 Run errand <command> --help for its options.`;
 

@@ -1,0 +1,45 @@
+// createDashboard(): errand's web dashboard as a fetch handler (Hono, Bun, Deno, workers) and a
+// node:http handler (node:http, Express, Connect; Fastify and Koa through theirs, see README).
+// It reads and changes the store through AdminStore only. Lifecycle: build once at startup;
+// it opens nothing itself (the errand or store given owns the connection).
+
+import type { AdminStore, Store } from '../storage/types.ts';
+import { ConfigError } from '../errors.ts';
+import { buildApp } from './app.ts';
+import { toNodeHandler, type NodeHandler } from './node.ts';
+
+export interface DashboardOptions {
+  /** An errand from createErrand(): the dashboard uses its admin side. */
+  readonly errand?: { admin(): Promise<AdminStore> };
+  /** Or a store (from openStore) or its admin side. */
+  readonly store?: Store | AdminStore;
+  /** Where it is mounted, e.g. '/errand' (default: the root). Links and forms include it. */
+  readonly basePath?: string;
+  /**
+   * Called for every request before anything else: true lets it through, false answers 403,
+   * a Response is answered as is (a 401 asking for credentials, a redirect to a login page).
+   */
+  readonly authorize?: (request: Request) => boolean | Response | Promise<boolean | Response>;
+  /** Hide every button and refuse every mutation (403). */
+  readonly readOnly?: boolean;
+  /** Key for the CSRF token (default: random per process); give the same one to every process behind one URL. */
+  readonly secret?: string;
+}
+
+export interface Dashboard {
+  readonly fetch: (request: Request) => Promise<Response>;
+  /** `(req, res, next?)`: a 404 outside the dashboard's routes goes to `next` when given. */
+  readonly node: NodeHandler;
+  readonly basePath: string;
+}
+
+export function createDashboard(options: DashboardOptions): Dashboard {
+  const basePath = (options.basePath ?? '').replace(/\/+$/, '');
+  if (basePath && !/^\/[A-Za-z0-9._~\-/]*$/.test(basePath)) throw new ConfigError(`createDashboard: basePath must start with "/" and hold only URL-safe characters, got ${JSON.stringify(options.basePath)}`);
+  if (!options.errand === !options.store) throw new ConfigError('createDashboard: give exactly one of { errand } or { store }');
+  const { errand, store } = options;
+  const admin = errand ? () => errand.admin() : () => Promise.resolve('admin' in store! ? store.admin() : store!);
+  const app = buildApp({ admin, basePath, readOnly: options.readOnly ?? false, secret: options.secret, authorize: options.authorize });
+  const fetch = async (request: Request) => app.fetch(request);
+  return { fetch, node: toNodeHandler(fetch), basePath };
+}
