@@ -23,16 +23,23 @@ export function sqlitePathOf(url: string): string {
   return resolve(rest);
 }
 
+/** The store classes a URL may need; openStore() loads only the one it needs. */
+export interface StoreClasses {
+  readonly RedisStore?: typeof import('./redis/store.ts').RedisStore;
+  readonly SqliteStore?: typeof import('./sqlite/store.ts').SqliteStore;
+}
+
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
+  if (/^rediss?:\/\//.test(url)) return openStoreWith(url, options, { RedisStore: (await import('./redis/store.ts')).RedisStore });
+  if (url.startsWith('sqlite:')) return openStoreWith(url, options, { SqliteStore: (await import('./sqlite/store.ts')).SqliteStore });
+  return openStoreWith(url, options, {});
+}
+
+/** openStore() with the classes already loaded (the lease thread loads them statically). */
+export function openStoreWith(url: string, options: OpenStoreOptions, classes: StoreClasses): Store {
   const namespace = options.namespace ?? defaults.namespace;
   const commandTimeoutMs = options.commandTimeoutMs ?? defaults.connectTimeoutMs;
-  if (/^rediss?:\/\//.test(url)) {
-    const { RedisStore } = await import('./redis/store.ts');
-    return new RedisStore({ url, namespace, commandTimeoutMs });
-  }
-  if (url.startsWith('sqlite:')) {
-    const { SqliteStore } = await import('./sqlite/store.ts');
-    return SqliteStore.open({ path: sqlitePathOf(url), busyTimeoutMs: commandTimeoutMs });
-  }
+  if (/^rediss?:\/\//.test(url) && classes.RedisStore) return new classes.RedisStore({ url, namespace, commandTimeoutMs });
+  if (url.startsWith('sqlite:') && classes.SqliteStore) return classes.SqliteStore.open({ path: sqlitePathOf(url), busyTimeoutMs: commandTimeoutMs });
   throw new ConfigError(`store URL "${url}" is not supported: use redis://host:port, rediss://… or sqlite:./path/to/file.db`);
 }

@@ -47,16 +47,23 @@ export function makeBeats(store: Store, pace: BeatPace, handlers: BeatHandlers, 
   return store.spec ? new ThreadBeats(store.spec, store, pace, handlers, log) : new LocalBeats(store, pace, handlers);
 }
 
-/** The entry of the lease thread: TypeScript in a checkout (run through tsx), JavaScript when built. */
+/**
+ * The entry of the lease thread: TypeScript in a checkout (run through tsx), JavaScript when built.
+ * Module hooks (tsx) registered in the main thread do not reach a worker thread, so a checkout
+ * registers tsx's require hook there: it compiles in the thread itself, where the ESM hooks would
+ * start one more loader thread, a cost the worker would pay at every start.
+ */
 function threadBootstrap(): { code: string; entry: string; tsx: string | undefined } {
   const entry = new URL(`./lease-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-  // Module hooks (tsx) registered in the main thread do not reach a worker thread: register them there.
-  const tsx = entry.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : undefined;
-  const code = `const { workerData } = require('node:worker_threads');
-(async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-})().catch((error) => { require('node:worker_threads').parentPort.postMessage({ type: 'fatal', message: String(error && error.stack || error) }); });`;
+  const tsx = entry.endsWith('.ts') ? import.meta.resolve('tsx/cjs/api') : undefined;
+  const code = `const { workerData, parentPort } = require('node:worker_threads');
+const { fileURLToPath } = require('node:url');
+try {
+  if (workerData.tsx) require(fileURLToPath(workerData.tsx)).register();
+  require(fileURLToPath(workerData.entry));
+} catch (error) {
+  parentPort.postMessage({ type: 'fatal', message: String(error && error.stack || error) });
+}`;
   return { code, entry, tsx };
 }
 
@@ -134,9 +141,11 @@ class ThreadBeats implements Beats {
   }
 
   hurry(): void {
+    if (this.fallback) return this.fallback.hurry();
+    // Once per change to busy, not per reserve: a message per batch would cost the hot path.
+    if (this.shared[SHARED.busy] === 1) return;
     this.shared[SHARED.busy] = 1;
-    if (this.fallback) this.fallback.hurry();
-    else this.post({ type: 'hurry' });
+    this.post({ type: 'hurry' });
   }
 
   started(token: number): void {

@@ -10,7 +10,11 @@
 // failed or withheld) posts a message, so a main thread that comes back pulses again at once.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { openStore } from '../storage/open.ts';
+// Both store classes, loaded statically: a checkout compiles them with tsx's require hook here
+// (see beats.ts), which a dynamic import would bypass.
+import { openStoreWith } from '../storage/open.ts';
+import { RedisStore } from '../storage/redis/store.ts';
+import { SqliteStore } from '../storage/sqlite/store.ts';
 import type { Store, StoreSpec, WorkerStatus } from '../storage/types.ts';
 import { monotonicMs } from './contact.ts';
 import { SHARED, type FromLeaseThread, type LeaseThreadData, type ToLeaseThread } from './lease-protocol.ts';
@@ -78,12 +82,10 @@ port.on('message', async (message: ToLeaseThread) => {
   }
 });
 
-// No top-level await: the built package is CommonJS.
-void openStore((data.store as StoreSpec).url, data.store).then(
-  (opened) => {
-    store = opened;
-    // Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
-    if (!stopping) arm(FIRST_BEAT_MS);
-  },
-  (error: Error) => post({ type: 'fatal', message: `lease thread could not open the store: ${error.message}` }),
-);
+try {
+  store = openStoreWith((data.store as StoreSpec).url, data.store, { RedisStore, SqliteStore });
+  // Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
+  arm(FIRST_BEAT_MS);
+} catch (error) {
+  post({ type: 'fatal', message: `lease thread could not open the store: ${(error as Error).message}` });
+}
