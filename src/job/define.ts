@@ -70,6 +70,8 @@ export interface EnqueuedJob {
   readonly args: readonly unknown[];
   /** Epoch ms (this process's clock) when the job becomes due: delayed jobs only; absent = now. */
   readonly runAt?: number;
+  /** Epoch ms (this process's clock) of the enqueue: the payload's `enqueued_at`. */
+  readonly enqueuedAt: number;
 }
 
 export interface JobDefinition<A extends unknown[]> {

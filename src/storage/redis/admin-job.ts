@@ -15,8 +15,11 @@ export async function findJob(keys: RedisKeys, findScript: ScriptCall, id: strin
   const reply = (await findScript([k.queues, k.schedule, k.leases, k.workers, k.failed], [`${k.namespace}:`, id, PAGE])) as (string | number)[];
   const text = (i: number) => String(reply[i] ?? '');
   switch (reply[0]) {
-    case 'in-flight':
-      return { state: 'in-flight', id, queue: text(1), instance: text(2) || undefined, worker: text(3), since: text(4) || undefined, payload: text(5) };
+    case 'in-flight': {
+      // A Ruby worker's job is known only from its worker:<id> JSON: the payload is re-encoded from it.
+      const payload = text(2) ? text(5) : JSON.stringify(parseObject(text(5))?.payload);
+      return { state: 'in-flight', id, queue: text(1), instance: text(2) || undefined, worker: text(3), since: text(4) || undefined, payload };
+    }
     case 'waiting':
       return { state: 'waiting', id, queue: text(1), position: Number(reply[2]), payload: text(3) };
     case 'scheduled':

@@ -3,7 +3,9 @@
 -- KEYS[4] <ns>:workers (set of Resque ids)   KEYS[5] <ns>:failed (list)
 -- ARGV[1] namespace + ':'   ARGV[2] the job id   ARGV[3] page size (entries read per LRANGE/ZRANGE/HSCAN)
 -- Returns {} when no job has that id, else one of:
---   { 'in-flight', queue, instance id ('' for a Ruby worker), Resque id, run_at ('' if unknown), payload }
+--   { 'in-flight', queue, instance id, Resque id, run_at ('' if unknown), payload }
+--   { 'in-flight', queue, '', Resque id, run_at, worker:<id> text } (a Ruby worker: the client takes the
+--     payload out of that JSON, as cjson would reorder its keys)
 --   { 'waiting', queue, position (0 = head), payload }
 --   { 'scheduled', queue, due ms (text), member, payload }
 --   { 'failed', index (0 = oldest), entry }
@@ -53,9 +55,10 @@ for _, instance in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
 end
 for _, resque_id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
   if redis.call('SCARD', ns .. 'errand:instances:' .. resque_id) == 0 then
-    local working = id_of(redis.call('GET', ns .. 'worker:' .. resque_id) or '')
+    local text = redis.call('GET', ns .. 'worker:' .. resque_id) or ''
+    local working = id_of(text)
     if working and type(working.payload) == 'table' and working.payload.id == id then
-      return { 'in-flight', tostring(working.queue or ''), '', resque_id, tostring(working.run_at or ''), cjson.encode(working.payload) }
+      return { 'in-flight', tostring(working.queue or ''), '', resque_id, tostring(working.run_at or ''), text }
     end
   end
 end
