@@ -66,14 +66,11 @@ class Context implements JobContext {
   }
 }
 
-export async function execute(reserved: ReservedJob, deps: ExecutorDeps): Promise<Execution> {
+export function execute(reserved: ReservedJob, deps: ExecutorDeps): Promise<Execution> {
   const started = performance.now();
-  try {
-    return await attempt(reserved, deps, started);
-  } catch (error) {
-    // Last resort, for what the paths below did not foresee: fail the job, keep the worker.
-    return fail(reserved, deps, reserved.payload, error, undefined, started);
-  }
+  // Last resort, for what the paths below did not foresee: fail the job, keep the worker. A
+  // .catch, not an async wrapper: one promise less per job on the hot path.
+  return attempt(reserved, deps, started).catch((error: unknown) => fail(reserved, deps, reserved.payload, error, undefined, started));
 }
 
 async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: number): Promise<Execution> {
