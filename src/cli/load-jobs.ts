@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.ts';
 import { isJob, type AnyJob } from '../job/define.ts';
+import { isSchedule, type ScheduleDefinition } from '../scheduler/define.ts';
 
 let tsxRegistered = false;
 
@@ -28,22 +29,28 @@ async function ensureTypeScript(file: string): Promise<void> {
   tsxRegistered = true;
 }
 
-/** The jobs among a module's exports, once each. */
-function jobsIn(namespace: Record<string, unknown>): AnyJob[] {
-  const found = new Set<AnyJob>();
+/** The exports that pass `is`, once each. */
+function exportsIn<T>(namespace: Record<string, unknown>, is: (value: unknown) => value is T): T[] {
+  const found = new Set<T>();
   for (const [key, value] of Object.entries(namespace)) {
-    if (isJob(value)) found.add(value);
+    if (is(value)) found.add(value);
     // A CommonJS file's module.exports arrives as `default`, and Node's static guess at its named
     // exports misses forms such as `module.exports = { sendEmail: defineJob(...) }`: look inside.
     else if (key === 'default' && typeof value === 'object' && value !== null) {
-      for (const inner of Object.values(value)) if (isJob(inner)) found.add(inner);
+      for (const inner of Object.values(value)) if (is(inner)) found.add(inner);
     }
   }
   return [...found];
 }
 
 export async function loadJobFiles(files: readonly string[]): Promise<AnyJob[]> {
+  return (await loadFiles(files)).jobs;
+}
+
+/** The jobs and the schedules (defineSchedule values) the files export. */
+export async function loadFiles(files: readonly string[]): Promise<{ jobs: AnyJob[]; schedules: ScheduleDefinition[] }> {
   const jobs: AnyJob[] = [];
+  const schedules: ScheduleDefinition[] = [];
   for (const file of files) {
     const path = resolve(file);
     if (!existsSync(path)) throw new ConfigError(`--require ${file}: no such file (${path})`);
@@ -56,9 +63,13 @@ export async function loadJobFiles(files: readonly string[]): Promise<AnyJob[]> 
     } catch (error) {
       throw new ConfigError(`--require ${file}: loading it failed: ${(error as Error).message}`);
     }
-    const found = jobsIn(exports);
-    if (found.length === 0) throw new ConfigError(`--require ${file}: it exports no jobs (export the values defineJob returns, or classes with a static perform)`);
+    const found = exportsIn(exports, isJob);
+    const foundSchedules = exportsIn(exports, isSchedule);
+    if (found.length === 0 && foundSchedules.length === 0) {
+      throw new ConfigError(`--require ${file}: it exports no jobs (export the values defineJob returns, or classes with a static perform) and no schedules (defineSchedule)`);
+    }
     jobs.push(...found);
+    schedules.push(...foundSchedules);
   }
-  return jobs;
+  return { jobs, schedules };
 }

@@ -10,7 +10,7 @@ import { isSupervisedChild, SupervisorAgent } from '../supervisor/agent.ts';
 import { parseBytes } from '../supervisor/limits.ts';
 import { supervise } from '../supervisor/supervise.ts';
 import { installSignalHandlers } from '../worker/signals.ts';
-import { loadJobFiles } from './load-jobs.ts';
+import { loadFiles } from './load-jobs.ts';
 import { parseArgs } from 'node:util';
 import { errandFrom, usage, STORE_HELP, storeFlags, UsageError } from './shared.ts';
 
@@ -18,7 +18,8 @@ export const help = `Usage: errand work --require ./jobs.ts [options]
 
 Runs a worker process that takes jobs from its queues and performs them.
 
-  --require FILE          job file (TypeScript or JavaScript) whose exports are jobs; repeatable
+  --require FILE          job file (TypeScript or JavaScript) whose exports are jobs and schedules (defineSchedule:
+                          this process offers their ticks; the store lets one process enqueue each); repeatable
   --queues LIST           a,b strict priority · * every queue · a:3,b:1 weighted (default: QUEUES/QUEUE env, else the
                           queues of the jobs the --require files define, in the order they are defined; not *, so
                           this worker takes no jobs it cannot run, e.g. Ruby workers' jobs on a shared namespace)
@@ -123,14 +124,14 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   async function runWorker(): Promise<number> {
-    const jobs = await loadJobFiles(files);
+    const { jobs, schedules } = await loadFiles(files);
     const errand = errandFrom(values, { jobs });
     const queues = givenQueues ?? jobQueues(errand.jobs().values());
     if (givenQueues === undefined) errand.log.info({ queues }, 'no --queues given: taking jobs from the queues of the loaded jobs');
     let worker;
     try {
       worker = errand.worker({
-        queues, concurrency,
+        queues, concurrency, schedules,
         ...(intervalSeconds === undefined ? {} : { pollInterval: intervalSeconds * 1000 }),
         ...(values['shutdown-timeout'] === undefined ? {} : { shutdownTimeout: values['shutdown-timeout'] }),
         ...(values['dead-after'] === undefined ? {} : { deadAfter: usage(() => toMs(values['dead-after']!, '--dead-after')) }),

@@ -1,0 +1,154 @@
+// The scheduler end to end on real stores: several processes, one enqueue per tick (kill -9 and
+// restarts during the run), catch-up, overlap: false, pause/resume, a schedule removed from
+// code, old and new definitions of one schedule side by side. Runs are counted in the queue
+// (nothing consumes it), so the assertions are on what was enqueued, not on timing.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createErrand, defineJob, defineSchedule, type Errand, type ScheduleDefinition } from '../src/index.ts';
+import { inWorld, REDIS_URL, ROOT, waitFor, type CliProcess, type World } from './support/cli-harness.ts';
+import { join } from 'node:path';
+import { uniqueNamespace, deleteNamespace } from './support/redis.ts';
+
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'schedule-jobs.ts');
+const TICKS = Number(process.env.ERRAND_SCHEDULE_TICKS ?? 8);
+
+interface Run { tick: number; caughtUp: boolean; id: string }
+function runsOf(payloads: readonly string[]): Run[] {
+  return payloads.map((p) => JSON.parse(p)).map((j) => ({ tick: j.schedule.tick, caughtUp: j.schedule.caught_up, id: j.id }));
+}
+
+function startWorker(world: World): CliProcess {
+  return world.spawn(['work', '--require', FIXTURE, ...world.store, '--queues', 'sched-idle']);
+}
+
+test(`4 worker processes, kill -9 and restarts during ${TICKS} one-second ticks: each tick enqueued exactly once, none missing`, { timeout: 120_000 }, async (t) => {
+  await inWorld(async (world) => {
+    const procs = [0, 1, 2, 3].map(() => startWorker(world));
+    const queue = world.key('queue:sched-ticks');
+    const count = () => world.redis.llen(queue);
+    await waitFor('the first tick to be enqueued', async () => (await count()) >= 1, 60_000);
+    const first = runsOf(await world.redis.lrange(queue, 0, 0))[0]!.tick;
+    // Kill two, restart them; later kill another and restart it: at least two keep running.
+    const killAndRestart = async (index: number) => {
+      procs[index]!.signal('SIGKILL');
+      await procs[index]!.exited;
+      procs[index] = startWorker(world);
+    };
+    await waitFor('two ticks', async () => (await count()) >= 2, 30_000);
+    await Promise.all([killAndRestart(0), killAndRestart(1)]);
+    await waitFor('more ticks', async () => (await count()) >= Math.ceil(TICKS / 2), 60_000);
+    await killAndRestart(2);
+    await waitFor(`${TICKS} ticks`, async () => (await count()) >= TICKS, 90_000);
+    for (const proc of procs) proc.signal('SIGKILL');
+    await Promise.all(procs.map((p) => p.exited));
+    const runs = runsOf(await world.redis.lrange(queue, 0, -1));
+    const ticks = runs.map((r) => r.tick);
+    const last = Math.max(...ticks);
+    const expected = Array.from({ length: (last - first) / 1000 + 1 }, (_, i) => first + i * 1000);
+    t.diagnostic(`ticks fired ${ticks.length}, expected ${expected.length}, distinct ${new Set(ticks).size}`);
+    assert.equal(new Set(runs.map((r) => r.id)).size, runs.length);
+    assert.deepEqual([...ticks].sort((a, b) => a - b), expected, 'one enqueue per tick, none twice, none missing');
+  });
+});
+
+async function withErrand(body: (errand: Errand, queue: () => Promise<Run[]>) => Promise<void>): Promise<void> {
+  const namespace = uniqueNamespace('errand-sched');
+  const errand = createErrand({ url: REDIS_URL, namespace });
+  try {
+    const admin = await errand.admin();
+    await body(errand, async () => runsOf(await admin.peek('sched-inproc', 0, 100_000)));
+  } finally {
+    await errand.close();
+    await deleteNamespace(namespace);
+  }
+}
+
+const job = defineJob({ name: 'InProcTick', queue: 'sched-inproc', perform: async (_label: string) => {} });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A worker that runs `schedules` and takes no job from their queue. */
+async function scheduling(errand: Errand, schedules: ScheduleDefinition[]) {
+  const worker = errand.worker({ queues: 'sched-none', schedules });
+  await worker.start();
+  return worker;
+}
+
+test('ticks missed while no process ran: skipped by default, caught up (and marked) with catchUp', async () => {
+  await withErrand(async (errand, queued) => {
+    const skip = defineSchedule({ name: 'skip', every: '1s', job, args: ['skip'] });
+    const catchUp = defineSchedule({ name: 'catch', every: '1s', job, args: ['catch'], catchUp: '1h' });
+    let worker = await scheduling(errand, [skip, catchUp]);
+    await waitFor('both schedules to run once', async () => new Set((await queued()).map((r) => r.tick)).size >= 1 && (await queued()).length >= 2);
+    await worker.stop();
+    const downAt = Math.max(...(await queued()).map((r) => r.tick));
+    await sleep(3_500); // every process down across three ticks
+    worker = await scheduling(errand, [skip, catchUp]);
+    const admin = await errand.admin();
+    const of = async (label: string) => (await admin.peek('sched-inproc', 0, 1000)).map((p) => JSON.parse(p)).filter((j) => j.args[0] === label);
+    await waitFor('a tick after the restart', async () => (await of('skip')).some((j) => j.schedule.tick > downAt + 3_000));
+    await worker.stop();
+    const caught = (await of('catch')).map((j) => j.schedule);
+    const skipped = (await of('skip')).map((j) => j.schedule.tick);
+    const caughtTicks = caught.map((s) => s.tick).sort((a, b) => a - b);
+    for (let i = 1; i < caughtTicks.length; i++) assert.equal(caughtTicks[i]! - caughtTicks[i - 1]!, 1_000, 'catch-up leaves no hole');
+    assert.ok(caught.some((s) => s.caught_up === true), 'the late runs are marked caughtUp');
+    assert.ok(skipped.length < caughtTicks.length, `default skips missed ticks (${skipped.length} vs ${caughtTicks.length})`);
+    assert.equal(new Set(skipped).size, skipped.length);
+  });
+});
+
+test('overlap: false skips ticks while the previous run waits', async () => {
+  await withErrand(async (errand, queued) => {
+    const lone = defineSchedule({ name: 'lone', every: '1s', job, args: ['lone'], overlap: false });
+    const worker = await scheduling(errand, [lone]);
+    const store = (await errand.store()).schedules();
+    await waitFor('three ticks handled', async () => {
+      const state = (await store.list()).find((s) => s.name === 'lone');
+      return state?.cursor !== undefined && state.lastRunTick !== undefined && state.cursor >= state.lastRunTick + 2_000;
+    });
+    await worker.stop();
+    assert.equal((await queued()).length, 1);
+    assert.equal((await store.list()).find((s) => s.name === 'lone')!.lastOutcome, 'overlap');
+  });
+});
+
+test('pause and resume at runtime (state in the store); a schedule removed from code stops', async () => {
+  await withErrand(async (errand, queued) => {
+    const kept = defineSchedule({ name: 'kept', every: '1s', job, args: ['kept'] });
+    const dropped = defineSchedule({ name: 'dropped', every: '1s', job, args: ['dropped'] });
+    let worker = await scheduling(errand, [kept, dropped]);
+    const store = (await errand.store()).schedules();
+    const count = async (label: string) => (await (await errand.admin()).peek('sched-inproc', 0, 1000)).filter((p) => p.includes(`"args":["${label}"]`)).length;
+    await waitFor('both run', async () => (await count('kept')) >= 1 && (await count('dropped')) >= 1);
+    assert.equal(await store.setPaused('kept', true), true);
+    const pausedAt = await count('kept');
+    await waitFor('two paused ticks', async () => ((await store.list()).find((s) => s.name === 'kept')!.lastOutcome === 'paused'));
+    await sleep(1_100);
+    assert.equal(await count('kept'), pausedAt);
+    await store.setPaused('kept', false);
+    await waitFor('a run after resume', async () => (await count('kept')) > pausedAt);
+    await worker.stop();
+    // The next deploy no longer has `dropped`.
+    const droppedRuns = await count('dropped');
+    worker = await scheduling(errand, [kept]);
+    const keptBefore = await count('kept');
+    await waitFor('kept runs twice more', async () => (await count('kept')) >= keptBefore + 2);
+    await worker.stop();
+    assert.equal(await count('dropped'), droppedRuns);
+    assert.equal(new Set((await queued()).map((r) => r.id)).size, (await queued()).length);
+  });
+});
+
+test('an edited schedule running beside its old definition (a rolling deploy) fires each tick once', async () => {
+  await withErrand(async (errand, queued) => {
+    const old = defineSchedule({ name: 'edited', cron: '*/1 * * * * *', job, args: ['x'] });
+    const edited = defineSchedule({ name: 'edited', every: '2s', job, args: ['x'] });
+    const a = await scheduling(errand, [old]);
+    const b = await scheduling(errand, [edited]);
+    await waitFor('six runs', async () => (await queued()).length >= 6);
+    await Promise.all([a.stop(), b.stop()]);
+    const ticks = (await queued()).map((r) => r.tick);
+    assert.equal(new Set(ticks).size, ticks.length, 'no tick enqueued twice');
+  });
+});
