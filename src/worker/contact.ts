@@ -38,16 +38,18 @@ export class Contact {
     this.gapLimitMs = Math.max(options.idleBeatMs + options.heartbeatMs / 2, options.leaseMs - options.idleBeatMs);
   }
 
-  /** The worker registered, sent at `sentAt` and answered after `rttMs`: prompt means in contact now. */
+  /**
+   * The worker registered, sent at `sentAt` and answered after `rttMs`: prompt means in contact
+   * now. The gap until the first heartbeat (the lease thread starting up) is no outage.
+   */
   registered(sentAt: number, rttMs: number): void {
-    this.lastGoodSentAt = sentAt;
     if (rttMs <= this.options.heartbeatMs) this.since = sentAt - this.options.leaseMs;
   }
 
   /** A heartbeat sent at `sentAt` (monotonic ms) was answered after `rttMs`, at store time `storeNow`. */
   answered(sentAt: number, rttMs: number, storeNow: number): void {
-    const gap = this.lastGoodSentAt === undefined ? Infinity : sentAt + rttMs - this.lastGoodSentAt;
-    if (gap > this.gapLimitMs) this.since = sentAt + rttMs;
+    const gap = this.lastGoodSentAt === undefined ? 0 : sentAt + rttMs - this.lastGoodSentAt;
+    if (gap > this.gapLimitMs || rttMs > this.gapLimitMs) this.since = sentAt + rttMs;
     this.since ??= sentAt;
     this.lastGoodSentAt = sentAt;
     this.storeNow = storeNow;
