@@ -152,3 +152,25 @@ test('an edited schedule running beside its old definition (a rolling deploy) fi
     assert.equal(new Set(ticks).size, ticks.length, 'no tick enqueued twice');
   });
 });
+
+test('errand schedules: list with next and last run, run NAME now, pause and resume NAME, unknown names refused', { timeout: 60_000 }, async () => {
+  await inWorld(async (world) => {
+    const store = (await world.client().store()).schedules();
+    await store.declare([{ name: 'nightly', definition: JSON.stringify({ cron: '0 3 * * *', timezone: 'Europe/Paris', job: 'NightlyReport', queue: 'reports', args: [7] }) }]);
+    const list = await world.run(['schedules', ...world.store]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /nightly\n  cron 0 3 \* \* \* Europe\/Paris -> NightlyReport on reports\n  next 20\d\d-\d\d-\d\dT0[12]:00:00.000Z   last run -/);
+    const ran = await world.run(['schedules', 'run', 'nightly', ...world.store]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const [payload] = await world.redis.lrange(world.key('queue:reports'), 0, -1);
+    assert.match(payload!, /^\{"class":"NightlyReport","args":\[7\],"id":"[0-9a-f-]{36}","queue":"reports","enqueued_at":\d+,"attempt":1,"schedule":\{"name":"nightly","tick":\d+,"caught_up":false\}\}$/);
+    assert.equal((await world.run(['schedules', 'pause', 'nightly', ...world.store])).code, 0);
+    assert.match((await world.run(['schedules', ...world.store])).stdout, /nightly  PAUSED/);
+    assert.equal((await world.run(['schedules', 'resume', 'nightly', ...world.store])).code, 0);
+    assert.equal((await store.list())[0]!.paused, false);
+    const unknown = await world.run(['schedules', 'pause', 'nope', ...world.store]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no schedule named nope/);
+    assert.equal((await world.run(['schedules', 'explode', 'nightly', ...world.store])).code, 2);
+  });
+});

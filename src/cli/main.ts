@@ -7,6 +7,7 @@ const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   enqueue: () => import('./enqueue.ts'),
   stats: () => import('./stats.ts'),
   failed: () => import('./failed.ts'),
+  schedules: () => import('./schedules.ts'),
   web: () => import('./web.ts'),
 };
 
@@ -17,6 +18,7 @@ Commands:
   enqueue   put a job on a queue (errand enqueue SendWelcomeEmail '[42]' --queue email)
   stats     queue sizes, oldest job age, failures, workers
   failed    list, retry, remove or clear failures
+  schedules list recurring schedules (next and last run), run one now, pause or resume one
   web       the dashboard (errand web --port 5678; --auth user:password beyond loopback)
 
 Run errand <command> --help for its options.`;

@@ -1,0 +1,98 @@
+// `errand schedules`: the recurring schedules the store knows (declared by running workers), with
+// their next and last run; `run NAME` enqueues a run now; `pause NAME` / `resume NAME` change the
+// state every process reads at its next tick. Reads definitions from the store, so no job code
+// is loaded here.
+
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.ts';
+import { encodeScheduledRun } from '../job/payload.ts';
+import type { ScheduleState } from '../storage/schedule-types.ts';
+import { cronTicks, everyTicks } from '../scheduler/ticks.ts';
+import { errandFrom, usage, UsageError, STORE_HELP, storeFlags } from './shared.ts';
+
+export const help = `Usage: errand schedules [list | run NAME | pause NAME | resume NAME] [--json]
+
+  list          every schedule a worker declared: timing, next run, last run and its outcome, paused
+  run NAME      enqueue a run of NAME now (it counts as its last run; the ticks go on as before)
+  pause NAME    skip NAME's ticks until resumed (kept in the store: every process obeys)
+  resume NAME   run NAME's ticks again from the next one (ticks skipped while paused do not run)
+  --json        print the list as JSON
+${STORE_HELP}`;
+
+interface Definition { cron?: string; every?: number; timezone?: string; job: string; queue: string; args: unknown[] }
+
+function definitionOf(state: ScheduleState): Definition | undefined {
+  try {
+    return state.definition ? (JSON.parse(state.definition) as Definition) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function nextRun(def: Definition | undefined, state: ScheduleState, now: number): number | undefined {
+  if (!def) return undefined;
+  try {
+    const ticks = def.cron !== undefined ? cronTicks(state.name, def.cron, def.timezone) : everyTicks(def.every!);
+    return ticks.next(Math.max(now, state.cursor ?? -Infinity));
+  } catch {
+    return undefined;
+  }
+}
+
+const at = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
+
+export function formatSchedules(states: readonly ScheduleState[], now = Date.now()): string {
+  if (states.length === 0) return '(no schedules: a worker declares its schedules when it starts)';
+  return states.map((state) => {
+    const def = definitionOf(state);
+    const timing = def ? (def.cron !== undefined ? `cron ${def.cron}${def.timezone ? ` ${def.timezone}` : ''}` : `every ${def.every} ms`) : '?';
+    return [
+      `${state.name}${state.paused ? '  PAUSED' : ''}`,
+      `  ${timing} -> ${def?.job ?? '?'} on ${def?.queue ?? '?'}`,
+      `  next ${state.paused ? '(paused)' : at(nextRun(def, state, now))}   last run ${at(state.lastRunAt)}   last tick outcome ${state.lastOutcome ?? '-'}`,
+      `  last declared or claimed ${at(state.seenAt)}`,
+    ].join('\n');
+  }).join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = usage(() => parseArgs({ args: argv, options: { ...storeFlags, json: { type: 'boolean' } }, allowPositionals: true, strict: true }));
+  if (values.help) {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
+  const [action = 'list', name, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  if (action !== 'list' && !name) throw new UsageError(`schedules ${action} needs a schedule NAME`);
+  const errand = errandFrom(values);
+  try {
+    const schedules = (await errand.store()).schedules();
+    switch (action) {
+      case 'list': {
+        const states = await schedules.list();
+        process.stdout.write(`${values.json ? JSON.stringify(states.map((s) => ({ ...s, nextRun: nextRun(definitionOf(s), s, Date.now()) })), null, 2) : formatSchedules(states)}\n`);
+        return 0;
+      }
+      case 'pause':
+      case 'resume':
+        if (!(await schedules.setPaused(name!, action === 'pause'))) throw new ConfigError(`no schedule named ${name} (errand schedules lists them)`);
+        process.stdout.write(`${name} ${action === 'pause' ? 'paused' : 'resumed'}\n`);
+        return 0;
+      case 'run': {
+        const state = (await schedules.list()).find((s) => s.name === name);
+        const def = state && definitionOf(state);
+        if (!def) throw new ConfigError(`no schedule named ${name} (errand schedules lists them)`);
+        const id = randomUUID();
+        const now = Date.now();
+        await schedules.runNow(name!, def.queue, encodeScheduledRun(def.job, JSON.stringify(def.args), id, def.queue, now, { name: name!, tick: now, caughtUp: false }), id);
+        process.stdout.write(`enqueued ${def.job} on ${def.queue} (id ${id})\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown schedules action "${action}": list, run, pause or resume`);
+    }
+  } finally {
+    await errand.close();
+  }
+}
