@@ -1,19 +1,22 @@
-// The dashboard's own static files (assets/app.js, assets/app.css), read once and served with a
+// The dashboard's own static files (assets/app.js, app.css, icon.svg), read once and served with a
 // long cache: pages link them with ?v=<digest>, so a new version is a new URL. No CDN: it
 // works offline. Only the names below are served, never a path from the request.
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-const TYPES = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' } as const;
+const TYPES = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8', 'icon.svg': 'image/svg+xml' } as const;
 type Name = keyof typeof TYPES;
 let files: Record<Name, Buffer> | undefined;
 let version = '';
 
 function load(): Record<Name, Buffer> {
   if (!files) {
-    files = { 'app.js': readFileSync(new URL('./assets/app.js', import.meta.url)), 'app.css': readFileSync(new URL('./assets/app.css', import.meta.url)) };
-    version = createHash('sha256').update(files['app.js']).update(files['app.css']).digest('hex').slice(0, 12);
+    const read = (name: Name) => readFileSync(new URL(`./assets/${name}`, import.meta.url));
+    files = { 'app.js': read('app.js'), 'app.css': read('app.css'), 'icon.svg': read('icon.svg') };
+    const hash = createHash('sha256');
+    for (const body of Object.values(files)) hash.update(body);
+    version = hash.digest('hex').slice(0, 12);
   }
   return files;
 }

@@ -19,6 +19,7 @@ export function layout(ctx: PageContext, tab: string, title: string, body: SafeH
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>${title} · errand</title>
+<link rel="icon" href="${href(ctx.base, ['assets', 'icon.svg'], { v: ctx.assetVersion })}" type="image/svg+xml">
 <link rel="stylesheet" href="${href(ctx.base, ['assets', 'app.css'], { v: ctx.assetVersion })}">
 <script src="${href(ctx.base, ['assets', 'app.js'], { v: ctx.assetVersion })}" defer></script></head>
 <body><header><a class="brand" href="${href(ctx.base, [])}">errand</a><nav>${TABS.map(([path, label]) =>

@@ -28,7 +28,7 @@ export async function queuePage(ctx: PageContext, admin: AdminStore, name: strin
     return html`<tr><td class="num">${start + i + 1}</td><td>${job ? clip(job.class, 80) : html`<span class="muted">not JSON</span>`}</td><td><code>${clip(job?.args, 100)}</code></td><td>${typeof job?.enqueued_at === 'number' ? timeTag(job.enqueued_at) : '-'}</td><td><code>${clip(job?.id, 40)}</code></td><td class="actions">${action(ctx, ['queues', name, 'remove'], { i: start + i, ref: refOf(payload) }, 'Delete', 'danger')}</td></tr>
 <tr class="detail"><td></td><td colspan="5"><details><summary>payload</summary><pre>${pretty(payload)}</pre></details></td></tr>`;
   });
-  return layout(ctx, 'queues', `Queue ${name}`, html`
+  return layout(ctx, 'queues', `Queue ${clip(name, 200)}`, html`
 <section class="panel"><div class="panel-head"><span>${compact(total)} waiting</span>${total > 0 && !ctx.readOnly ? html`<a class="button danger" href="${href(ctx.base, ['queues', name, 'clear'])}">Clear queue…</a>` : ''}</div>
 ${jobs.length === 0 ? html`<p class="empty">No waiting jobs.</p>` : html`<div class="scroll"><table><thead><tr><th class="num">#</th><th>Class</th><th>Args</th><th>Enqueued</th><th>Id</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`}
 ${pager(ctx, ['queues', name], page, size, total)}</section>`);
@@ -37,6 +37,6 @@ ${pager(ctx, ['queues', name], page, size, total)}</section>`);
 export async function clearConfirmPage(ctx: PageContext, admin: AdminStore, name: string): Promise<SafeHtml | undefined> {
   const total = await queueSize(admin, name);
   if (total === undefined) return undefined;
-  return layout(ctx, 'queues', `Clear queue ${name}?`, html`<section class="panel"><p>This deletes the <strong>${compact(total)} waiting ${total === 1 ? 'job' : 'jobs'}</strong> (${String(total)}) in <strong>${name}</strong>. Jobs in flight are not touched. This cannot be undone.</p>
+  return layout(ctx, 'queues', `Clear queue ${clip(name, 200)}?`, html`<section class="panel"><p>This deletes the <strong>${compact(total)} waiting ${total === 1 ? 'job' : 'jobs'}</strong> (${String(total)}) in <strong>${clip(name, 200)}</strong>. Jobs in flight are not touched. This cannot be undone.</p>
 ${action(ctx, ['queues', name, 'clear'], {}, `Delete ${total} ${total === 1 ? 'job' : 'jobs'}`, 'danger')} <a href="${href(ctx.base, ['queues', name])}">Cancel</a></section>`);
 }

@@ -1,0 +1,262 @@
+// The dashboard in a real headless Chromium, on both stores: every page renders (a screenshot
+// of each goes under the temp folder), every action changes the store as shown, the live chart
+// updates and pauses, hostile strings in queue names, job classes, args, errors, backtraces and
+// worker ids execute nothing and show as text, a form posted from another origin or without the
+// token changes nothing, and readOnly offers and accepts no change. One browser for the file.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openStore } from '../src/storage/open.ts';
+import type { Store } from '../src/storage/types.ts';
+import { createDashboard } from '../src/web/index.ts';
+import { launchBrowser, serve } from './support/browser.ts';
+import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
+
+const LONG = `long-${'L'.repeat(100_000)}`;
+const HOSTILE = [
+  '<script>window.__xss=1;alert(1)</script>',
+  '"><img src=x onerror="window.__xss=2;alert(2)">',
+  "'><svg onload=\"window.__xss=3;alert(3)\">",
+  'javascript:window.__xss=4;alert(4)',
+  'abc\u202Eevil\u202Cdef\u2066x\u2069',
+];
+const job = (cls: string, args: unknown[], extra: Record<string, unknown> = {}) => JSON.stringify({ class: cls, args, id: `id-${cls.slice(0, 20)}-${Math.random()}`, enqueued_at: Date.now() - 60_000, ...extra });
+const SECRET = 'test-secret';
+
+let browser: { context: BrowserContext; close: () => Promise<void> };
+let shots = '';
+before(async () => {
+  browser = await launchBrowser();
+  shots = await mkdtemp(join(tmpdir(), 'errand-web-shots-'));
+});
+after(async () => {
+  await browser?.close();
+  process.stdout.write(`# dashboard screenshots in ${shots}\n`);
+});
+
+/** Puts the hostile corpus and the action fixtures in the store. */
+async function seed(store: Store): Promise<void> {
+  for (const name of [...HOSTILE, LONG]) await store.push([{ queue: name, payload: job(HOSTILE[0]!, [...HOSTILE, LONG]) }]);
+  await store.push(['a', 'b', 'c'].map((x) => ({ queue: 'mail', payload: job('Mail', [x]) })));
+  await store.push([{ queue: HOSTILE[1]!, payload: 'not json <script>alert(9)</script>' }]);
+  const worker = await store.register({ id: `${HOSTILE[1]}:42:${HOSTILE[0]}`, queues: [HOSTILE[0]!], startedAt: new Date(), leaseMs: 120_000 });
+  await store.heartbeat(worker, { workingOn: { queue: HOSTILE[2]!, payload: job(HOSTILE[3]!, []), runAt: new Date() } });
+  const failing = [['Mail', 'mail'], ['Mail', 'mail'], ['Bill', 'bill'], ['Report', 'reports'], ['Temp', 'temp'], [HOSTILE[0]!, HOSTILE[2]!]] as const;
+  await store.push(failing.map(([cls, queue]) => ({ queue: 'failing', payload: job(cls, [queue]) })));
+  const held = await store.reserve(worker, ['failing'], failing.length);
+  await store.settle(worker, held.map((h, i) => {
+    const [cls, queue] = failing[i]!;
+    const hostile = cls === HOSTILE[0];
+    const entry = { failed_at: '2026/11/28 01:51:55 UTC', payload: JSON.parse(h.payload), exception: hostile ? HOSTILE[1] : 'RuntimeError', error: hostile ? `${HOSTILE[2]} ${LONG}` : `${cls} broke`, backtrace: hostile ? [HOSTILE[0], HOSTILE[4], LONG] : ['at x.ts:1'], worker: HOSTILE[1], queue };
+    return { token: h.token, kind: 'failed' as const, entry: JSON.stringify(entry) };
+  }));
+  await store.schedule([
+    { queue: 'later', payload: job('Later', [1]), runAt: Date.now() + 3_600_000 },
+    { queue: 'later', payload: job('Later', [2]), runAt: Date.now() + 7_200_000 },
+    { queue: HOSTILE[0]!, payload: job(HOSTILE[2]!, [HOSTILE[1]]), runAt: Date.now() + 9_000_000 },
+  ]);
+}
+
+async function newPage(): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.context.newPage();
+  const problems: string[] = [];
+  await page.addInitScript(() => {
+    const w = window as unknown as { __alerts: string[] };
+    w.__alerts = [];
+    window.alert = (m?: unknown) => void w.__alerts.push(String(m));
+  });
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return { page, problems };
+}
+
+/** Nothing the data carried became markup or ran. */
+async function assertInert(page: Page, problems: string[], where: string): Promise<void> {
+  const state = await page.evaluate(() => ({
+    xss: (window as unknown as { __xss?: number }).__xss,
+    alerts: (window as unknown as { __alerts: string[] }).__alerts,
+    scripts: [...document.scripts].map((s) => new URL(s.src || 'inline:', location.href).pathname),
+    images: document.images.length,
+    svgs: document.querySelectorAll('svg:not(#chart)').length,
+    handlers: [...document.querySelectorAll('*')].filter((el) => [...el.attributes].some((a) => a.name.startsWith('on'))).length,
+    jsLinks: [...document.querySelectorAll('a')].filter((a) => a.href.startsWith('javascript:')).length,
+  }));
+  assert.deepEqual({ ...state, scripts: state.scripts.map((s) => s.endsWith('/assets/app.js')) }, { xss: undefined, alerts: [], scripts: [true], images: 0, svgs: 0, handlers: 0, jsLinks: 0 }, where);
+  assert.deepEqual(problems, [], where);
+}
+
+for (const kind of ['sqlite', 'redis'] as const) {
+  describe(`dashboard on ${kind}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let site: Awaited<ReturnType<typeof serve>>;
+    let base = '';
+    before(async () => {
+      if (kind === 'sqlite') {
+        const dir = await mkdtemp(join(tmpdir(), 'errand-web-'));
+        store = await openStore(`sqlite:${join(dir, 'errand.db')}`);
+        cleanup = () => rm(dir, { recursive: true, force: true });
+      } else {
+        const namespace = uniqueNamespace();
+        store = await openStore(REDIS_URL, { namespace });
+        cleanup = () => deleteNamespace(namespace);
+      }
+      await seed(store);
+      site = await serve(createDashboard({ store, basePath: '/errand', secret: SECRET }).node);
+      base = `${site.url}/errand`;
+    });
+    after(async () => {
+      await site?.close();
+      await store?.close();
+      await cleanup?.();
+    });
+
+    it('renders every page; hostile strings execute nothing and show as text', async () => {
+      const { page, problems } = await newPage();
+      const visit = async (path: string, name: string) => {
+        const response = await page.goto(`${base}${path}`);
+        assert.equal(response?.status(), 200, path);
+        const headers = response!.headers();
+        assert.match(headers['content-security-policy']!, /script-src 'self'; .*frame-ancestors 'none'/);
+        assert.equal(headers['x-content-type-options'], 'nosniff');
+        assert.equal(headers['referrer-policy'], 'same-origin');
+        await page.screenshot({ path: join(shots, `${kind}-${name}.png`), fullPage: name !== 'queue' });
+        await assertInert(page, problems, path);
+        return page.locator('main').innerText();
+      };
+      const overview = await visit('', 'overview');
+      for (const text of HOSTILE.slice(0, 4)) assert.ok(overview.includes(text), `queue name ${text} shown literally`);
+      assert.ok(overview.includes(`${LONG.slice(0, 200)}…`) && !overview.includes(LONG.slice(0, 300)), 'the 100 kB queue name is shown clipped');
+      assert.ok((await visit('/queues', 'queues')).includes(HOSTILE[4]!));
+      const queue = await visit(`/queues/${encodeURIComponent(HOSTILE[0]!)}`, 'queue');
+      assert.ok(queue.includes(`Queue ${HOSTILE[0]}`));
+      await page.locator('details summary').first().click();
+      assert.ok((await page.locator('details pre').first().innerText()).includes(HOSTILE[1]!.replace(/"/g, '\\"')), 'payload pretty-printed as text');
+      const failed = await visit('/failed', 'failed');
+      assert.ok(failed.includes(HOSTILE[1]!) && failed.includes('Bill broke'));
+      await page.locator('a', { hasText: HOSTILE[0]! }).first().click();
+      await page.screenshot({ path: join(shots, `${kind}-failure.png`), fullPage: false });
+      await assertInert(page, problems, 'failure detail');
+      const detail = await page.locator('main').innerText();
+      assert.ok(detail.includes(HOSTILE[0]!) && detail.includes(HOSTILE[4]!) && detail.includes(HOSTILE[2]!), 'backtrace and error as text');
+      assert.ok((await visit('/scheduled', 'scheduled')).includes(HOSTILE[2]!));
+      const workers = await visit('/workers', 'workers');
+      assert.ok(workers.includes(`${HOSTILE[1]}:42:${HOSTILE[0]}`) && workers.includes(HOSTILE[3]!), 'worker id and what it runs');
+      if (kind === 'sqlite') {
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await visit('/failed', 'failed-phone-dark');
+      }
+      await page.close();
+    });
+
+    it('every action changes the store as shown', async () => {
+      const admin = store.admin();
+      const { page, problems } = await newPage();
+      const notice = () => page.locator('.notice').innerText();
+      // Queues: delete one, then clear with a confirmation naming the count.
+      await page.goto(`${base}/queues/mail`);
+      const before = await admin.peek('mail', 0, 10);
+      await page.locator('button', { hasText: 'Delete' }).first().click();
+      assert.equal(await notice(), 'Removed.');
+      assert.deepEqual(await admin.peek('mail', 0, 10), before.slice(1));
+      await page.locator('a', { hasText: 'Clear queue' }).click();
+      assert.ok((await page.locator('main').innerText()).includes('2 waiting jobs'));
+      await page.locator('button', { hasText: 'Delete 2 jobs' }).click();
+      assert.equal(await notice(), 'Deleted 2 waiting jobs.');
+      assert.deepEqual(await admin.peek('mail', 0, 10), []);
+      // Failed: retry one, remove one, retry and remove all matching a filter.
+      const count = await admin.failedCount();
+      await page.goto(`${base}/failed`);
+      await page.locator('tr', { hasText: 'Report broke' }).locator('button', { hasText: 'Retry' }).click();
+      assert.equal(await notice(), 'Queued again as a fresh first attempt.');
+      assert.equal(JSON.parse((await admin.peek('reports', 0, 1))[0]!).class, 'Report');
+      await page.locator('tr', { hasText: 'Temp broke' }).locator('button', { hasText: 'Remove' }).click();
+      assert.equal(await admin.failedCount(), count - 2);
+      await page.goto(`${base}/failed?class=Mail`);
+      assert.equal(await page.locator('tbody tr').count(), 2, 'the filter shows the two Mail failures');
+      await page.locator('button', { hasText: 'Retry matching' }).click();
+      assert.equal(await notice(), 'Queued 2 jobs again.');
+      assert.equal((await admin.peek('mail', 0, 10)).length, 2);
+      await page.fill('input[name=class]', 'Bill');
+      await page.locator('button', { hasText: 'Filter' }).click();
+      await page.locator('button', { hasText: 'Remove matching' }).click();
+      assert.equal(await notice(), 'Removed 1 failure.');
+      assert.deepEqual((await admin.failed(0, 10)).map((f) => (f.entry!.payload as { class: string }).class), [HOSTILE[0]]);
+      // Scheduled: run one now, delete one.
+      await page.goto(`${base}/scheduled`);
+      await page.locator('button', { hasText: 'Run now' }).first().click();
+      assert.equal(await notice(), 'Queued to run now.');
+      assert.equal(JSON.parse((await admin.peek('later', 0, 1))[0]!).args[0], 1);
+      await page.locator('button', { hasText: 'Delete' }).first().click();
+      assert.deepEqual((await admin.scheduled(0, 10)).map((e) => e.queue), [HOSTILE[0]]);
+      // Overview: pause and resume every worker.
+      await page.goto(base);
+      await page.locator('button', { hasText: 'Pause all workers' }).click();
+      assert.equal((await admin.stats()).paused, true);
+      await page.locator('button', { hasText: 'Resume all workers' }).click();
+      assert.equal((await admin.stats()).paused, false);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
+    it('a post from another origin or without the token changes nothing; readOnly shows and takes no change', async () => {
+      const admin = store.admin();
+      const { page } = await newPage();
+      await page.goto(base);
+      const token = await page.locator('input[name=_csrf]').first().getAttribute('value');
+      // Another origin (another port: same site, not same origin), even holding a valid token.
+      const evil = await serve((_req, res) => {
+        res.setHeader('content-type', 'text/html');
+        res.end(`<form method="post" action="${base}/pause"><input name="_csrf" value="${token}"><input name="paused" value="1"></form><script>document.forms[0].submit()</script>`);
+      });
+      const refused = page.waitForResponse((r) => r.url() === `${base}/pause`);
+      await page.goto(evil.url);
+      assert.equal((await refused).status(), 403);
+      await evil.close();
+      // Same origin without the token.
+      await page.goto(base);
+      assert.equal(await page.evaluate((url) => fetch(url, { method: 'POST', body: new URLSearchParams({ paused: '1' }) }).then((r) => r.status), `${base}/pause`), 403);
+      assert.equal((await admin.stats()).paused, false, 'nothing was paused');
+      // Read-only: no forms at all, and a well-formed post with a valid token is refused.
+      const ro = await serve(createDashboard({ store, basePath: '/errand', secret: SECRET, readOnly: true }).node);
+      const sizes = (await admin.stats()).queues.map((q) => q.size);
+      for (const path of ['', '/queues/mail', '/failed', '/scheduled']) {
+        await page.goto(`${ro.url}/errand${path}`);
+        assert.equal(await page.locator('form[method=post]').count(), 0, `no mutation offered on ${path || '/'}`);
+      }
+      for (const [path, fields] of [['/pause', { paused: '1' }], ['/queues/mail/clear', {}], ['/failed/remove-all', {}], ['/failed/retry-all', {}]] as const) {
+        const status = await page.evaluate(([url, body]) => fetch(url, { method: 'POST', body: new URLSearchParams(body) }).then((r) => r.status), [`${ro.url}/errand${path}`, { ...fields, _csrf: token! }] as const);
+        assert.equal(status, 403, path);
+      }
+      assert.equal((await admin.stats()).paused, false);
+      assert.deepEqual((await admin.stats()).queues.map((q) => q.size), sizes);
+      assert.equal(await admin.failedCount(), 1);
+      await ro.close();
+      await page.close();
+    });
+
+    if (kind === 'sqlite') {
+      it('the live chart updates from stats.json and its toggle stops the polling', async () => {
+        const { page, problems } = await newPage();
+        await page.goto(base);
+        const points = () => page.locator('#chart').getAttribute('data-points').then(Number);
+        await waitFor('two chart points', async () => (await points()) >= 2, 20_000);
+        assert.equal(await page.locator('#chart polyline').count(), 1);
+        assert.match(await page.locator('#chart-rate').innerText(), /jobs\/s now/);
+        await page.locator('#chart-toggle').click();
+        assert.equal(await page.locator('#chart-toggle').getAttribute('aria-pressed'), 'true');
+        const frozen = await points();
+        await page.waitForTimeout(4_000);
+        assert.equal(await points(), frozen, 'no poll while paused');
+        assert.deepEqual(problems, []);
+        await page.close();
+      });
+    }
+  });
+}

@@ -1,0 +1,143 @@
+// The dashboard without a browser: the escaping template, the same-origin and token checks, the
+// input caps (clear 400s), the options check, mounting under Express when it is installed, and
+// `errand web` (refuses to listen beyond loopback without credentials; Basic auth when given).
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openStore } from '../src/storage/open.ts';
+import type { Store } from '../src/storage/types.ts';
+import { createDashboard } from '../src/web/index.ts';
+import { html, jsonIsland, raw } from '../src/web/html.ts';
+import { Guard } from '../src/web/security.ts';
+import { serve } from './support/browser.ts';
+import { BIN } from './support/cli-harness.ts';
+
+describe('html template', () => {
+  it('escapes every interpolation, nested html and raw() pass through, nothing for null/false', () => {
+    const hostile = `<script>alert("x")</script>' \` &`;
+    assert.equal(html`<p title="${hostile}">${hostile}</p>`.value,
+      '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; &#96; &amp;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; &#96; &amp;</p>');
+    assert.equal(html`<ul>${['<a>', html`<li>${'<b>'}</li>`]}</ul>`.value, '<ul>&lt;a&gt;<li>&lt;b&gt;</li></ul>');
+    assert.equal(html`${null}${undefined}${false}${0}${raw('<br>')}`.value, '0<br>');
+    assert.equal(jsonIsland({ s: '</script><!--\u2028' }).value, '{"s":"\\u003c/script\\u003e\\u003c!--\\u2028"}');
+  });
+});
+
+describe('same-origin and token checks', () => {
+  const guard = new Guard('s');
+  const post = (headers: Record<string, string>) => new Request('http://dash.example/pause', { method: 'POST', headers });
+  it('needs Sec-Fetch-Site same-origin (or, without it, the same Origin) and the token', () => {
+    assert.equal(guard.refuse(post({ 'sec-fetch-site': 'same-origin' }), guard.token), undefined);
+    assert.equal(guard.refuse(post({ origin: 'http://dash.example' }), guard.token), undefined);
+    assert.match(guard.refuse(post({ 'sec-fetch-site': 'same-site' }), guard.token)!, /another site/);
+    assert.match(guard.refuse(post({ 'sec-fetch-site': 'cross-site', origin: 'http://dash.example' }), guard.token)!, /another site/);
+    assert.match(guard.refuse(post({ origin: 'http://evil.example' }), guard.token)!, /another origin/);
+    assert.match(guard.refuse(post({}), guard.token)!, /neither/);
+    assert.match(guard.refuse(post({ 'sec-fetch-site': 'same-origin' }), 'forged')!, /token/);
+    assert.match(guard.refuse(post({ 'sec-fetch-site': 'same-origin' }), undefined)!, /token/);
+    assert.equal(new Guard('s').token, guard.token, 'one secret, one token (several processes behind one URL)');
+    assert.notEqual(new Guard(undefined).token, new Guard(undefined).token);
+  });
+});
+
+describe('dashboard requests', () => {
+  let store: Store;
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'errand-web-unit-'));
+    store = await openStore(`sqlite:${join(dir, 'errand.db')}`);
+  });
+  after(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('caps page sizes and filter lengths with a clear 400; GET never mutates', async () => {
+    const d = createDashboard({ store });
+    const get = async (path: string) => { const r = await d.fetch(new Request(`http://x${path}`)); return [r.status, await r.text()] as const; };
+    assert.deepEqual(await get('/failed?size=101'), [400, 'bad request: size must be between 1 and 100, got 101\n']);
+    assert.deepEqual(await get('/queues/q?page=-1'), [400, 'bad request: page must be a whole number, got "-1"\n']);
+    assert.equal((await get(`/failed?error=${'e'.repeat(201)}`))[1], 'bad request: error is longer than 200 characters\n');
+    assert.equal((await get('/failed/0?ref=zz'))[0], 400);
+    assert.equal((await get('/pause?paused=1'))[0], 404, 'no GET route changes anything');
+    assert.equal((await store.admin().stats()).paused, false);
+    assert.equal((await get('/queues/nope'))[0], 404);
+  });
+
+  it('authorize runs first: false is 403, a Response is answered as is', async () => {
+    const denied = createDashboard({ store, authorize: () => false });
+    assert.equal((await denied.fetch(new Request('http://x/'))).status, 403);
+    const login = createDashboard({ store, authorize: (r) => (r.headers.get('x-user') ? true : new Response('who?', { status: 401 })) });
+    assert.equal((await login.fetch(new Request('http://x/assets/app.js'))).status, 401);
+    assert.equal((await login.fetch(new Request('http://x/', { headers: { 'x-user': 'a' } }))).status, 200);
+  });
+
+  it('refuses bad options', () => {
+    assert.throws(() => createDashboard({}), /exactly one of/);
+    assert.throws(() => createDashboard({ store, basePath: 'errand' }), /basePath must start with/);
+    assert.throws(() => createDashboard({ store, basePath: '/a"b' }), /basePath/);
+  });
+
+  it('mounts under Express at its base path, passing other routes on', async (t) => {
+    let express: ((...a: unknown[]) => { use: (...a: unknown[]) => void; get: (...a: unknown[]) => void; (req: unknown, res: unknown): void }) | undefined;
+    try {
+      express = (await import('express' as string)).default;
+    } catch {
+      return t.skip('express is not installed');
+    }
+    const app = express!();
+    app.use('/errand', createDashboard({ store, basePath: '/errand' }).node);
+    app.get('/errand-other', (_req: unknown, res: { send: (s: string) => void }) => res.send('host route'));
+    const site = await serve(app as never);
+    try {
+      const page = await fetch(`${site.url}/errand/queues`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /href="\/errand\/assets\/app\.css/);
+      assert.equal(await (await fetch(`${site.url}/errand-other`)).text(), 'host route');
+    } finally {
+      await site.close();
+    }
+  });
+});
+
+describe('errand web', () => {
+  const start = (args: string[], env: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [BIN, 'web', '--url', 'sqlite::memory:', ...args], { env: { ...process.env, ERRAND_WEB_AUTH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const listening = new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', () => { const m = /on (http:\/\/\S+)/.exec(out); if (m) resolve(m[1]!); });
+      void exited.then(() => reject(new Error(`exited: ${out}`)));
+    });
+    listening.catch(() => {}); // awaited only by the tests that expect it to start
+    return { child, exited, listening, output: () => out };
+  };
+
+  it('refuses to listen beyond loopback without credentials', async () => {
+    const run = start(['--host', '0.0.0.0', '--port', '0']);
+    assert.equal(await run.exited, 2);
+    assert.match(run.output(), /refusing to serve the dashboard on 0\.0\.0\.0 without credentials/);
+  });
+
+  it('asks for Basic credentials from --auth or ERRAND_WEB_AUTH', async () => {
+    const run = start(['--host', '0.0.0.0', '--port', '0', '--base-path', '/errand'], { ERRAND_WEB_AUTH: 'ops:s3cret pass' });
+    try {
+      const url = (await run.listening).replace('0.0.0.0', '127.0.0.1');
+      assert.match(url, /\/errand$/);
+      const none = await fetch(url);
+      assert.equal(none.status, 401);
+      assert.match(none.headers.get('www-authenticate')!, /^Basic realm="errand"/);
+      assert.equal((await fetch(url, { headers: { authorization: `Basic ${Buffer.from('ops:wrong').toString('base64')}` } })).status, 401);
+      assert.equal((await fetch(url, { headers: { authorization: `Basic ${Buffer.from('ops:s3cret pass').toString('base64')}` } })).status, 200);
+    } finally {
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exited, 0);
+    }
+  });
+});
