@@ -12,6 +12,7 @@ export type { ScheduleDefinition, ScheduleOptions } from './scheduler/define.ts'
 export type { ScheduleContext } from './job/types.ts';
 export type { SchedulingOptions } from './client/worker-handle.ts';
 export { defaultErrand, setDefaultErrand } from './client/default.ts';
+export { createDashboard, type Dashboard, type DashboardOptions } from './web/index.ts';
 export type { WorkerHandle } from './client/worker-handle.ts';
 export type { StopOptions, WorkerOptions } from './worker/worker.ts';
 export type { Logger } from './log.ts';
