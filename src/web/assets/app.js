@@ -60,7 +60,7 @@
     var max = 1;
     for (var i = 0; i < points.length; i++) if (points[i].rate > max) max = points[i].rate;
     svg.appendChild(node('line', { x1: 0, y1: h - pad, x2: w, y2: h - pad, class: 'axis' }));
-    svg.appendChild(node('text', { x: 4, y: 14, class: 'label' }, compact(max) + ' /s'));
+    // No <text> here: the SVG stretches to its box, which would distort letters (the figures are beside it).
     if (points.length > 1) {
       var first = points[0].at, span = Math.max(points[points.length - 1].at - first, 1);
       var coords = [];
@@ -100,7 +100,9 @@
             var rate = Math.max(0, (f.processed - last.processed) / ((f.at - last.at) / 1000));
             points.push({ at: f.at, rate: rate });
             if (points.length > KEEP) points.shift();
-            rateText.textContent = compact(rate) + ' jobs/s now';
+            var peak = 0;
+            for (var i = 0; i < points.length; i++) if (points[i].rate > peak) peak = points[i].rate;
+            rateText.textContent = compact(rate) + ' jobs/s now, peak ' + compact(peak);
           }
           last = f;
           setFigures(f);

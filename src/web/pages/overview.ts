@@ -36,7 +36,7 @@ export async function overviewPage(ctx: PageContext, admin: AdminStore): Promise
 <section class="cards">${card('processed', 'Processed', f.processed)}${card('failed', 'Failed attempts', f.failed)}${card('waiting', 'Waiting', f.waiting, href(ctx.base, ['queues']))}${card('scheduled', 'Scheduled', f.scheduled, href(ctx.base, ['scheduled']))}${card('failedCount', 'In failed list', f.failedCount, href(ctx.base, ['failed']))}${card('busy', 'Workers busy', f.busy, href(ctx.base, ['workers']))}${card('workers', 'Workers', f.workers, href(ctx.base, ['workers']))}</section>
 <section class="panel"><div class="panel-head"><h2>Jobs per second</h2><span class="muted" id="chart-rate" aria-live="polite"></span><button type="button" id="chart-toggle" aria-pressed="false">Pause</button></div>
 <svg id="chart" data-src="${href(ctx.base, ['stats.json'])}" viewBox="0 0 600 160" preserveAspectRatio="none" role="img" aria-label="jobs per second, live"></svg>
-<p class="muted small">Updated every 3 s from the processed counter while this page is open.</p></section>
+<p class="muted small">From the processed counter, every 3 s while this page is open (the cards follow; the tables are as of loading).</p></section>
 <section class="panel"><div class="panel-head"><h2>Workers</h2>${stats.paused ? html`<span class="badge warn">all workers paused</span>` : html`<span class="badge ok">running</span>`}
 ${stats.paused ? action(ctx, ['pause'], { paused: '0' }, 'Resume all workers') : action(ctx, ['pause'], { paused: '1' }, 'Pause all workers', 'danger')}</div>
 <p>${compact(f.busy)} busy, ${compact(f.workers - f.busy)} idle. Pausing sets Resque's <code>pause-all-workers</code>: errand and Ruby Resque workers stop taking jobs until it is cleared.</p></section>
