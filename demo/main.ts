@@ -1,5 +1,6 @@
 // `npm start`: what errand is for, in one run, on the embedded SQLite store (no Redis). Starts a
-// stand-in slow API, two worker processes through the CLI and a small web app, fires the same
+// stand-in slow API, two worker processes through the CLI and a small web app (and, while it
+// keeps running, the dashboard on loopback), fires the same
 // load with the slow work done inline and handed to errand, and prints what a user would feel.
 // Then it keeps running for you to try (Ctrl-C stops everything cleanly), or with --once
 // (ERRAND_DEMO_ONCE=1, for tests and CI) shuts down right after the report.
@@ -7,7 +8,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createErrand } from '../src/index.ts';
+import { createServer, type Server } from 'node:http';
+import { createDashboard, createErrand } from '../src/index.ts';
 import { createApp, listen } from './app.ts';
 import { demoDir } from './jobs.ts';
 import { latencyTable, ms, percentile, runLoad, type Sample } from './load.ts';
@@ -34,6 +36,7 @@ const server = createApp({ queued, inline });
 let workers: WorkerProcess[] = [];
 let workersReady: Promise<void> = Promise.resolve();
 let stopping: Promise<void> | undefined;
+let dashboard: Server | undefined;
 process.on('SIGINT', () => void shutdown('SIGINT')); // at any time, even during the load
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 // The workers live in their own process group: should this process end any other way, stop them.
@@ -77,6 +80,9 @@ try {
   if (once) {
     await shutdown('--once');
   } else {
+    // The dashboard on loopback only (no credentials needed there; see `errand web`).
+    dashboard = createServer(createDashboard({ errand: queued, basePath: '/errand' }).node);
+    const dashboardUrl = await new Promise<string>((resolve) => dashboard!.listen(Number(process.env.DASHBOARD_PORT) || 0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(dashboard!.address() as { port: number }).port}/errand`)));
     const curl = `curl -s -H 'content-type: application/json'`;
     say(`\nWhat to try next (the app keeps running; Ctrl-C stops it and the workers, nothing is lost):`);
     say(`  ${curl} -X POST ${base}/signup -d '{"email":"ada@example.com"}'`);
@@ -84,6 +90,7 @@ try {
     say(`  ${curl} -X POST ${base}/documents -d '{"title":"Q3 report","pages":12}'`);
     say(`  curl -s '${base}/weather?city=Paris'`);
     say(`  curl -s '${base}/weather?city=Atlantis'   # never answers: 3 s timeout, one retry, then failed`);
+    say(`  open ${dashboardUrl}   # the dashboard: queues, failures, workers, a live jobs/s chart`);
     say(`  npx errand stats --url ${url}`);
     say(`  npx errand failed list --url ${url}`);
     say(`  tail -f ${shown(logFile)}   # VERBOSE=1 npm start logs every job`);
@@ -100,6 +107,8 @@ function shutdown(why: string, code = 0): Promise<void> {
     say(`\nStopping (${why}): web app closed, SIGTERM to the workers...`);
     server.closeAllConnections();
     server.close();
+    dashboard?.closeAllConnections();
+    dashboard?.close();
     // `errand work` handles SIGTERM only once its worker runs: a Ctrl-C during start-up waits for that.
     await Promise.race([workersReady.catch(() => {}), sleep(15_000)]);
     const codes = await stopWorkers(workers);
