@@ -1,10 +1,10 @@
-// Operator actions on the failed list, shared by the CLI and (later) the dashboard: retry puts
+// Operator actions on the failed list, shared by the CLI and the dashboard: retry puts
 // the failed job back as a fresh first attempt on its queue; entries whose payload was never a
 // job (not JSON) cannot be retried and say so.
 
 import { ConfigError } from '../errors.ts';
 import { encodeRequeue } from '../job/payload.ts';
-import type { AdminStore, FailedEntry } from '../storage/types.ts';
+import type { AdminStore, FailedEntry, FailedFilter } from '../storage/types.ts';
 
 export function retryableJob(entry: FailedEntry): { queue: string; payload: string } {
   const payload = entry.entry?.payload;
@@ -23,22 +23,18 @@ export async function retryFailedAt(admin: AdminStore, index: number): Promise<b
   return admin.retryFailed(entry.raw, retryableJob(entry));
 }
 
-/** Retries every retryable entry; returns how many went back and how many could not. */
-export async function retryAllFailed(admin: AdminStore): Promise<{ retried: number; skipped: number }> {
-  let retried = 0;
-  let skipped = 0;
-  const entries = await admin.failed(0, await admin.failedCount());
-  for (const entry of entries) {
-    let job;
+/**
+ * Retries every retryable entry matching `filter` (default: all), in one pass in the store (see
+ * AdminStore.retryFailedMatching); entries with no job to retry stay, at the list's tail.
+ */
+export async function retryAllFailed(admin: AdminStore, filter: FailedFilter = {}): Promise<{ retried: number; skipped: number }> {
+  return admin.retryFailedMatching(filter, (entry) => {
     try {
-      job = retryableJob(entry);
+      return retryableJob(entry);
     } catch {
-      skipped++;
-      continue;
+      return undefined;
     }
-    if (await admin.retryFailed(entry.raw, job)) retried++;
-  }
-  return { retried, skipped };
+  });
 }
 
 export async function removeFailedAt(admin: AdminStore, index: number): Promise<boolean> {

@@ -4,7 +4,7 @@
 // result is a notice code, shown after the 303 redirect: no request text is ever reflected.
 
 import type { AdminStore, FailedFilter } from '../storage/types.ts';
-import { retryableJob } from '../admin/failures.ts';
+import { retryableJob, retryAllFailed as retryAll } from '../admin/failures.ts';
 import { refOf } from './format.ts';
 
 export const NOTICES: Record<string, (n: number) => string> = {
@@ -62,13 +62,7 @@ export async function removeFailed(admin: AdminStore, index: number, ref: string
 }
 
 export async function retryAllFailed(admin: AdminStore, filter: FailedFilter): Promise<Done> {
-  const { retried, skipped } = await admin.retryFailedMatching(filter, (entry) => {
-    try {
-      return retryableJob(entry);
-    } catch {
-      return undefined;
-    }
-  });
+  const { retried, skipped } = await retryAll(admin, filter);
   return skipped > 0 && retried === 0 ? { notice: 'skipped-some', n: skipped } : { notice: 'retried-all', n: retried };
 }
 
