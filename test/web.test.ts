@@ -67,6 +67,8 @@ describe('dashboard requests', () => {
     assert.equal((await get('/pause?paused=1'))[0], 404, 'no GET route changes anything');
     assert.equal((await store.admin().stats()).paused, false);
     assert.equal((await get('/queues/nope'))[0], 404);
+    const big = await d.fetch(new Request('http://x/failed/remove-all', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' }, body: `class=${'c'.repeat(70_000)}` }));
+    assert.equal(big.status, 413, 'a form body over 64 kB is refused on the fetch handler too');
   });
 
   it('authorize runs first: false is 403, a Response is answered as is', async () => {

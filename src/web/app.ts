@@ -4,12 +4,13 @@
 // Lifecycle: built once per createDashboard(); it holds no state but the Guard's secret.
 
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { AdminStore } from '../storage/types.ts';
 import { raw, type SafeHtml } from './html.ts';
 import { href } from './format.ts';
 import { Guard, SECURITY_HEADERS } from './security.ts';
 import { asset, assetVersion } from './assets.ts';
-import { BadInput, entryRef, filterOf, nameOf, paging } from './inputs.ts';
+import { BadInput, entryRef, filterOf, LIMITS, nameOf, paging } from './inputs.ts';
 import * as act from './actions.ts';
 import { layout, type PageContext } from './layout.ts';
 import { liveFigures, overviewPage } from './pages/overview.ts';
@@ -26,6 +27,7 @@ export interface AppOptions {
   readonly authorize?: (request: Request) => boolean | Response | Promise<boolean | Response>;
 }
 
+const MAX_FORM_BYTES = LIMITS.maxFormBytes;
 const page = (body: SafeHtml, status = 200) => new Response(body.value, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
 
 export function buildApp(options: AppOptions): Hono {
@@ -83,9 +85,11 @@ export function buildApp(options: AppOptions): Hono {
   });
   app.get('/workers', async (c) => page(await workersPage(ctx(c), await options.admin())));
 
+  // Forms carry a filter and a few ids: a bigger body is refused unread, also on the fetch handler.
+  const limit = bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (c) => c.text('request body too large\n', 413) });
   /** A POST route: refused when read-only, cross-origin or without the token; then 303 back to `to`. */
   const post = (path: string, run: (admin: AdminStore, form: Record<string, unknown>, c: Context) => Promise<act.Done>, to: (c: Context, form: Record<string, unknown>) => string) =>
-    app.post(path, async (c) => {
+    app.post(path, limit, async (c) => {
       if (options.readOnly) return c.text('this dashboard is read-only\n', 403);
       const form = (await c.req.parseBody()) as Record<string, unknown>;
       const refused = guard.refuse(c.req.raw, form._csrf);

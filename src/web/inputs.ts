@@ -12,6 +12,8 @@ export const LIMITS = {
   /** A queue name in a URL; longer names cannot be opened (Node caps the request line at 16 kB anyway). */
   maxName: 4_096,
   maxIndex: 1e12,
+  /** A POST body (forms carry a filter and a few ids). */
+  maxFormBytes: 64 * 1024,
 } as const;
 
 export class BadInput extends Error {}

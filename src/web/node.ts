@@ -6,11 +6,12 @@
 // POST and capped; a 404 goes to `next` when there is one, so the host app's routes go on.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LIMITS } from './inputs.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
 
 /** Forms carry at most a filter and a few ids; anything bigger is refused unread. */
-const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = LIMITS.maxFormBytes;
 
 async function readBody(req: IncomingMessage & { body?: unknown }): Promise<Uint8Array | string | undefined> {
   // Express with a body parser has read the stream already: re-encode what it parsed.
