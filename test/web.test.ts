@@ -111,7 +111,7 @@ describe('dashboard requests', () => {
     }
   });
 
-  it('mounts under Koa and Hono', async () => {
+  it('mounts under Koa, Fastify and Hono', async () => {
     interface KoaContext { path: string; respond: boolean; body: unknown; req: IncomingMessage; res: ServerResponse }
     type Middleware = (ctx: KoaContext, next: () => Promise<void>) => unknown;
     const Koa = (await import('koa' as string)).default as new () => { use(m: Middleware): void; callback(): RequestListener };
@@ -128,6 +128,31 @@ describe('dashboard requests', () => {
       await checkMounted(site.url);
     } finally {
       await site.close();
+    }
+    // Fastify, as the README shows it: form bodies left unread for the dashboard, the raw request handed over.
+    interface Reply { hijack(): void; raw: ServerResponse }
+    interface Scope { addContentTypeParser(type: string, parse: (r: unknown, body: unknown, done: (e: null) => void) => void): void; all(path: string, h: (request: { raw: IncomingMessage }, reply: Reply) => void): void }
+    const Fastify = (await import('fastify' as string)).default as () => Scope & { register(plugin: (scope: Scope) => Promise<void>): void; get(path: string, h: () => string): void; listen(o: object): Promise<string>; close(): Promise<void> };
+    const fastify = Fastify();
+    fastify.register(async (scope) => {
+      scope.addContentTypeParser('application/x-www-form-urlencoded', (_request, _body, done) => done(null));
+      const handle = (request: { raw: IncomingMessage }, reply: Reply) => { reply.hijack(); dashboard.node(request.raw, reply.raw); };
+      scope.all('/errand', handle);
+      scope.all('/errand/*', handle);
+    });
+    fastify.get('/host', () => 'host route');
+    const fastifyUrl = await fastify.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      await checkMounted(fastifyUrl);
+      // A form post reaches the dashboard whole (not Fastify's 415): it pauses, then resumes.
+      const token = /name="_csrf" value="([^"]+)"/.exec(await (await fetch(`${fastifyUrl}/errand`)).text())![1]!;
+      for (const paused of ['1', '0']) {
+        const post = await fetch(`${fastifyUrl}/errand/pause`, { method: 'POST', redirect: 'manual', headers: { 'sec-fetch-site': 'same-origin' }, body: new URLSearchParams({ paused, _csrf: token }) });
+        assert.equal(post.status, 303);
+        assert.equal((await store.admin().stats()).paused, paused === '1');
+      }
+    } finally {
+      await fastify.close();
     }
     const { Hono } = await import('hono');
     const hono = new Hono();
