@@ -166,8 +166,11 @@ describe('dashboard requests', () => {
 });
 
 describe('errand web', () => {
+  let dir = '';
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'errand-web-cli-')); });
+  after(() => rm(dir, { recursive: true, force: true }));
   const start = (args: string[], env: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [BIN, 'web', '--url', 'sqlite::memory:', ...args], { env: { ...process.env, ERRAND_WEB_AUTH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'web', '--url', `sqlite:${join(dir, 'errand.db')}`, ...args], { env: { ...process.env, ERRAND_WEB_AUTH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
