@@ -125,6 +125,11 @@ export interface RecoverOptions {
    */
   readonly contactAt?: number;
   readonly contactWithinMs?: number;
+  /**
+   * Reap only leases expired for longer than this (store time; default 0): a renewal a little
+   * late (a stalled store, a starved thread) does not make a live worker dead.
+   */
+  readonly expiredForMs?: number;
 }
 
 export interface RecoverResult {

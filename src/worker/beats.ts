@@ -211,7 +211,9 @@ class LocalBeats implements Beats {
     }
     if (!this.stopped) await this.handlers.onBeat(result).catch(() => {});
     this.beating = false;
-    this.arm(this.handlers.holdsJobs() ? this.pace.heartbeatMs : this.pace.idleBeatMs);
+    // A fixed cadence from this beat's start (see lease-thread.ts).
+    const paceMs = this.handlers.holdsJobs() ? this.pace.heartbeatMs : this.pace.idleBeatMs;
+    this.arm(Math.max(0, this.lastBeatAt + paceMs - monotonicMs()));
   }
 
   hurry(): void {

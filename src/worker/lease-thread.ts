@@ -61,7 +61,10 @@ async function beat(): Promise<void> {
     }
   }
   beating = false;
-  arm(shared[SHARED.busy] ? data.heartbeatMs : data.idleBeatMs);
+  // A fixed cadence from this beat's start, not from its reply: a slow round trip must not
+  // stretch the time between renewals toward the lease.
+  const paceMs = shared[SHARED.busy] ? data.heartbeatMs : data.idleBeatMs;
+  arm(Math.max(0, lastBeatAt + paceMs - monotonicMs()));
 }
 
 port.on('message', async (message: ToLeaseThread) => {

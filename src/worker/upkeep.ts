@@ -52,7 +52,10 @@ export class Upkeep {
     private readonly log: Logger,
   ) {
     this.contact = new Contact({ leaseMs: options.leaseMs, heartbeatMs: options.heartbeatMs, idleBeatMs: this.idleBeatMs });
-    this.beats = makeBeats(store, { heartbeatMs: options.heartbeatMs, idleBeatMs: this.idleBeatMs, stuckTimeoutMs: options.stuckTimeoutMs }, {
+    // A short lease gets a busy beat of a third of it at most: two late beats in a row, not one,
+    // before a busy worker could look dead.
+    const busyBeatMs = Math.min(options.heartbeatMs, options.leaseMs / 3);
+    this.beats = makeBeats(store, { heartbeatMs: busyBeatMs, idleBeatMs: this.idleBeatMs, stuckTimeoutMs: options.stuckTimeoutMs }, {
       instance: handlers.workerId, status: handlers.status, holdsJobs: handlers.holdsJobs, queues: handlers.queues,
       onBeat: (result) => this.onBeat(result),
     }, log);
@@ -140,7 +143,8 @@ export class Upkeep {
     }
     this.reportedOutOfContact = !reap.reapDead;
     try {
-      const result = await this.store.recover({ maxDeaths: o.maxDeaths, promoteLimit: o.promoteLimit, ...reap });
+      // A lease one heartbeat late is not yet dead: a stalled store or a starved thread renews late.
+      const result = await this.store.recover({ maxDeaths: o.maxDeaths, promoteLimit: o.promoteLimit, expiredForMs: o.heartbeatMs, ...reap });
       if (result.deadWorkers.length > 0) {
         this.log.warn({ deadWorkers: result.deadWorkers, requeued: result.requeued, poisoned: result.poisoned }, 'recovered the jobs of dead workers');
       }

@@ -208,16 +208,16 @@ export class RedisStore implements Store {
     const k = this.keys;
     // Both scripts go out together: one round trip of waiting, not two.
     const [reaped, [promoted, nextDueIn]] = await Promise.all([
-      options.reapDead ? this.reap('dead', contactBound(options), options.maxDeaths) : { requeued: 0, poisoned: 0, deadWorkers: [] },
+      options.reapDead ? this.reap('dead', contactBound(options), options.maxDeaths, options.expiredForMs ?? 0) : { requeued: 0, poisoned: 0, deadWorkers: [] },
       this.call('promote', () => this.scripts.promote([k.schedule, k.queues], [options.promoteLimit, k.queuePrefix, k.wakeChannel])) as Promise<[number, number]>,
     ]);
     return { ...reaped, promoted, nextDueInMs: nextDueIn >= 0 ? nextDueIn : undefined };
   }
 
-  private async reap(mode: 'dead' | 'self', target: string, maxDeaths: number) {
+  private async reap(mode: 'dead' | 'self', target: string, maxDeaths: number, expiredForMs = 0) {
     const k = this.keys;
     const result = (await this.call('reap', () =>
-      this.scripts.reap([k.leases, k.workers, k.heartbeats, k.failed, k.queues, k.failedCount], [`${k.namespace}:`, mode, target, maxDeaths, resqueFailedAt(), DEATH_COUNT_TTL_S, k.wakeChannel]),
+      this.scripts.reap([k.leases, k.workers, k.heartbeats, k.failed, k.queues, k.failedCount], [`${k.namespace}:`, mode, target, maxDeaths, resqueFailedAt(), DEATH_COUNT_TTL_S, k.wakeChannel, Math.floor(expiredForMs)]),
     )) as (number | string)[];
     return { requeued: Number(result[0]), poisoned: Number(result[1]), deadWorkers: result.slice(2).map(String) };
   }

@@ -90,7 +90,7 @@ export class SqliteStore implements Store {
         const now = st.nowMs.get()!;
         // Past the contact bound the caller's last heartbeat is too old to vouch for the others (see RecoverOptions).
         const inContact = o.contactAt === undefined || now <= o.contactAt + (o.contactWithinMs ?? 0);
-        const deadWorkers = o.reapDead && inContact ? st.workersDead.all(now) : [];
+        const deadWorkers = o.reapDead && inContact ? st.workersDead.all(now - Math.floor(o.expiredForMs ?? 0)) : [];
         const reaped = ops.reap(st, deadWorkers, o.maxDeaths, resqueFailedAt(), now);
         return { deadWorkers, ...reaped, ...ops.promote(st, now, o.promoteLimit) };
       }),

@@ -5,7 +5,8 @@
 -- or 'self' (the instance ARGV[3], retiring gracefully); in 'dead' mode ARGV[3] is '' or the latest
 -- Redis time (ms) it may reap at: past it, the store froze since the caller's last heartbeat, the
 -- other workers could not renew their leases either, and nobody is reaped   ARGV[4] max deaths   ARGV[5] failed_at text
--- ARGV[6] death-count TTL (s)   ARGV[7] wake channel
+-- ARGV[6] death-count TTL (s)   ARGV[7] wake channel   ARGV[8] in 'dead' mode, reap only leases expired
+-- for longer than this many ms (a renewal a little late does not make a live worker dead)
 -- Returns { requeued, poisoned, instance id, instance id, ... }.
 -- Keys not in KEYS: which instances are dead is only known here, so their in-flight hashes,
 -- instance hashes and Resque entries, and the queues their jobs go back to, cannot be declared
@@ -26,7 +27,7 @@ if mode == 'dead' then
   if ARGV[3] ~= '' and now > tonumber(ARGV[3]) then
     return out_of_contact
   end
-  ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+  ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - (tonumber(ARGV[8]) or 0)))
 else
   ids = { ARGV[3] }
 end
