@@ -102,6 +102,13 @@ export function livenessCases(r: Registry): void {
     assert.equal((await store.heartbeat(long, { workingOn: null })).known, true);
   });
 
+  r.case('a lease only a little expired (under expiredForMs, store time) is not reaped yet', async ({ store, worker }) => {
+    const late = await worker(['q'], store, short);
+    await leaseRunsOut();
+    assert.deepEqual((await store.recover({ ...recoverDefaults, expiredForMs: 60_000 })).deadWorkers, []);
+    assert.deepEqual((await store.recover({ ...recoverDefaults, expiredForMs: 0 })).deadWorkers, [late]);
+  });
+
   r.case('outage grace: recover without reapDead, or past its contact bound, declares nobody dead but still promotes', async ({ store, worker }) => {
     const w = await worker(['q']);
     const dying = await worker(['q'], store, short);
