@@ -83,14 +83,14 @@ describe('errand commands', { concurrency: true }, () => {
 
   test('an unreachable store: `errand work` exits non-zero with a one-line reason, by itself', () => inWorld(async (world) => {
     const proc = world.spawn(['work', '--require', 'test/fixtures/cli-jobs.ts', '--url', 'redis://127.0.0.1:1', '--namespace', world.namespace]);
-    const result = await proc.waitExit(10_000);
+    const result = await proc.waitExit(30_000);
     assert.notEqual(result.code, 0);
     assertOneLineReason(result, /127\.0\.0\.1:1/);
   }));
 
   test('`errand work --queues a,a` exits non-zero with a one-line reason, by itself', () => inWorld(async (world) => {
     const proc = world.spawn(['work', '--require', 'test/fixtures/cli-jobs.ts', '--queues', 'a,a', ...world.store]);
-    const result = await proc.waitExit(10_000);
+    const result = await proc.waitExit(30_000);
     assert.notEqual(result.code, 0);
     assertOneLineReason(result, /twice/);
   }));
