@@ -16,6 +16,7 @@ import { Worker, type WorkerOptions } from '../worker/worker.ts';
 import { batchEncoder, prepareJobs, type Prepared } from './prepare.ts';
 import { runAfterEnqueue } from '../plugins/hooks.ts';
 import { runInline } from './inline.ts';
+import { prepareLeaseThread } from '../worker/lease-spawn.ts';
 import { WorkerHandle, type SchedulingOptions } from './worker-handle.ts';
 import { checkUnique, type ScheduleDefinition } from '../scheduler/define.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -153,6 +154,8 @@ export class Errand {
   /** A worker on this instance's store; call start() to run it. With `schedules`, it also runs those schedules' ticks. */
   worker(options: WorkerOptions & SchedulingOptions): WorkerHandle {
     checkUnique([...(this.options.schedules ?? []), ...(options.schedules ?? [])]);
+    // Its lease thread starts loading now, so that cost overlaps opening the store, not the first jobs.
+    if (!this.inline) prepareLeaseThread();
     return new WorkerHandle(this, options, this.workers);
   }
 

@@ -5,11 +5,12 @@
 // Lifecycle: start() once registered; started() at each job start; stop() before unregister.
 // Invariant: every heartbeat result reaches onBeat() in order, on the worker's event loop.
 
-import { Worker as Thread } from 'node:worker_threads';
+import type { Worker as Thread } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
 import type { Control, Store, StoreSpec, WorkerStatus } from '../storage/types.ts';
 import { monotonicMs } from './contact.ts';
 import { SHARED, type FromLeaseThread, type LeaseThreadData, type ToLeaseThread } from './lease-protocol.ts';
+import { takeLeaseThread } from './lease-spawn.ts';
 
 const FIRST_BEAT_MS = 50;
 const STOP_WAIT_MS = 2_000;
@@ -47,26 +48,6 @@ export function makeBeats(store: Store, pace: BeatPace, handlers: BeatHandlers, 
   return store.spec ? new ThreadBeats(store.spec, store, pace, handlers, log) : new LocalBeats(store, pace, handlers);
 }
 
-/**
- * The entry of the lease thread: TypeScript in a checkout (run through tsx), JavaScript when built.
- * Module hooks (tsx) registered in the main thread do not reach a worker thread, so a checkout
- * registers tsx's require hook there: it compiles in the thread itself, where the ESM hooks would
- * start one more loader thread, a cost the worker would pay at every start.
- */
-function threadBootstrap(): { code: string; entry: string; tsx: string | undefined } {
-  const entry = new URL(`./lease-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-  const tsx = entry.endsWith('.ts') ? import.meta.resolve('tsx/cjs/api') : undefined;
-  const code = `const { workerData, parentPort } = require('node:worker_threads');
-const { fileURLToPath } = require('node:url');
-try {
-  if (workerData.tsx) require(fileURLToPath(workerData.tsx)).register();
-  require(fileURLToPath(workerData.entry));
-} catch (error) {
-  parentPort.postMessage({ type: 'fatal', message: String(error && error.stack || error) });
-}`;
-  return { code, entry, tsx };
-}
-
 class ThreadBeats implements Beats {
   private thread: Thread | undefined;
   private readonly shared = new Float64Array(new SharedArrayBuffer(SHARED.length * Float64Array.BYTES_PER_ELEMENT));
@@ -81,17 +62,16 @@ class ThreadBeats implements Beats {
   start(): void {
     this.shared[SHARED.pulse] = monotonicMs();
     try {
-      const { code, entry, tsx } = threadBootstrap();
-      const data: LeaseThreadData & { entry: string; tsx: string | undefined } = {
-        store: this.spec, instance: this.handlers.instance(), queues: this.handlers.queues(), heartbeatMs: this.pace.heartbeatMs,
-        idleBeatMs: this.pace.idleBeatMs, stuckTimeoutMs: this.pace.stuckTimeoutMs, shared: this.shared.buffer as SharedArrayBuffer, entry, tsx,
-      };
-      this.thread = new Thread(code, { eval: true, workerData: data });
+      this.thread = takeLeaseThread();
     } catch (error) {
       return this.fallBack(error as Error);
     }
-    // The thread must not keep a process alive on its own (a worker that was never stopped).
-    this.thread.unref();
+    const data: LeaseThreadData = {
+      store: this.spec, instance: this.handlers.instance(), queues: this.handlers.queues(), heartbeatMs: this.pace.heartbeatMs,
+      idleBeatMs: this.pace.idleBeatMs, stuckTimeoutMs: this.pace.stuckTimeoutMs, shared: this.shared.buffer as SharedArrayBuffer,
+    };
+    this.thread.postMessage({ type: 'init', data } satisfies ToLeaseThread);
+    // The thread (unref'd) must not keep a process alive on its own (a worker that was never stopped).
     this.thread.on('message', (message: FromLeaseThread) => this.onMessage(message));
     this.thread.on('error', (error) => this.fallBack(error));
     this.thread.on('exit', () => {

@@ -18,6 +18,8 @@ export interface LeaseThreadData {
 }
 
 export type ToLeaseThread =
+  /** The first message: what to renew and how. Until it comes the thread only loads its modules. */
+  | { readonly type: 'init'; readonly data: LeaseThreadData }
   | { readonly type: 'status'; readonly workingOn: WorkerStatus['workingOn'] }
   | { readonly type: 'instance'; readonly instance: string }
   | { readonly type: 'hurry' }

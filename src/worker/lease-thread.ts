@@ -9,24 +9,25 @@
 // and ends the thread. Invariant: at most one heartbeat in flight, and every beat (renewed,
 // failed or withheld) posts a message, so a main thread that comes back pulses again at once.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 // Both store classes, loaded statically: a checkout compiles them with tsx's require hook here
 // (see beats.ts), which a dynamic import would bypass.
 import { openStoreWith } from '../storage/open.ts';
 import { RedisStore } from '../storage/redis/store.ts';
 import { SqliteStore } from '../storage/sqlite/store.ts';
-import type { Store, StoreSpec, WorkerStatus } from '../storage/types.ts';
+import type { Store, WorkerStatus } from '../storage/types.ts';
 import { monotonicMs } from './contact.ts';
 import { SHARED, type FromLeaseThread, type LeaseThreadData, type ToLeaseThread } from './lease-protocol.ts';
 
 const FIRST_BEAT_MS = 50;
 
-const data = workerData as LeaseThreadData;
-const shared = new Float64Array(data.shared);
+// Set by the 'init' message; the thread may be started (and its modules loaded) before it is needed.
+let data!: LeaseThreadData;
+let shared!: Float64Array;
 const port = parentPort!;
 const post = (message: FromLeaseThread) => port.postMessage(message);
 
-let instance = data.instance;
+let instance = '';
 let workingOn: WorkerStatus['workingOn'] = null;
 let timer: NodeJS.Timeout | undefined;
 let beating = false;
@@ -67,8 +68,23 @@ async function beat(): Promise<void> {
   arm(Math.max(0, lastBeatAt + paceMs - monotonicMs()));
 }
 
+function init(given: LeaseThreadData): void {
+  data = given;
+  shared = new Float64Array(given.shared);
+  instance = given.instance;
+  try {
+    store = openStoreWith(given.store.url, given.store, { RedisStore, SqliteStore });
+    // Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
+    arm(FIRST_BEAT_MS);
+  } catch (error) {
+    post({ type: 'fatal', message: `lease thread could not open the store: ${(error as Error).message}` });
+  }
+}
+
 port.on('message', async (message: ToLeaseThread) => {
-  if (message.type === 'status') {
+  if (message.type === 'init') {
+    init(message.data);
+  } else if (message.type === 'status') {
     workingOn = message.workingOn;
   } else if (message.type === 'instance') {
     instance = message.instance;
@@ -85,10 +101,3 @@ port.on('message', async (message: ToLeaseThread) => {
   }
 });
 
-try {
-  store = openStoreWith((data.store as StoreSpec).url, data.store, { RedisStore, SqliteStore });
-  // Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
-  arm(FIRST_BEAT_MS);
-} catch (error) {
-  post({ type: 'fatal', message: `lease thread could not open the store: ${(error as Error).message}` });
-}
