@@ -210,3 +210,34 @@ test('redis store: a reserve that ran on Redis but whose reply the client lost i
     await deleteNamespace(namespace);
   }
 });
+
+test('redis store: a reserve resent while pause-all-workers is set still returns the batch its lost reply carried', async () => {
+  const namespace = uniqueNamespace();
+  const store = await openStore(REDIS_URL, { namespace });
+  // As above: the reserve runs on Redis, then the client sees its reply fail.
+  const redis = (store as unknown as { redis: Redis }).redis;
+  const send = redis.sendCommand.bind(redis);
+  let loseNextReply = false;
+  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
+    const reply = send(command, stream) as Promise<unknown>;
+    if (!loseNextReply || !/^eval/i.test(command.name)) return reply;
+    loseNextReply = false;
+    return reply.then(() => { throw new Error('read ECONNRESET (reply lost on purpose)'); });
+  }) as Redis['sendCommand'];
+  const job = (n: number) => `{"class":"X","args":[${n}]}`;
+  try {
+    await store.push([1, 2, 3].map((n) => ({ queue: 'q', payload: job(n) })));
+    const worker = await store.register({ id: 'h:1:q', queues: ['q'], startedAt: new Date() });
+    loseNextReply = true;
+    await assert.rejects(store.reserve(worker, ['q'], 2), /ECONNRESET/);
+    // An operator pauses every worker before the worker's retry arrives.
+    await store.admin().setPaused(true);
+    const again = await store.reserve(worker, ['q'], 2);
+    assert.deepEqual(again.map((j) => j.payload), [job(1), job(2)], 'the first batch reaches its worker: it is not stranded in flight');
+    assert.deepEqual(await store.reserve(worker, ['q'], 10), [], 'but nothing new is taken while paused');
+    assert.deepEqual(await store.admin().peek('q', 0, 10), [job(3)]);
+  } finally {
+    await store.close();
+    await deleteNamespace(namespace);
+  }
+});
