@@ -197,7 +197,7 @@ export class RedisStore implements Store {
     const named = checks.queues === undefined || checks.queues === '*' ? [] : checks.queues;
     const [known, paused, due, nextDueIn, work, storeNow] = (await this.call('heartbeat', () =>
       this.scripts.heartbeat(
-        [k.leases, k.heartbeats, k.worker(resqueId), k.pauseAll, k.schedule, k.queues, k.instance(workerId), k.workers, ...named.map(k.queue)],
+        [k.leases, k.heartbeats, k.worker(resqueId), k.pauseAll, k.schedule, k.queues, k.instance(workerId), k.workers, k.delayedSchedule, ...named.map(k.queue)],
         [workerId, resqueIso(now), working, Math.floor(status.startedUpTo ?? 0), resqueId, checks.queues === '*' ? '*' : '', k.queuePrefix],
       ),
     )) as [number, number, number, number, number, number];
@@ -206,12 +206,17 @@ export class RedisStore implements Store {
 
   async recover(options: RecoverOptions): Promise<RecoverResult> {
     const k = this.keys;
-    // Both scripts go out together: one round trip of waiting, not two.
-    const [reaped, [promoted, nextDueIn]] = await Promise.all([
+    // The scripts go out together: one round trip of waiting, not three. promote-delayed moves
+    // the due jobs Ruby's resque-scheduler wrote (Resque.enqueue_at), as its own process would.
+    const [reaped, [promoted, nextDueIn], [rubyPromoted, , rubyNextDueIn]] = await Promise.all([
       options.reapDead ? this.reap('dead', contactBound(options), options.maxDeaths, options.expiredForMs ?? 0) : { requeued: 0, poisoned: 0, deadWorkers: [] },
       this.call('promote', () => this.scripts.promote([k.schedule, k.queues], [options.promoteLimit, k.queuePrefix, k.wakeChannel])) as Promise<[number, number]>,
+      this.call('promote-delayed', () =>
+        this.scripts['promote-delayed']([k.delayedSchedule, k.queues], [options.promoteLimit, `${k.namespace}:`, k.wakeChannel]),
+      ) as Promise<[number, number, number]>,
     ]);
-    return { ...reaped, promoted, nextDueInMs: nextDueIn >= 0 ? nextDueIn : undefined };
+    const dues = [nextDueIn, rubyNextDueIn].filter((ms) => ms >= 0);
+    return { ...reaped, promoted: promoted + rubyPromoted, nextDueInMs: dues.length > 0 ? Math.min(...dues) : undefined };
   }
 
   private async reap(mode: 'dead' | 'self', target: string, maxDeaths: number, expiredForMs = 0) {

@@ -4,13 +4,14 @@
 -- KEYS[3] <ns>:worker:<resque id> (Resque's "working on" JSON)   KEYS[4] <ns>:pause-all-workers
 -- KEYS[5] <ns>:errand:schedule (zset)   KEYS[6] <ns>:queues (set, read when ARGV[6] is '*')
 -- KEYS[7] <ns>:errand:instance:<instance id> (hash)   KEYS[8] <ns>:workers (set)
--- KEYS[9..] the queues to look at (<ns>:queue:<name>), when named
+-- KEYS[9] <ns>:delayed_queue_schedule (resque-scheduler's zset, epoch seconds: promote-delayed.lua)
+-- KEYS[10..] the queues to look at (<ns>:queue:<name>), when named
 -- ARGV[1] instance id   ARGV[2] now as ISO 8601 (display only)   ARGV[3] working-on JSON, or ''
 -- ARGV[4] started watermark   ARGV[5] Resque id   ARGV[6] '*' to look at every queue (their keys
 -- come from <ns>:queues, so they cannot be declared), else ''   ARGV[7] queue key prefix
 -- Returns { known (1, or 0 when the instance was declared dead), paused (1 or 0),
---           maintenance due (1 when some lease expired or a scheduled job is due),
---           ms until the next scheduled job or -1, work waiting (1 when one of the queues holds a job),
+--           maintenance due (1 when some lease expired or a scheduled job is due, errand's or
+--           resque-scheduler's), ms until the next scheduled job (either kind) or -1, work waiting (1 when one of the queues holds a job),
 --           Redis's time in ms (the caller hands it to recover() to prove recent contact) }.
 -- Time is Redis's TIME: a lease is renewed to now + the instance's own lease length, recorded at
 -- registration. A worker declared dead is not revived here: its jobs were handed back, so it must
@@ -22,13 +23,20 @@ local paused = redis.call('GET', KEYS[4]) == 'true' and 1 or 0
 local next_due = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
 local next_due_in = next_due[2] and math.max(0, math.floor(tonumber(next_due[2])) - now) or -1
 local due = (next_due[2] and tonumber(next_due[2]) <= now) and 1 or 0
+-- Ruby's Resque.enqueue_at entries, so an idle worker notices those too: one more O(1) read.
+local ruby_due = redis.call('ZRANGE', KEYS[9], 0, 0, 'WITHSCORES')
+if ruby_due[2] then
+  local ruby_in = math.max(0, math.floor(tonumber(ruby_due[2]) * 1000) - now)
+  if next_due_in < 0 or ruby_in < next_due_in then next_due_in = ruby_in end
+  if ruby_in == 0 then due = 1 end
+end
 local work = 0
 if ARGV[6] == '*' then
   for _, queue in ipairs(redis.call('SMEMBERS', KEYS[6])) do
     if redis.call('LLEN', ARGV[7] .. queue) > 0 then work = 1 break end
   end
 else
-  for i = 9, #KEYS do
+  for i = 10, #KEYS do
     if redis.call('LLEN', KEYS[i]) > 0 then work = 1 break end
   end
 end

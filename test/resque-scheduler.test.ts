@@ -1,0 +1,131 @@
+// resque-scheduler interop (issue #12 item 5), on real Redis with a real in-process worker:
+// delayed jobs written byte for byte as Ruby's resque-scheduler 5 writes them
+// (Resque.enqueue_at / enqueue_in: delayed_queue_schedule, delayed:<ts>, timestamps:<json>) are
+// promoted by errand's maintenance when due (promote-delayed.lua), leaving exactly the keys
+// resque-scheduler's own pass would leave and pushing the JSON Resque.push would push.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { createErrand, defineJob } from '../src/index.ts';
+import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
+
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** What Resque.enqueue_at(ts, ...) writes (delaying_extensions.rb#delayed_push), under Redis::Namespace `ns`. */
+async function rubyEnqueueAt(redis: Redis, ns: string, ts: number, item: string): Promise<void> {
+  await redis.rpush(`${ns}:delayed:${ts}`, item);
+  await redis.sadd(`${ns}:timestamps:${item}`, `delayed:${ts}`);
+  await redis.zadd(`${ns}:delayed_queue_schedule`, ts, String(ts));
+}
+
+async function redisSeconds(redis: Redis): Promise<number> {
+  return Number((await redis.time())[0]);
+}
+
+/** Every key of the namespace a Ruby scheduler or a Resque worker would look at (not errand's own, nor worker registration). */
+async function resqueKeys(redis: Redis, ns: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const keys = (await redis.keys(`${ns}:*`)).filter((key) => /^(delayed|timestamps:|queue:|queues$)/.test(key.slice(ns.length + 1))).sort();
+  for (const key of keys) {
+    const name = key.slice(ns.length + 1);
+    const type = await redis.type(key);
+    if (type === 'list') out[name] = await redis.lrange(key, 0, -1);
+    else if (type === 'set') out[name] = (await redis.smembers(key)).sort();
+    else if (type === 'zset') out[name] = await redis.zrange(key, 0, -1, 'WITHSCORES');
+    else out[name] = type;
+  }
+  return out;
+}
+
+type Options = Parameters<typeof createErrand>[0];
+async function withWorld(fn: (redis: Redis, ns: string, errand: ReturnType<typeof createErrand>) => Promise<void>, options: Options = {}): Promise<void> {
+  const ns = uniqueNamespace('errand-rs');
+  const redis = new Redis(REDIS_URL);
+  const errand = createErrand({ url: REDIS_URL, namespace: ns, logger: quiet, ...options });
+  try {
+    await fn(redis, ns, errand);
+  } finally {
+    await errand.close();
+    redis.disconnect();
+    await deleteNamespace(ns);
+  }
+}
+
+// Items as Ruby's JSON.generate writes {class:, args:, queue:}: non-ASCII raw, '/' unescaped,
+// control characters as \u00XX, floats and big integers as written. cjson would change each.
+const ARCHIVE = '{"class":"Archive","args":[44,"masterbrew"],"queue":"file"}';
+const MAIL_1 = '{"class":"Mailer::Welcome","args":[{"to":"zoë@example.com","n":1.5,"path":"a/b"}],"queue":"mail"}';
+const MAIL_2 = '{"class":"Mailer::Welcome","args":["tab\\u0000\\"q\\"",12345678901234567890,1.0e+20,null,true],"queue":"mail"}';
+const PING = '{"class":"Ping","args":[],"queue":"ping"}';
+const LATER = '{"class":"Later","args":[1],"queue":"file"}';
+
+test('due Ruby-scheduled jobs are promoted by an idle worker exactly as resque-scheduler does; future ones stay', async () => {
+  await withWorld(async (redis, ns, errand) => {
+    const now = await redisSeconds(redis);
+    const t0 = now - 120;
+    const t1 = now - 60;
+    const future = now + 3600;
+    // A due one; two jobs at the same timestamp; the same job at three timestamps (two due, one
+    // future); a future one.
+    await rubyEnqueueAt(redis, ns, t0, ARCHIVE);
+    await rubyEnqueueAt(redis, ns, t0, PING);
+    await rubyEnqueueAt(redis, ns, t1, MAIL_1);
+    await rubyEnqueueAt(redis, ns, t1, MAIL_2);
+    await rubyEnqueueAt(redis, ns, t1, PING);
+    await rubyEnqueueAt(redis, ns, future, PING);
+    await rubyEnqueueAt(redis, ns, future, LATER);
+
+    // The worker watches another queue, so what it promotes stays in the queues to be compared.
+    const worker = errand.worker({ queues: 'elsewhere' });
+    await worker.start();
+    try {
+      await waitFor('the due timestamps to be promoted', async () => (await redis.zcard(`${ns}:delayed_queue_schedule`)) === 1, 15_000);
+      assert.deepEqual(await resqueKeys(redis, ns), {
+        delayed_queue_schedule: [String(future), String(future)],
+        [`delayed:${future}`]: [PING, LATER],
+        // What Resque.push writes: {"class","args"}, class and args byte for byte, in due order.
+        'queue:file': ['{"class":"Archive","args":[44,"masterbrew"]}'],
+        'queue:mail': [
+          '{"class":"Mailer::Welcome","args":[{"to":"zoë@example.com","n":1.5,"path":"a/b"}]}',
+          '{"class":"Mailer::Welcome","args":["tab\\u0000\\"q\\"",12345678901234567890,1.0e+20,null,true]}',
+        ],
+        'queue:ping': ['{"class":"Ping","args":[]}', '{"class":"Ping","args":[]}'],
+        queues: ['file', 'mail', 'ping'],
+        // The reverse index keeps only the timestamps still scheduled; emptied sets are gone.
+        [`timestamps:${LATER}`]: [`delayed:${future}`],
+        [`timestamps:${PING}`]: [`delayed:${future}`],
+      });
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+test('a Ruby-scheduled job due in a few seconds is promoted by an idle worker at its second, not before, and runs', async () => {
+  const ran: [number, string][] = [];
+  const archive = defineJob({ name: 'RsArchive', queue: 'rs-file', async perform(n: number, s: string) { ran.push([n, s]); } });
+  await withWorld(async (redis, ns, errand) => {
+    const item = '{"class":"RsArchive","args":[7,"soon"],"queue":"rs-file"}';
+    const worker = errand.worker({ queues: 'rs-file' });
+    await worker.start();
+    try {
+      // Written after the worker's first beat, so only the heartbeat's look at the zset can find it.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ts = (await redisSeconds(redis)) + 3;
+      await rubyEnqueueAt(redis, ns, ts, item);
+      let promotedAt = 0;
+      await waitFor('the entry to be promoted', async () => {
+        if ((await redis.exists(`${ns}:delayed:${ts}`)) === 1) return false;
+        promotedAt = await redisSeconds(redis);
+        return true;
+      }, 15_000);
+      assert.ok(promotedAt >= ts, `promoted at ${promotedAt}, due at ${ts}`);
+      await waitFor('the promoted job to run', () => ran.length === 1, 10_000);
+      assert.deepEqual(ran, [[7, 'soon']]);
+      assert.deepEqual(await resqueKeys(redis, ns), { queues: ['rs-file'] });
+    } finally {
+      await worker.stop();
+    }
+  }, { jobs: [archive] });
+});
