@@ -10,7 +10,7 @@ import { raw, type SafeHtml } from './html.ts';
 import { href } from './format.ts';
 import { Guard, SECURITY_HEADERS } from './security.ts';
 import { asset, assetVersion } from './assets.ts';
-import { BadInput, entryRef, filterOf, LIMITS, nameOf, paging } from './inputs.ts';
+import { BadInput, entryRef, filterOf, jobIdOf, LIMITS, nameOf, paging } from './inputs.ts';
 import * as act from './actions.ts';
 import { layout, type PageContext } from './layout.ts';
 import { liveFigures, overviewPage } from './pages/overview.ts';
@@ -18,6 +18,7 @@ import { clearConfirmPage, queuePage, queuesPage } from './pages/queues.ts';
 import { failedPage, failureDetailPage } from './pages/failed.ts';
 import { scheduledPage } from './pages/scheduled.ts';
 import { workersPage } from './pages/workers.ts';
+import { jobPage } from './pages/job.ts';
 
 export interface AppOptions {
   readonly admin: () => Promise<AdminStore>;
@@ -84,6 +85,7 @@ export function buildApp(options: AppOptions): Hono {
     return page(await scheduledPage(ctx(c), await options.admin(), p, size));
   });
   app.get('/workers', async (c) => page(await workersPage(ctx(c), await options.admin())));
+  app.get('/jobs/:id', async (c) => page(await jobPage(ctx(c), await options.admin(), jobIdOf(c.req.param('id')))));
 
   // Forms carry a filter and a few ids: a bigger body is refused unread, also on the fetch handler.
   const limit = bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (c) => c.text('request body too large\n', 413) });

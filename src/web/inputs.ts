@@ -11,6 +11,8 @@ export const LIMITS = {
   maxFilter: 200,
   /** A queue name in a URL; longer names cannot be opened (Node caps the request line at 16 kB anyway). */
   maxName: 4_096,
+  /** A job id in a URL (errand's are UUIDs; a longer one is refused, not looked up). */
+  maxJobId: 512,
   maxIndex: 1e12,
   /** A POST body (forms carry a filter and a few ids). */
   maxFormBytes: 64 * 1024,
@@ -43,6 +45,12 @@ export function filterOf(get: (name: string) => unknown): FailedFilter {
 
 export function nameOf(text: string): string {
   if (text.length === 0 || text.length > LIMITS.maxName) throw new BadInput(`a queue name must have 1 to ${LIMITS.maxName} characters`);
+  return text;
+}
+
+/** A job id from /jobs/:id: any text (ids are attacker-controlled), length-capped before any lookup. */
+export function jobIdOf(text: string): string {
+  if (text.length === 0 || text.length > LIMITS.maxJobId) throw new BadInput(`a job id must have 1 to ${LIMITS.maxJobId} characters`);
   return text;
 }
 

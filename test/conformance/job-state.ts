@@ -107,5 +107,9 @@ export function jobStateCases(r: Registry): void {
     assert.equal((await store.admin().job('a%b_c')).state, 'waiting');
     assert.equal((await store.admin().job('a%')).state, 'unknown');
     assert.equal((await store.admin().job('aXbYc')).state, 'unknown');
+    // An id its JSON escapes (quotes, backslash, markup, direction overrides) is found all the same.
+    const odd = `q"\\<x>\u202E'${tag}`;
+    await store.push([{ queue: 'js-odd', payload: job('js-odd', odd).payload }]);
+    assert.equal((await store.admin().job(odd)).state, 'waiting');
   });
 }

@@ -18,7 +18,9 @@ interface FailedRow { id: number; raw: string }
 const idIs = (column: string, path: string) => `${column} LIKE ? ESCAPE '\\' AND (CASE WHEN json_valid(${column}) THEN json_extract(${column}, '${path}') END) = ?`;
 
 export function findJob(db: Database.Database, sql: Sql, id: string): JobState {
-  const like = `%${id.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  // Only a plain id is prefiltered (as find-job.lua does): one with a quote, a backslash or other
+  // text an encoder may escape is stored escaped, so its raw text is not a substring of the payload.
+  const like = /^[\w\-.:+]+$/.test(id) ? `%${id.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%';
   return db.transaction((): JobState => {
     const job = sql(
       'SELECT j.queue, j.pos, j.worker, j.payload, COALESCE(w.resque_id, j.worker) AS resque_id, w.working_on FROM jobs j ' +

@@ -7,16 +7,17 @@ import type { AdminStore, FailedEntry, FailedFilter } from '../../storage/types.
 import { html, type SafeHtml } from '../html.ts';
 import { clip, compact, href, pretty, refOf, timeTag } from '../format.ts';
 import { action, layout, pager, type PageContext } from '../layout.ts';
+import { jobLink } from './job.ts';
 
 export const SCAN_LIMIT = 2_000;
 
-interface Failure { readonly cls: unknown; readonly queue: unknown; readonly exception: unknown; readonly error: unknown; readonly at: unknown; readonly attempts: number }
+interface Failure { readonly id: unknown; readonly cls: unknown; readonly queue: unknown; readonly exception: unknown; readonly error: unknown; readonly at: unknown; readonly attempts: number }
 
 function describe(entry: FailedEntry): Failure {
   const e = entry.entry ?? {};
   const payload = (e.payload && typeof e.payload === 'object' ? e.payload : {}) as Record<string, unknown>;
   const attempt = typeof payload.attempt === 'number' ? payload.attempt : Array.isArray(payload.errors) ? payload.errors.length + 1 : 1;
-  return { cls: payload.class, queue: e.queue, exception: e.exception, error: e.error, at: e.failed_at, attempts: attempt };
+  return { id: payload.id, cls: payload.class, queue: e.queue, exception: e.exception, error: e.error, at: e.failed_at, attempts: attempt };
 }
 
 /** The store's filter rules (see FailedFilter), for the filtered view. */
@@ -54,12 +55,12 @@ export async function failedPage(ctx: PageContext, admin: AdminStore, filter: Fa
   const rows = entries.map((entry) => {
     const f = describe(entry);
     const ref = refOf(entry.raw);
-    return html`<tr><td>${timeTag(typeof f.at === 'string' ? f.at : undefined)}</td><td><a href="${href(ctx.base, ['failed', entry.index], { ref })}">${entry.entry ? clip(f.cls, 80) : '(not JSON)'}</a></td><td>${clip(f.queue, 60)}</td><td><strong>${clip(f.exception, 60)}</strong> ${clip(f.error, 140)}</td><td class="num">${f.attempts}</td><td class="actions">${entry.entry ? action(ctx, ['failed', 'retry'], { i: entry.index, ref }, 'Retry') : ''}${action(ctx, ['failed', 'remove'], { i: entry.index, ref }, 'Remove', 'danger')}</td></tr>`;
+    return html`<tr><td>${timeTag(typeof f.at === 'string' ? f.at : undefined)}</td><td><a href="${href(ctx.base, ['failed', entry.index], { ref })}">${entry.entry ? clip(f.cls, 80) : '(not JSON)'}</a></td><td>${clip(f.queue, 60)}</td><td><strong>${clip(f.exception, 60)}</strong> ${clip(f.error, 140)}</td><td class="num">${f.attempts}</td><td>${jobLink(ctx, f.id, 12)}</td><td class="actions">${entry.entry ? action(ctx, ['failed', 'retry'], { i: entry.index, ref }, 'Retry') : ''}${action(ctx, ['failed', 'remove'], { i: entry.index, ref }, 'Remove', 'danger')}</td></tr>`;
   });
   return layout(ctx, 'failed', 'Failed', html`
 <section class="panel"><form method="get" action="${href(ctx.base, ['failed'])}" class="filter"><label>Class <input name="class" maxlength="200" value="${filter.class ?? ''}"></label><label>Queue <input name="queue" maxlength="200" value="${filter.queue ?? ''}"></label><label>Error text <input name="error" maxlength="200" value="${filter.error ?? ''}"></label><button type="submit">Filter</button>${filtered ? html`<a href="${href(ctx.base, ['failed'])}">Clear filter</a>` : ''}</form>
 <div class="panel-head"><span>${compact(total)} in the failed list${filtered ? html`; showing matches among the newest ${compact(Math.min(total, SCAN_LIMIT))}` : ''}</span>${total > 0 ? html`${action(ctx, ['failed', 'retry-all'], fields, `Retry ${scope}`)}${action(ctx, ['failed', 'remove-all'], fields, `Remove ${scope}`, 'danger')}` : ''}</div>
-${entries.length === 0 ? html`<p class="empty">${filtered ? 'No failures match.' : 'No failures.'}</p>` : html`<div class="scroll"><table><thead><tr><th>Failed at</th><th>Class</th><th>Queue</th><th>Error</th><th class="num">Attempts</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`}
+${entries.length === 0 ? html`<p class="empty">${filtered ? 'No failures match.' : 'No failures.'}</p>` : html`<div class="scroll"><table><thead><tr><th>Failed at</th><th>Class</th><th>Queue</th><th>Error</th><th class="num">Attempts</th><th>Id</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`}
 ${filtered ? '' : pager(ctx, ['failed'], page, size, total)}</section>`);
 }
 
@@ -72,7 +73,7 @@ export async function failureDetailPage(ctx: PageContext, admin: AdminStore, ind
   const earlier = Array.isArray(payload?.errors) ? (payload!.errors as Record<string, unknown>[]) : [];
   const backtrace = Array.isArray(e.backtrace) ? e.backtrace.map(String).join('\n') : typeof e.backtrace === 'string' ? e.backtrace : '';
   return layout(ctx, 'failed', `Failure: ${clip(f.cls ?? '(not JSON)', 80)}`, html`
-<section class="panel"><dl class="facts"><dt>Queue</dt><dd>${clip(f.queue, 200)}</dd><dt>Failed at</dt><dd>${timeTag(typeof f.at === 'string' ? f.at : undefined, false)}</dd><dt>Worker</dt><dd><code>${clip(e.worker, 200)}</code></dd><dt>Attempts</dt><dd>${f.attempts}</dd></dl>
+<section class="panel"><dl class="facts"><dt>Queue</dt><dd>${clip(f.queue, 200)}</dd><dt>Failed at</dt><dd>${timeTag(typeof f.at === 'string' ? f.at : undefined, false)}</dd><dt>Worker</dt><dd><code>${clip(e.worker, 200)}</code></dd><dt>Attempts</dt><dd>${f.attempts}</dd><dt>Job</dt><dd>${jobLink(ctx, f.id, 80)}</dd></dl>
 <div class="panel-head">${entry.entry ? action(ctx, ['failed', 'retry'], { i: index, ref }, 'Retry') : ''}${action(ctx, ['failed', 'remove'], { i: index, ref }, 'Remove', 'danger')}</div></section>
 <section class="panel"><h2>Attempts</h2><ol class="attempts">${earlier.map((a) => html`<li><strong>${clip(a.exception, 200)}</strong> ${clip(a.error, 2000)} <span class="muted">attempt ${clip(a.attempt, 10)}, ${timeTag(typeof a.at === 'string' ? a.at : undefined, false)}</span></li>`)}<li><strong>${clip(f.exception, 200)}</strong> ${clip(f.error, 2000)} <span class="muted">final</span></li></ol>
 <h2>Backtrace</h2><pre>${backtrace ? clip(backtrace, 200_000) : '(none)'}</pre></section>

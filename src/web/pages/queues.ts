@@ -8,6 +8,7 @@ import { html, type SafeHtml } from '../html.ts';
 import { clip, compact, href, pretty, refOf, timeTag } from '../format.ts';
 import { action, layout, pager, type PageContext } from '../layout.ts';
 import { queueTable } from './overview.ts';
+import { jobLink } from './job.ts';
 
 export async function queuesPage(ctx: PageContext, admin: AdminStore): Promise<SafeHtml> {
   const stats = await admin.stats();
@@ -25,7 +26,7 @@ export async function queuePage(ctx: PageContext, admin: AdminStore, name: strin
   const jobs = await admin.peek(name, start, size);
   const rows = jobs.map((payload, i) => {
     const job = parseObject(payload);
-    return html`<tr><td class="num">${start + i + 1}</td><td>${job ? clip(job.class, 80) : html`<span class="muted">not JSON</span>`}</td><td><code>${clip(job?.args, 100)}</code></td><td>${typeof job?.enqueued_at === 'number' ? timeTag(job.enqueued_at) : '-'}</td><td><code>${clip(job?.id, 40)}</code></td><td class="actions">${action(ctx, ['queues', name, 'remove'], { i: start + i, ref: refOf(payload) }, 'Delete', 'danger')}</td></tr>
+    return html`<tr><td class="num">${start + i + 1}</td><td>${job ? clip(job.class, 80) : html`<span class="muted">not JSON</span>`}</td><td><code>${clip(job?.args, 100)}</code></td><td>${typeof job?.enqueued_at === 'number' ? timeTag(job.enqueued_at) : '-'}</td><td>${jobLink(ctx, job?.id)}</td><td class="actions">${action(ctx, ['queues', name, 'remove'], { i: start + i, ref: refOf(payload) }, 'Delete', 'danger')}</td></tr>
 <tr class="detail"><td></td><td colspan="5"><details><summary>payload</summary><pre>${pretty(payload)}</pre></details></td></tr>`;
   });
   return layout(ctx, 'queues', `Queue ${clip(name, 200)}`, html`

@@ -1,0 +1,144 @@
+// The dashboard's job detail and Schedules pages in a real headless Chromium, on both stores:
+// a job's page tells each state (waiting, scheduled, in flight, failed, unknown) with hostile
+// ids rendered as text and executing nothing, every list links its ids there, over-long ids are
+// refused; the Schedules page lists hostile names as text, its actions change the store as
+// shown, and readOnly offers and accepts none. One browser for the file.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { openStore } from '../src/storage/open.ts';
+import type { Store } from '../src/storage/types.ts';
+import { createDashboard } from '../src/web/index.ts';
+import { launchBrowser, serve } from './support/browser.ts';
+import { deleteNamespace, REDIS_URL, uniqueNamespace } from './support/redis.ts';
+
+const HOSTILE = [
+  '<script>window.__xss=1;alert(1)</script>',
+  '"><img src=x onerror="window.__xss=2;alert(2)">',
+  "'><svg onload=\"window.__xss=3;alert(3)\">",
+  'javascript:window.__xss=4;alert(4)',
+  'abc\u202Eevil\u202Cdef/../?x=1#y',
+];
+/** One hostile id per state, so each page shows its own. */
+const ID = { waiting: `w${HOSTILE[0]}`, scheduled: `s${HOSTILE[1]}`, inFlight: `f${HOSTILE[2]}`, failed: `x${HOSTILE[4]}` };
+const job = (cls: string, id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ class: cls, args: [HOSTILE[3]], id, enqueued_at: Date.now() - 60_000, ...extra });
+const SECRET = 'test-secret';
+const EVERY = JSON.stringify({ every: 60_000, job: 'Tick', queue: 'ticks', args: [HOSTILE[0]] });
+
+let browser: { context: BrowserContext; close: () => Promise<void> };
+let shots = '';
+before(async () => {
+  browser = await launchBrowser();
+  shots = await mkdtemp(join(tmpdir(), 'errand-web-pages-shots-'));
+});
+after(async () => {
+  await browser?.close();
+  process.stdout.write(`# job and schedules screenshots in ${shots}\n`);
+});
+
+async function seed(store: Store): Promise<string> {
+  await store.push([{ queue: 'mail', payload: job('Mail', 'plain-1') }, { queue: 'mail', payload: job(HOSTILE[1]!, ID.waiting) }]);
+  await store.schedule([{ queue: 'later', payload: job('Later', ID.scheduled), runAt: Date.now() + 3_600_000 }]);
+  const worker = await store.register({ id: `host:42:${HOSTILE[0]}`, queues: ['work'], startedAt: new Date(), leaseMs: 120_000 });
+  const errors = [{ exception: HOSTILE[0], error: 'first try broke', attempt: 1, at: '2026/11/28 01:50:00 UTC' }];
+  await store.push([{ queue: 'work', payload: job('Broke', ID.failed, { attempt: 2, errors }) }, { queue: 'work', payload: job('Busy', ID.inFlight) }]);
+  const [failing] = await store.reserve(worker, ['work'], 1);
+  await store.settle(worker, [{ token: failing!.token, kind: 'failed', entry: JSON.stringify({ failed_at: '2026/11/28 01:51:55 UTC', payload: JSON.parse(failing!.payload), exception: HOSTILE[1], error: `${HOSTILE[2]} second`, backtrace: [], worker, queue: 'work' }) }]);
+  await store.reserve(worker, ['work'], 1);
+  await store.schedules().declare([{ name: HOSTILE[0]!, definition: EVERY }, { name: 'nightly', definition: JSON.stringify({ cron: '0 3 * * *', job: 'Nightly', queue: 'ticks', args: [] }) }]);
+  return worker;
+}
+
+async function newPage(): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.context.newPage();
+  const problems: string[] = [];
+  await page.addInitScript(() => {
+    const w = window as unknown as { __alerts: string[] };
+    w.__alerts = [];
+    window.alert = (m?: unknown) => void w.__alerts.push(String(m));
+  });
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return { page, problems };
+}
+
+/** Nothing the data carried became markup or ran; returns the page's text. */
+async function inert(page: Page, problems: string[], where: string): Promise<string> {
+  const state = await page.evaluate(() => ({
+    xss: (window as unknown as { __xss?: number }).__xss,
+    alerts: (window as unknown as { __alerts: string[] }).__alerts,
+    scripts: document.scripts.length,
+    images: document.images.length,
+    svgs: document.querySelectorAll('svg').length,
+    handlers: [...document.querySelectorAll('*')].filter((el) => [...el.attributes].some((a) => a.name.startsWith('on'))).length,
+    jsLinks: [...document.querySelectorAll('a')].filter((a) => a.href.startsWith('javascript:')).length,
+  }));
+  assert.deepEqual(state, { xss: undefined, alerts: [], scripts: 1, images: 0, svgs: 0, handlers: 0, jsLinks: 0 }, where);
+  assert.deepEqual(problems, [], where);
+  return page.locator('main').innerText();
+}
+
+for (const kind of ['sqlite', 'redis'] as const) {
+  describe(`job and schedules pages on ${kind}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let site: Awaited<ReturnType<typeof serve>>;
+    let base = '';
+    let worker = '';
+    before(async () => {
+      if (kind === 'sqlite') {
+        const dir = await mkdtemp(join(tmpdir(), 'errand-web-pages-'));
+        store = await openStore(`sqlite:${join(dir, 'errand.db')}`);
+        cleanup = () => rm(dir, { recursive: true, force: true });
+      } else {
+        const namespace = uniqueNamespace();
+        store = await openStore(REDIS_URL, { namespace });
+        cleanup = () => deleteNamespace(namespace);
+      }
+      worker = await seed(store);
+      site = await serve(createDashboard({ store, basePath: '/errand', secret: SECRET }).node);
+      base = `${site.url}/errand`;
+    });
+    after(async () => {
+      await site?.close();
+      await store?.close();
+      await cleanup?.();
+    });
+
+    it("a job's page tells where it is; lists link their ids there; hostile ids stay text", async () => {
+      const { page, problems } = await newPage();
+      const visit = async (id: string, name: string) => {
+        const response = await page.goto(`${base}/jobs/${encodeURIComponent(id)}`);
+        assert.equal(response?.status(), 200, name);
+        await page.screenshot({ path: join(shots, `${kind}-job-${name}.png`), fullPage: true });
+        const text = await inert(page, problems, name);
+        assert.ok(text.includes(`Job ${id}`), `${name}: the id as text`);
+        return text;
+      };
+      assert.match(await visit(ID.waiting, 'waiting'), /waiting on queue mail at position 2 /);
+      assert.match(await visit(ID.scheduled, 'scheduled'), /scheduled for .* on queue later/);
+      const inFlight = await visit(ID.inFlight, 'in-flight');
+      assert.ok(inFlight.includes(`in flight on worker ${worker}`), 'the worker holding it');
+      const failed = await visit(ID.failed, 'failed');
+      assert.ok(failed.includes(`failed on queue work: ${HOSTILE[1]} ${HOSTILE[2]} second`), 'its error as text');
+      assert.ok(failed.includes('This is attempt 2.') && failed.includes(`${HOSTILE[0]} first try broke`), 'its attempts');
+      await page.locator('a', { hasText: 'The failure' }).click();
+      assert.ok((await inert(page, problems, 'failure')).includes(`${HOSTILE[2]} second`), 'links to the failure');
+      const unknown = await visit('no-such-id', 'unknown');
+      assert.ok(unknown.includes('unknown') && unknown.includes('Finished jobs are not kept'), 'says finished jobs are not kept');
+      // Every list links its ids to the job page.
+      for (const [path, id] of [['/queues/mail', ID.waiting], ['/scheduled', ID.scheduled], ['/failed', ID.failed]] as const) {
+        await page.goto(`${base}${path}`);
+        await page.locator('a', { hasText: id.slice(0, 12) }).first().click();
+        assert.ok((await inert(page, problems, `${path} link`)).includes(`Job ${id}`), `${path} links ${id}`);
+      }
+      assert.equal((await page.goto(`${base}/jobs/${'i'.repeat(513)}`))?.status(), 400, 'an over-long id is refused');
+      await page.close();
+    });
+  });
+}
