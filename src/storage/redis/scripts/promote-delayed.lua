@@ -114,7 +114,11 @@ local function resque_job(item)
 end
 
 local promoted, dropped = 0, 0
-while promoted + dropped < limit do
+-- Bounded passes as well: each pass moves an item or retires a timestamp, and the bound keeps
+-- any surprise from holding Redis in a loop (a script that wrote cannot be killed).
+local passes = 0
+while promoted + dropped < limit and passes < limit do
+  passes = passes + 1
   local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_s, 'LIMIT', 0, 1)
   if #due == 0 then break end
   local ts = due[1]
