@@ -140,5 +140,46 @@ for (const kind of ['sqlite', 'redis'] as const) {
       assert.equal((await page.goto(`${base}/jobs/${'i'.repeat(513)}`))?.status(), 400, 'an over-long id is refused');
       await page.close();
     });
+
+    it('the Schedules page lists hostile names as text; run now, pause and resume change the store; readOnly refuses them', async () => {
+      const schedules = store.schedules();
+      const state = async () => (await schedules.list()).find((s) => s.name === HOSTILE[0])!;
+      const { page, problems } = await newPage();
+      const notice = () => page.locator('.notice').innerText();
+      assert.equal((await page.goto(`${base}/schedules`))?.status(), 200);
+      await page.screenshot({ path: join(shots, `${kind}-schedules.png`), fullPage: true });
+      const text = await inert(page, problems, 'schedules');
+      assert.ok(text.includes(HOSTILE[0]!) && text.includes('every 60 s') && text.includes('cron 0 3 * * *') && text.includes('Tick on ticks'), 'names and timings as text');
+      const row = () => page.locator('tr', { hasText: HOSTILE[0]! });
+      await row().locator('button', { hasText: 'Run now' }).click();
+      assert.equal(await notice(), 'Enqueued a run now (it counts as the last run).');
+      const [ran] = (await store.admin().peek('ticks', 0, 10)).map((p) => JSON.parse(p));
+      assert.deepEqual([ran.class, ran.args, ran.schedule.name], ['Tick', [HOSTILE[0]], HOSTILE[0]]);
+      assert.equal((await state()).lastJobId, ran.id);
+      assert.ok((await inert(page, problems, 'after run')).includes(ran.id.slice(0, 12)), 'the last run links its job');
+      await row().locator('button', { hasText: 'Pause' }).click();
+      assert.equal(await notice(), 'Paused: its ticks are skipped until resumed.');
+      assert.equal((await state()).paused, true);
+      assert.ok((await row().innerText()).includes('(paused)'));
+      await row().locator('button', { hasText: 'Resume' }).click();
+      assert.equal((await state()).paused, false);
+      // Read-only: no form, and a post with a valid token is refused.
+      const token = await page.locator('input[name=_csrf]').first().getAttribute('value');
+      const ro = await serve(createDashboard({ store, basePath: '/errand', secret: SECRET, readOnly: true }).node);
+      await page.goto(`${ro.url}/errand/schedules`);
+      assert.ok((await inert(page, problems, 'read-only schedules')).includes(HOSTILE[0]!));
+      assert.equal(await page.locator('form[method=post]').count(), 0, 'no mutation offered');
+      for (const path of ['/schedules/run', '/schedules/pause', '/schedules/resume']) {
+        const status = await page.evaluate(([url, body]) => fetch(url, { method: 'POST', body: new URLSearchParams(body) }).then((r) => r.status), [`${ro.url}/errand${path}`, { name: HOSTILE[0]!, _csrf: token! }] as const);
+        assert.equal(status, 403, path);
+      }
+      // Same origin, writable, but without the token: refused too.
+      await page.goto(`${base}/schedules`);
+      assert.equal(await page.evaluate((url) => fetch(url, { method: 'POST', body: new URLSearchParams({ name: 'nightly' }) }).then((r) => r.status), `${base}/schedules/pause`), 403);
+      assert.deepEqual((await schedules.list()).map((s) => s.paused), [false, false]);
+      assert.equal((await store.admin().peek('ticks', 0, 10)).length, 1, 'no second run');
+      await ro.close();
+      await page.close();
+    });
   });
 }

@@ -6,6 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AdminStore } from '../storage/types.ts';
+import type { ScheduleStore } from '../storage/schedule-types.ts';
 import { raw, type SafeHtml } from './html.ts';
 import { href } from './format.ts';
 import { Guard, SECURITY_HEADERS } from './security.ts';
@@ -19,9 +20,13 @@ import { failedPage, failureDetailPage } from './pages/failed.ts';
 import { scheduledPage } from './pages/scheduled.ts';
 import { workersPage } from './pages/workers.ts';
 import { jobPage } from './pages/job.ts';
+import { schedulesPage } from './pages/schedules.ts';
+import { pauseSchedule, runSchedule, scheduleNameOf } from './schedule-actions.ts';
 
 export interface AppOptions {
   readonly admin: () => Promise<AdminStore>;
+  /** The recurring schedules' side (undefined when only an AdminStore was given). */
+  readonly schedules?: () => Promise<ScheduleStore | undefined>;
   readonly basePath: string;
   readonly readOnly: boolean;
   readonly secret?: string;
@@ -85,6 +90,7 @@ export function buildApp(options: AppOptions): Hono {
     return page(await scheduledPage(ctx(c), await options.admin(), p, size));
   });
   app.get('/workers', async (c) => page(await workersPage(ctx(c), await options.admin())));
+  app.get('/schedules', async (c) => page(await schedulesPage(ctx(c), await options.schedules?.())));
   app.get('/jobs/:id', async (c) => page(await jobPage(ctx(c), await options.admin(), jobIdOf(c.req.param('id')))));
 
   // Forms carry a filter and a few ids: a bigger body is refused unread, also on the fetch handler.
@@ -115,5 +121,13 @@ export function buildApp(options: AppOptions): Hono {
   post('/failed/remove-all', (admin, form) => act.removeAllFailed(admin, filterOf(get(form))), failedList);
   post('/scheduled/run', (admin, form) => act.runScheduled(admin, entryRef(get(form)).index, entryRef(get(form)).ref), () => href(base, ['scheduled']));
   post('/scheduled/remove', (admin, form) => act.removeScheduled(admin, entryRef(get(form)).index, entryRef(get(form)).ref), () => href(base, ['scheduled']));
+  // Schedules: ScheduleStore rather than AdminStore; with none, nothing to change (the page says why).
+  const withSchedules = (run: (s: ScheduleStore) => Promise<act.Done>) => async (): Promise<act.Done> => {
+    const schedules = await options.schedules?.();
+    return schedules ? run(schedules) : { notice: 'no-schedule' };
+  };
+  post('/schedules/run', (_a, form) => withSchedules((s) => runSchedule(s, scheduleNameOf(form.name)))(), () => href(base, ['schedules']));
+  post('/schedules/pause', (_a, form) => withSchedules((s) => pauseSchedule(s, scheduleNameOf(form.name), true))(), () => href(base, ['schedules']));
+  post('/schedules/resume', (_a, form) => withSchedules((s) => pauseSchedule(s, scheduleNameOf(form.name), false))(), () => href(base, ['schedules']));
   return root;
 }

@@ -10,7 +10,7 @@ import { toNodeHandler, type NodeHandler } from './node.ts';
 
 export interface DashboardOptions {
   /** An errand from createErrand(): the dashboard uses its admin side. */
-  readonly errand?: { admin(): Promise<AdminStore> };
+  readonly errand?: { admin(): Promise<AdminStore>; store?(): Promise<Store> };
   /** Or a store (from openStore) or its admin side. */
   readonly store?: Store | AdminStore;
   /** Where it is mounted, e.g. '/errand' (default: the root). Links and forms include it. */
@@ -39,7 +39,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   if (!options.errand === !options.store) throw new ConfigError('createDashboard: give exactly one of { errand } or { store }');
   const { errand, store } = options;
   const admin = errand ? () => errand.admin() : () => Promise.resolve('admin' in store! ? store.admin() : store!);
-  const app = buildApp({ admin, basePath, readOnly: options.readOnly ?? false, secret: options.secret, authorize: options.authorize });
+  // The Schedules page needs the store's ScheduleStore: an errand or a Store has one, an AdminStore alone does not.
+  const schedules = errand ? async () => (errand.store ? (await errand.store()).schedules() : undefined) : async () => ('schedules' in store! ? store.schedules() : undefined);
+  const app = buildApp({ admin, schedules, basePath, readOnly: options.readOnly ?? false, secret: options.secret, authorize: options.authorize });
   const fetch = async (request: Request) => app.fetch(request);
   return { fetch, node: toNodeHandler(fetch), basePath };
 }
