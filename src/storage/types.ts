@@ -14,7 +14,7 @@
 //   client's Date.now(). Due times of scheduled jobs are store time too: a client passes its
 //   runAt, the store keeps the delay it implies (runAt - client now) from its own now.
 // - Every worker process instance has its own id, even when its Resque id (host:pid:queues)
-//   repeats: register() returns it (see instanceIdFor in identity.ts).
+//   repeats: register() returns it (see identity.ts).
 // - recover() hands the in-flight jobs of workers whose lease expired back to the head of their
 //   queues, counting a death only for the jobs the worker had started (tokens up to its started
 //   watermark); a job at `maxDeaths` goes to failed instead. It also promotes due scheduled jobs.
