@@ -190,10 +190,10 @@ for (const kind of ['sqlite', 'redis'] as const) {
       assert.deepEqual((await admin.failed(0, 10)).map((f) => (f.entry!.payload as { class: string }).class), [HOSTILE[0]]);
       // Scheduled: run one now, delete one.
       await page.goto(`${base}/scheduled`);
-      await page.locator('button', { hasText: 'Run now' }).first().click();
+      await page.locator('tbody button', { hasText: 'Run now' }).first().click();
       assert.equal(await notice(), 'Queued to run now.');
       assert.equal(JSON.parse((await admin.peek('later', 0, 1))[0]!).args[0], 1);
-      await page.locator('button', { hasText: 'Delete' }).first().click();
+      await page.locator('tbody button', { hasText: 'Delete' }).first().click();
       assert.deepEqual((await admin.scheduled(0, 10)).map((e) => e.queue), [HOSTILE[0]]);
       // Overview: pause and resume every worker.
       await page.goto(base);

@@ -1,7 +1,7 @@
 // The dashboard's job detail and Schedules pages in a real headless Chromium, on both stores:
 // a job's page tells each state (waiting, scheduled, in flight, failed, unknown) with hostile
 // ids rendered as text and executing nothing, every list links its ids there, over-long ids are
-// refused; the Schedules page lists hostile names as text, its actions change the store as
+// refused; the Scheduled page runs or deletes all that match a filter; the Schedules page lists hostile names as text, its actions change the store as
 // shown, and readOnly offers and accepts none. One browser for the file.
 
 import assert from 'node:assert/strict';
@@ -43,6 +43,8 @@ after(async () => {
 async function seed(store: Store): Promise<string> {
   await store.push([{ queue: 'mail', payload: job('Mail', 'plain-1') }, { queue: 'mail', payload: job(HOSTILE[1]!, ID.waiting) }]);
   await store.schedule([{ queue: 'later', payload: job('Later', ID.scheduled), runAt: Date.now() + 3_600_000 }]);
+  const bulk = [['bulk', 'b1'], [HOSTILE[2]!, 'b2'], ['bulk', 'b3']] as const;
+  await store.schedule([...bulk.map(([queue, id], i) => ({ queue, payload: job(HOSTILE[0]!, id), runAt: Date.now() + 1_000_000 + i * 1000 })), { queue: 'bulk', payload: job('Other', 'o1'), runAt: Date.now() + 2_000_000 }]);
   const worker = await store.register({ id: `host:42:${HOSTILE[0]}`, queues: ['work'], startedAt: new Date(), leaseMs: 120_000 });
   const errors = [{ exception: HOSTILE[0], error: 'first try broke', attempt: 1, at: '2026/11/28 01:50:00 UTC' }];
   await store.push([{ queue: 'work', payload: job('Broke', ID.failed, { attempt: 2, errors }) }, { queue: 'work', payload: job('Busy', ID.inFlight) }]);
@@ -138,6 +140,42 @@ for (const kind of ['sqlite', 'redis'] as const) {
         assert.ok((await inert(page, problems, `${path} link`)).includes(`Job ${id}`), `${path} links ${id}`);
       }
       assert.equal((await page.goto(`${base}/jobs/${'i'.repeat(513)}`))?.status(), 400, 'an over-long id is refused');
+      await page.close();
+    });
+
+    it('the Scheduled page runs or deletes all that match a class and queue; readOnly refuses both', async () => {
+      const admin = store.admin();
+      const { page, problems } = await newPage();
+      const notice = () => page.locator('.notice').innerText();
+      const scheduledIds = async () => (await admin.scheduled(0, 10)).map((e) => JSON.parse(e.payload).id);
+      await page.goto(`${base}/scheduled`);
+      await page.fill('form.filter input[name=class]', HOSTILE[0]!);
+      await page.fill('form.filter input[name=queue]', 'bulk');
+      await page.locator('button', { hasText: 'Filter' }).click();
+      await inert(page, problems, 'filtered scheduled');
+      assert.equal(await page.locator('form.filter input[name=class]').inputValue(), HOSTILE[0], 'the filter shows as typed');
+      assert.equal(await page.locator('tbody tr:not(.detail)').count(), 2, 'the two matches (not Other on bulk)');
+      await page.screenshot({ path: join(shots, `${kind}-scheduled-filtered.png`), fullPage: true });
+      await page.locator('button', { hasText: 'Run matching now' }).click();
+      assert.equal(await notice(), 'Queued 2 scheduled jobs to run now.');
+      assert.deepEqual((await admin.peek('bulk', 0, 10)).map((p) => JSON.parse(p).id), ['b1', 'b3'], 'in due order');
+      assert.deepEqual(await scheduledIds(), ['b2', 'o1', ID.scheduled]);
+      // Read-only: nothing offered, both refused with a valid token.
+      const token = await page.locator('input[name=_csrf]').first().getAttribute('value');
+      const ro = await serve(createDashboard({ store, basePath: '/errand', secret: SECRET, readOnly: true }).node);
+      await page.goto(`${ro.url}/errand/scheduled?class=${encodeURIComponent(HOSTILE[0]!)}`);
+      assert.equal(await page.locator('form[method=post]').count(), 0, 'no mutation offered');
+      for (const path of ['/scheduled/run-all', '/scheduled/remove-all']) {
+        const status = await page.evaluate(([url, body]) => fetch(url, { method: 'POST', body: new URLSearchParams(body) }).then((r) => r.status), [`${ro.url}/errand${path}`, { class: HOSTILE[0]!, _csrf: token! }] as const);
+        assert.equal(status, 403, path);
+      }
+      await ro.close();
+      assert.deepEqual(await scheduledIds(), ['b2', 'o1', ID.scheduled], 'read-only changed nothing');
+      await page.goto(`${base}/scheduled?class=${encodeURIComponent(HOSTILE[0]!)}`);
+      await page.locator('button', { hasText: 'Delete matching' }).click();
+      assert.equal(await notice(), 'Deleted 1 scheduled job.');
+      assert.deepEqual(await scheduledIds(), ['o1', ID.scheduled]);
+      assert.equal((await admin.peek(HOSTILE[2]!, 0, 10)).length, 0, 'deleting queues nothing');
       await page.close();
     });
 

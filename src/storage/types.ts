@@ -243,6 +243,15 @@ export interface FailedFilter {
   readonly error?: string;
 }
 
+/**
+ * Which scheduled entries a bulk action takes: absent or empty fields match anything (an empty
+ * filter matches every entry). `class` matches the payload's class exactly, `queue` the entry's.
+ */
+export interface ScheduledFilter {
+  readonly class?: string;
+  readonly queue?: string;
+}
+
 export interface Stats {
   readonly processed: number;
   readonly failed: number;
@@ -301,6 +310,10 @@ export interface AdminStore {
   /** Moves the scheduled entry `key` to the tail of its queue now, in one atomic step; false when it is gone. */
   runScheduled(key: string): Promise<boolean>;
   removeScheduled(key: string): Promise<boolean>;
+  /** Moves every scheduled entry matching `filter` to its queue's tail now (in due order), in one atomic pass (O(n)); returns how many. */
+  runScheduledMatching(filter: ScheduledFilter): Promise<number>;
+  /** Removes every scheduled entry matching `filter`, in one atomic pass (O(n)); returns how many. */
+  removeScheduledMatching(filter: ScheduledFilter): Promise<number>;
   /** Removes every failed entry matching `filter`, in one pass over the list (O(n)); returns how many. */
   removeFailedMatching(filter: FailedFilter): Promise<number>;
   /**

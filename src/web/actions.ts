@@ -19,6 +19,8 @@ export const NOTICES: Record<string, (n: number) => string> = {
   'skipped-some': (n) => `Some failures hold no job to retry and stayed (${n}).`,
   moved: () => 'That entry moved or is gone (the list changed): nothing was done. Look again.',
   unretryable: () => 'That failure holds no job to retry (its payload is not a job); remove it instead.',
+  'ran-all': (n) => `Queued ${n} scheduled ${n === 1 ? 'job' : 'jobs'} to run now.`,
+  'removed-scheduled': (n) => `Deleted ${n} scheduled ${n === 1 ? 'job' : 'jobs'}.`,
   'schedule-ran': () => 'Enqueued a run now (it counts as the last run).',
   'schedule-paused': () => 'Paused: its ticks are skipped until resumed.',
   'schedule-resumed': () => 'Resumed from its next tick.',

@@ -87,7 +87,8 @@ export function buildApp(options: AppOptions): Hono {
   });
   app.get('/scheduled', async (c) => {
     const { page: p, size } = paging((n) => c.req.query(n));
-    return page(await scheduledPage(ctx(c), await options.admin(), p, size));
+    const { class: cls, queue } = filterOf((n) => c.req.query(n));
+    return page(await scheduledPage(ctx(c), await options.admin(), { class: cls, queue }, p, size));
   });
   app.get('/workers', async (c) => page(await workersPage(ctx(c), await options.admin())));
   app.get('/schedules', async (c) => page(await schedulesPage(ctx(c), await options.schedules?.())));
@@ -121,6 +122,10 @@ export function buildApp(options: AppOptions): Hono {
   post('/failed/remove-all', (admin, form) => act.removeAllFailed(admin, filterOf(get(form))), failedList);
   post('/scheduled/run', (admin, form) => act.runScheduled(admin, entryRef(get(form)).index, entryRef(get(form)).ref), () => href(base, ['scheduled']));
   post('/scheduled/remove', (admin, form) => act.removeScheduled(admin, entryRef(get(form)).index, entryRef(get(form)).ref), () => href(base, ['scheduled']));
+  const scheduledFilter = (form: Record<string, unknown>) => ({ class: filterOf(get(form)).class, queue: filterOf(get(form)).queue });
+  const scheduledList = (_c: Context, form: Record<string, unknown>) => href(base, ['scheduled'], scheduledFilter(form));
+  post('/scheduled/run-all', async (admin, form) => ({ notice: 'ran-all', n: await admin.runScheduledMatching(scheduledFilter(form)) }), scheduledList);
+  post('/scheduled/remove-all', async (admin, form) => ({ notice: 'removed-scheduled', n: await admin.removeScheduledMatching(scheduledFilter(form)) }), scheduledList);
   // Schedules: ScheduleStore rather than AdminStore; with none, nothing to change (the page says why).
   const withSchedules = (run: (s: ScheduleStore) => Promise<act.Done>) => async (): Promise<act.Done> => {
     const schedules = await options.schedules?.();

@@ -1,5 +1,5 @@
 // Conformance: the admin list edits the dashboard uses — remove one waiting job, clear a queue,
-// the scheduled list by due time (run one now, remove one), and the failed list's filtered bulk
+// the scheduled list by due time (run one now, remove one, run or remove all that match), and the failed list's filtered bulk
 // actions (remove or retry all that match, in one pass).
 
 import assert from 'node:assert/strict';
@@ -57,6 +57,27 @@ export function adminListCases(r: Registry): void {
     assert.deepEqual((await admin.scheduled(0, 10)).map((e) => e.payload), [soon]);
     assert.equal(await admin.scheduledCount(), 1);
     assert.deepEqual(await contents(store, 's'), [], 'removing queues nothing');
+  });
+
+  r.case('admin run/removeScheduledMatching by class and queue, in one pass over more than a chunk, in due order', async ({ store }) => {
+    const now = Date.now();
+    // 600 entries alternating class and spread over two queues, plus one that is not JSON: the
+    // matches are spread through every 500-entry chunk the Redis script reads.
+    const specs = Array.from({ length: 600 }, (_, i) => ({ cls: i % 2 === 0 ? 'A' : 'B', queue: i % 3 === 0 ? 'sa' : 'sb', payload: JSON.stringify({ class: i % 2 === 0 ? 'A' : 'B', args: [i], id: `sm-${i}` }) }));
+    await store.schedule([...specs.map((s, i) => ({ queue: s.queue, payload: s.payload, runAt: now + 1_000_000 + i * 1000 })), { queue: 'sb', payload: 'not json B', runAt: now + 1_000 }]);
+    const admin = store.admin();
+    const left = async () => (await admin.scheduled(0, 1000)).map((e) => e.payload);
+    assert.equal(await admin.removeScheduledMatching({ class: 'B', queue: 'sb' }), specs.filter((s) => s.cls === 'B' && s.queue === 'sb').length);
+    let kept = specs.filter((s) => !(s.cls === 'B' && s.queue === 'sb'));
+    assert.deepEqual(await left(), ['not json B', ...kept.map((s) => s.payload)], 'the rest stay, by due time; a class filter skips what is not JSON');
+    assert.equal(await admin.runScheduledMatching({ class: 'Nope' }), 0);
+    assert.equal(await admin.runScheduledMatching({ queue: 'sa' }), kept.filter((s) => s.queue === 'sa').length);
+    assert.deepEqual(await contents(store, 'sa'), kept.filter((s) => s.queue === 'sa').map((s) => s.payload), 'run in due order, to the tail');
+    kept = kept.filter((s) => s.queue !== 'sa');
+    assert.deepEqual(await left(), ['not json B', ...kept.map((s) => s.payload)]);
+    assert.deepEqual(await contents(store, 'sb'), [], 'nothing else queued');
+    assert.equal(await admin.removeScheduledMatching({}), kept.length + 1, 'an empty filter takes every entry');
+    assert.equal(await admin.scheduledCount(), 0);
   });
 
   r.case('admin removeFailedMatching by class, queue and error text, keeping the rest in order', async ({ store, worker }) => {

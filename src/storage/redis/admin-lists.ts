@@ -4,7 +4,7 @@
 // Invariant: entries are addressed by their stored value, never by position (the lists move).
 
 import type { Redis } from 'ioredis';
-import type { FailedEntry, FailedFilter, QueuedJob, ScheduledEntry } from '../types.ts';
+import type { FailedEntry, FailedFilter, QueuedJob, ScheduledEntry, ScheduledFilter } from '../types.ts';
 import { parseObject } from '../resque-format.ts';
 import type { RedisKeys } from './keys.ts';
 import type { ScriptCall, ScriptName } from './scripts.ts';
@@ -50,6 +50,11 @@ export async function runScheduled(keys: RedisKeys, scripts: Scripts, key: strin
 
 export async function removeScheduled(redis: Redis, keys: RedisKeys, key: string): Promise<boolean> {
   return (await redis.zrem(keys.schedule, key)) === 1;
+}
+
+/** Runs now or removes every scheduled entry matching `filter`: one scheduled-filter.lua call. */
+export async function scheduledMatching(keys: RedisKeys, scripts: Scripts, mode: 'run' | 'remove', filter: ScheduledFilter): Promise<number> {
+  return Number(await scripts['scheduled-filter']([keys.schedule, keys.queues], [mode, filter.class ?? '', filter.queue ?? '', keys.queuePrefix, keys.wakeChannel]));
 }
 
 function filterArgs(filter: FailedFilter): string[] {

@@ -2,7 +2,7 @@
 // changes (retry/remove/clear failures, pause all). Never used by a worker's hot path.
 
 import type { Redis } from 'ioredis';
-import type { AdminStore, FailedEntry, FailedFilter, JobState, QueuedJob, QueueStats, ScheduledEntry, Stats, WorkerView } from '../types.ts';
+import type { AdminStore, FailedEntry, FailedFilter, JobState, QueuedJob, QueueStats, ScheduledEntry, ScheduledFilter, Stats, WorkerView } from '../types.ts';
 import * as lists from './admin-lists.ts';
 import { findJob } from './admin-job.ts';
 import { minuteOf, THROUGHPUT_MINUTES } from '../throughput.ts';
@@ -133,6 +133,14 @@ export class RedisAdmin implements AdminStore {
 
   removeScheduled(key: string): Promise<boolean> {
     return this.guard('remove scheduled job', () => lists.removeScheduled(this.redis, this.keys, key));
+  }
+
+  runScheduledMatching(filter: ScheduledFilter): Promise<number> {
+    return this.guard('run scheduled jobs', () => lists.scheduledMatching(this.keys, this.scripts, 'run', filter));
+  }
+
+  removeScheduledMatching(filter: ScheduledFilter): Promise<number> {
+    return this.guard('remove scheduled jobs', () => lists.scheduledMatching(this.keys, this.scripts, 'remove', filter));
   }
 
   removeFailedMatching(filter: FailedFilter): Promise<number> {

@@ -24,6 +24,7 @@ const SCRIPTS = {
   'retry-failed': 3,
   'run-scheduled': 3,
   'failed-filter': 3,
+  'scheduled-filter': 2,
   'failed-requeue': 3,
   'find-job': 5,
 } as const;

@@ -4,7 +4,7 @@
 // Invariant: entries are addressed by stored value or row id, never by position (the lists move).
 
 import type Database from 'better-sqlite3';
-import type { FailedEntry, FailedFilter, QueuedJob, ScheduledEntry } from '../types.ts';
+import type { FailedEntry, FailedFilter, QueuedJob, ScheduledEntry, ScheduledFilter } from '../types.ts';
 import { parseObject } from '../resque-format.ts';
 import { append } from './ops.ts';
 import type { Statements } from './statements.ts';
@@ -47,6 +47,31 @@ export function runScheduled(db: Database.Database, sql: Sql, st: Statements, ke
 export function removeScheduled(sql: Sql, key: string): boolean {
   const id = rowId(key);
   return id !== undefined && sql('DELETE FROM scheduled WHERE id = ?').run(id).changes === 1;
+}
+
+/**
+ * Runs now (to the tails of their queues, in due order) or removes every scheduled row matching
+ * `filter`, in one transaction: one pass over the table. Same rules as scheduled-filter.lua.
+ */
+export function scheduledMatching(db: Database.Database, sql: Sql, st: Statements, mode: 'run' | 'remove', filter: ScheduledFilter): number {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (filter.queue) clauses.push('queue = ?'), params.push(filter.queue);
+  if (filter.class) clauses.push("(CASE WHEN json_valid(payload) THEN json_extract(payload, '$.class') END) = ?"), params.push(filter.class);
+  const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+  return db.transaction(() => {
+    if (mode === 'remove') return sql(`DELETE FROM scheduled ${where}`).run(...params).changes;
+    const rows = sql(`DELETE FROM scheduled ${where} RETURNING id, run_at, queue, payload`).all(...params) as ScheduledRow[];
+    rows.sort((a, b) => a.run_at - b.run_at || a.id - b.id);
+    const byQueue = new Map<string, string[]>();
+    for (const row of rows) {
+      const list = byQueue.get(row.queue);
+      if (list) list.push(row.payload);
+      else byQueue.set(row.queue, [row.payload]);
+    }
+    for (const [queue, payloads] of byQueue) append(st, queue, payloads);
+    return rows.length;
+  }).immediate();
 }
 
 // A field of the entry, NULL when the entry is not JSON (json_extract would raise on it).

@@ -5,7 +5,7 @@
 // Redis LREM count 1), so acting on an entry stays correct while the list moves.
 
 import type Database from 'better-sqlite3';
-import type { AdminStore, FailedEntry, FailedFilter, JobState, QueuedJob, QueueStats, ScheduledEntry, Stats, WorkerView } from '../types.ts';
+import type { AdminStore, FailedEntry, FailedFilter, JobState, QueuedJob, QueueStats, ScheduledEntry, ScheduledFilter, Stats, WorkerView } from '../types.ts';
 import * as lists from './admin-lists.ts';
 import { findJob } from './admin-job.ts';
 import { append } from './ops.ts';
@@ -150,6 +150,16 @@ export class SqliteAdmin implements AdminStore {
 
   async removeScheduled(key: string): Promise<boolean> {
     return this.host.run('remove scheduled job', () => lists.removeScheduled((s) => this.sql(s), key));
+  }
+
+  async runScheduledMatching(filter: ScheduledFilter): Promise<number> {
+    const ran = this.host.run('run scheduled jobs', () => lists.scheduledMatching(this.db, (s) => this.sql(s), this.st, 'run', filter));
+    if (ran > 0) this.host.notify();
+    return ran;
+  }
+
+  async removeScheduledMatching(filter: ScheduledFilter): Promise<number> {
+    return this.host.run('remove scheduled jobs', () => lists.scheduledMatching(this.db, (s) => this.sql(s), this.st, 'remove', filter));
   }
 
   async removeFailedMatching(filter: FailedFilter): Promise<number> {
