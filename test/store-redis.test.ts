@@ -170,28 +170,36 @@ test('redis store: a reserve sent twice (reply lost on a cut connection) returns
   }
 });
 
+/**
+ * Wraps the store's connection so that the next script call it is armed for runs on Redis, then
+ * fails on the client, as when the connection drops after Redis executed the command but before
+ * its reply arrived. Returns the arming function, and whether the armed call went through.
+ */
+function loseNextScriptReply(store: Store): { arm(): void; readonly armed: boolean } {
+  const redis = (store as unknown as { redis: Redis }).redis;
+  const send = redis.sendCommand.bind(redis);
+  let armed = false;
+  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
+    const reply = send(command, stream) as Promise<unknown>;
+    if (!armed || !/^eval/i.test(command.name)) return reply;
+    armed = false;
+    return reply.then(() => { throw new Error('read ECONNRESET (reply lost on purpose)'); });
+  }) as Redis['sendCommand'];
+  return { arm: () => void (armed = true), get armed() { return armed; } };
+}
+
 test('redis store: a reserve that ran on Redis but whose reply the client lost is resent by the next reserve, stranding nothing', async () => {
   const namespace = uniqueNamespace();
   const store = await openStore(REDIS_URL, { namespace });
-  // A wrapped connection: the next script call runs on Redis, then the client sees it fail, as
-  // when the connection drops after Redis executed the command but before its reply arrived.
-  const redis = (store as unknown as { redis: Redis }).redis;
-  const send = redis.sendCommand.bind(redis);
-  let loseNextReply = false;
-  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
-    const reply = send(command, stream) as Promise<unknown>;
-    if (!loseNextReply || !/^eval/i.test(command.name)) return reply;
-    loseNextReply = false;
-    return reply.then(() => { throw new Error('read ECONNRESET (reply lost on purpose)'); });
-  }) as Redis['sendCommand'];
+  const lose = loseNextScriptReply(store);
   const worker = 'h:1:q';
   const job = (n: number) => `{"class":"X","args":[${n}]}`;
   try {
     await store.push([1, 2, 3, 4].map((n) => ({ queue: 'q', payload: job(n) })));
     await store.register({ id: worker, queues: ['q'], startedAt: new Date(), concurrency: 1 });
-    loseNextReply = true;
+    lose.arm();
     await assert.rejects(store.reserve(worker, ['q'], 2), /ECONNRESET/);
-    assert.equal(loseNextReply, false, 'the reserve went through the wrapped connection');
+    assert.equal(lose.armed, false, 'the reserve went through the wrapped connection');
     assert.deepEqual(await store.admin().peek('q', 0, 10), [job(3), job(4)], 'the lost reserve did take two jobs on Redis');
     const again = await store.reserve(worker, ['q'], 2);
     assert.deepEqual(again.map((j) => j.payload), [job(1), job(2)], 'the next reserve returns the batch whose reply was lost');
@@ -214,21 +222,12 @@ test('redis store: a reserve that ran on Redis but whose reply the client lost i
 test('redis store: a reserve resent while pause-all-workers is set still returns the batch its lost reply carried', async () => {
   const namespace = uniqueNamespace();
   const store = await openStore(REDIS_URL, { namespace });
-  // As above: the reserve runs on Redis, then the client sees its reply fail.
-  const redis = (store as unknown as { redis: Redis }).redis;
-  const send = redis.sendCommand.bind(redis);
-  let loseNextReply = false;
-  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
-    const reply = send(command, stream) as Promise<unknown>;
-    if (!loseNextReply || !/^eval/i.test(command.name)) return reply;
-    loseNextReply = false;
-    return reply.then(() => { throw new Error('read ECONNRESET (reply lost on purpose)'); });
-  }) as Redis['sendCommand'];
+  const lose = loseNextScriptReply(store);
   const job = (n: number) => `{"class":"X","args":[${n}]}`;
   try {
     await store.push([1, 2, 3].map((n) => ({ queue: 'q', payload: job(n) })));
     const worker = await store.register({ id: 'h:1:q', queues: ['q'], startedAt: new Date() });
-    loseNextReply = true;
+    lose.arm();
     await assert.rejects(store.reserve(worker, ['q'], 2), /ECONNRESET/);
     // An operator pauses every worker before the worker's retry arrives.
     await store.admin().setPaused(true);
