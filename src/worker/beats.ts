@@ -55,6 +55,7 @@ class ThreadBeats implements Beats {
   private lastStatusKey = '';
   private stopping = false;
   private stoppedSignal: (() => void) | undefined;
+  private withheldReported = false;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly spec: StoreSpec, private readonly store: Store, private readonly pace: BeatPace, private readonly handlers: BeatHandlers, private readonly log: Logger) {}
@@ -88,9 +89,12 @@ class ThreadBeats implements Beats {
     if (message.type === 'fatal') return this.fallBack(new Error(message.message));
     if (message.type === 'stopped') return this.stoppedSignal?.();
     if (message.type === 'withheld') {
-      this.log.error({ silentMs: message.silentMs, stuckTimeoutMs: this.pace.stuckTimeoutMs }, 'the event loop did not answer for longer than the stuck timeout: the lease was not renewed, so other workers may take back this worker\'s jobs');
+      // Once per stall: the thread reports every beat it withheld, and they arrive together.
+      if (!this.withheldReported) this.log.error({ silentMs: message.silentMs, stuckTimeoutMs: this.pace.stuckTimeoutMs }, 'the event loop did not answer for longer than the stuck timeout: the lease was not renewed, so other workers may take back this worker\'s jobs');
+      this.withheldReported = true;
       return;
     }
+    this.withheldReported = false;
     // A beat for an instance id this worker no longer has (it registered again) says nothing about the new one.
     if (message.instance !== this.handlers.instance()) return;
     const result: BeatResult = message.type === 'beat'
