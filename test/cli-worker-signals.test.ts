@@ -1,4 +1,4 @@
-// The worker process and its signals (DESIGN §4), with real `errand work` processes against real
+// The worker process and its signals, with real `errand work` processes against real
 // Redis: TERM finishes or puts back running jobs and exits 0, QUIT waits for running jobs, USR2 /
 // CONT pause and resume, a second INT forces, pause-all-workers pauses from another client, and
 // the jobs of a worker killed with -9 are run by another worker (--dead-after 2s). Each test has

@@ -1,4 +1,4 @@
-// Byte-level compatibility with Ruby Resque 3 (DESIGN §3), through real `errand` processes and
+// Byte-level compatibility with Ruby Resque 3, through real `errand` processes and
 // real Redis: jobs pushed as Ruby Resque pushes them run on errand workers; what errand writes
 // (payloads, failure entries, worker registration, "working on", counters) is what Ruby Resque
 // and resque-web read; a failure resque-web would retry is retried by `errand failed retry`.

@@ -1,6 +1,6 @@
 // `errand work --processes N`: the supervisor process. It owns a Pool, its signals, the optional
 // health server and file watcher, and resolves with the exit code once every child has exited.
-// Signals (DESIGN §4, after resque-pool):
+// Signals (after resque-pool):
 //   TERM/INT  children get TERM (finish or put back within --shutdown-timeout), then exit 0;
 //             a second INT forces (children get INT again, which forces them)
 //   QUIT      children get QUIT (wait for running jobs however long), then exit 0

@@ -1,4 +1,4 @@
-// Process signals for a worker process (DESIGN §4, after Resque): TERM/INT stop gracefully within
+// Process signals for a worker process (after Resque): TERM/INT stop gracefully within
 // the shutdown deadline; a second INT forces; QUIT waits for running jobs however long they take;
 // USR2 pauses taking jobs, CONT resumes. Returns a function that removes the handlers.
 

@@ -1,4 +1,4 @@
-// The store conformance suite (DESIGN §2): one set of cases every Store runs. A store's test
+// The store conformance suite: one set of cases every Store runs. A store's test
 // file calls runStoreConformance() with a fixture that opens a fresh, empty store per case;
 // a store that skips a case says why (`skip`), a known bug is marked `todo` with its reason.
 
