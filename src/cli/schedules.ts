@@ -3,12 +3,10 @@
 // state every process reads at its next tick. Reads definitions from the store, so no job code
 // is loaded here.
 
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
-import { encodeScheduledRun } from '../job/payload.ts';
 import type { ScheduleState } from '../storage/schedule-types.ts';
-import { cronTicks, everyTicks } from '../scheduler/ticks.ts';
+import { definitionOf, nextRun, runScheduleNow } from '../scheduler/declared.ts';
 import { errandFrom, usage, UsageError, STORE_HELP, storeFlags } from './shared.ts';
 
 export const help = `Usage: errand schedules [list | run NAME | pause NAME | resume NAME] [--json]
@@ -19,26 +17,6 @@ export const help = `Usage: errand schedules [list | run NAME | pause NAME | res
   resume NAME   run NAME's ticks again from the next one (ticks skipped while paused do not run)
   --json        print the list as JSON
 ${STORE_HELP}`;
-
-interface Definition { cron?: string; every?: number; timezone?: string; job: string; queue: string; args: unknown[] }
-
-function definitionOf(state: ScheduleState): Definition | undefined {
-  try {
-    return state.definition ? (JSON.parse(state.definition) as Definition) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function nextRun(def: Definition | undefined, state: ScheduleState, now: number): number | undefined {
-  if (!def) return undefined;
-  try {
-    const ticks = def.cron !== undefined ? cronTicks(state.name, def.cron, def.timezone) : everyTicks(def.every!);
-    return ticks.next(Math.max(now, state.cursor ?? -Infinity));
-  } catch {
-    return undefined;
-  }
-}
 
 const at = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
 
@@ -80,13 +58,9 @@ export async function run(argv: string[]): Promise<number> {
         process.stdout.write(`${name} ${action === 'pause' ? 'paused' : 'resumed'}\n`);
         return 0;
       case 'run': {
-        const state = (await schedules.list()).find((s) => s.name === name);
-        const def = state && definitionOf(state);
-        if (!def) throw new ConfigError(`no schedule named ${name} (errand schedules lists them)`);
-        const id = randomUUID();
-        const now = Date.now();
-        await schedules.runNow(name!, def.queue, encodeScheduledRun(def.job, JSON.stringify(def.args), id, def.queue, now, { name: name!, tick: now, caughtUp: false }), id);
-        process.stdout.write(`enqueued ${def.job} on ${def.queue} (id ${id})\n`);
+        const ran = await runScheduleNow(schedules, name!);
+        if (!ran) throw new ConfigError(`no schedule named ${name} (errand schedules lists them)`);
+        process.stdout.write(`enqueued ${ran.def.job} on ${ran.def.queue} (id ${ran.id})\n`);
         return 0;
       }
       default:

@@ -7,7 +7,7 @@ import type { ScheduleStore } from '../../storage/schedule-types.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { clip, compact, timeTag } from '../format.ts';
 import { action, layout, type PageContext } from '../layout.ts';
-import { definitionOf, nextRun } from '../schedule-actions.ts';
+import { definitionOf, nextRun } from '../../scheduler/declared.ts';
 import { jobLink } from './job.ts';
 
 export async function schedulesPage(ctx: PageContext, schedules: ScheduleStore | undefined): Promise<SafeHtml> {
