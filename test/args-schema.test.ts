@@ -8,21 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
 import { z } from 'zod';
-import { ConfigError, createErrand, defineJob, InvalidArgsError, type StandardSchemaV1 } from '../src/index.ts';
-import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
+import { ConfigError, defineJob, InvalidArgsError, type StandardSchemaV1 } from '../src/index.ts';
+import { waitFor } from './support/redis.ts';
+import { withErrand as withFreshErrand } from './support/errand.ts';
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
-async function withErrand(fn: (errand: ReturnType<typeof createErrand>) => Promise<void>, options: Parameters<typeof createErrand>[0] = {}) {
-  const namespace = uniqueNamespace('errand-schema');
-  const errand = createErrand({ url: REDIS_URL, namespace, logger: quiet, ...options });
-  try {
-    await fn(errand);
-  } finally {
-    await errand.close();
-    await deleteNamespace(namespace);
-  }
-}
+const withErrand = (fn: Parameters<typeof withFreshErrand>[0], options: Parameters<typeof withFreshErrand>[1] = {}) => withFreshErrand(fn, options, 'errand-schema');
 
 const libraries = {
   zod: {

@@ -9,19 +9,10 @@ import { ConfigError, createErrand, defineJob, JobTimeoutError, type JobContext,
 import { specOf } from '../src/job/define.ts';
 import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 import { inWorld } from './support/cli-harness.ts';
+import { quiet, withErrand as withFreshErrand } from './support/errand.ts';
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
-async function withErrand(fn: (errand: ReturnType<typeof createErrand>) => Promise<void>, options: Parameters<typeof createErrand>[0] = {}) {
-  const namespace = uniqueNamespace('errand-uc');
-  const errand = createErrand({ url: REDIS_URL, namespace, logger: quiet, ...options });
-  try {
-    await fn(errand);
-  } finally {
-    await errand.close();
-    await deleteNamespace(namespace);
-  }
-}
+const withErrand = (fn: Parameters<typeof withFreshErrand>[0], options: Parameters<typeof withFreshErrand>[1] = {}) => withFreshErrand(fn, options, 'errand-uc');
 
 /** A promise the test resolves when it chooses: stands in for a job that takes "forever". */
 function gate() {

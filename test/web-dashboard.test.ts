@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { openStore } from '../src/storage/open.ts';
 import type { Store } from '../src/storage/types.ts';
 import { createDashboard } from '../src/web/index.ts';
-import { launchBrowser, serve } from './support/browser.ts';
+import { launchBrowser, openWatchedPage, serve } from './support/browser.ts';
 import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 
 const LONG = `long-${'L'.repeat(100_000)}`;
@@ -61,19 +61,7 @@ async function seed(store: Store): Promise<void> {
   ]);
 }
 
-async function newPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.context.newPage();
-  const problems: string[] = [];
-  await page.addInitScript(() => {
-    const w = window as unknown as { __alerts: string[] };
-    w.__alerts = [];
-    window.alert = (m?: unknown) => void w.__alerts.push(String(m));
-  });
-  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  return { page, problems };
-}
+const newPage = () => openWatchedPage(browser.context);
 
 /** Nothing the data carried became markup or ran. */
 async function assertInert(page: Page, problems: string[], where: string): Promise<void> {

@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { openStore } from '../src/storage/open.ts';
 import type { Store } from '../src/storage/types.ts';
 import { createDashboard } from '../src/web/index.ts';
-import { launchBrowser, serve } from './support/browser.ts';
+import { launchBrowser, openWatchedPage, serve } from './support/browser.ts';
 import { deleteNamespace, REDIS_URL, uniqueNamespace } from './support/redis.ts';
 
 const HOSTILE = [
@@ -55,19 +55,7 @@ async function seed(store: Store): Promise<string> {
   return worker;
 }
 
-async function newPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.context.newPage();
-  const problems: string[] = [];
-  await page.addInitScript(() => {
-    const w = window as unknown as { __alerts: string[] };
-    w.__alerts = [];
-    window.alert = (m?: unknown) => void w.__alerts.push(String(m));
-  });
-  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss(); });
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  return { page, problems };
-}
+const newPage = () => openWatchedPage(browser.context);
 
 /** Nothing the data carried became markup or ran; returns the page's text. */
 async function inert(page: Page, problems: string[], where: string): Promise<string> {

@@ -9,19 +9,10 @@ import { join } from 'node:path';
 import { ConfigError, createErrand, defineJob, JobTimeoutError, UnrecoverableError, type JobContext, type Plugin } from '../src/index.ts';
 import { Redis } from 'ioredis';
 import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
+import { quiet, withErrand as withFreshErrand } from './support/errand.ts';
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
-async function withErrand(fn: (errand: ReturnType<typeof createErrand>, ns: string) => Promise<void>, options: Parameters<typeof createErrand>[0] = {}) {
-  const namespace = uniqueNamespace();
-  const errand = createErrand({ url: REDIS_URL, namespace, logger: quiet, ...options });
-  try {
-    await fn(errand, namespace);
-  } finally {
-    await errand.close();
-    await deleteNamespace(namespace);
-  }
-}
+const withErrand = withFreshErrand;
 
 test('jobs run with their typed args and a context; completed events fire', async () => {
   await withErrand(async (errand) => {
