@@ -27,8 +27,9 @@ Runs a worker process that takes jobs from its queues and performs them.
   --interval SECONDS      look for jobs nobody announced (pushed by Ruby Resque) at least this often (default: INTERVAL env,
                           else 5; an idle worker's heartbeat looks every 2 s anyway)
   --shutdown-timeout D    on SIGTERM/SIGINT, how long running jobs get before they are put back (default 25s)
-  --dead-after D          this worker's lease: not renewed for D, it is dead and its jobs go back to their queues
-                          (default 5s; renewed from a thread of its own, so a CPU-bound job does not stop it)
+  --dead-after D          this worker's lease: not renewed for D (and one heartbeat more), it is dead and its jobs go
+                          back to their queues (default 5s; renewed from a thread of its own, so a CPU-bound job
+                          does not stop it)
   --stuck-timeout D       once the event loop has not answered for D, stop renewing the lease so the jobs come
                           back (default 30s); a supervisor also SIGKILLs and replaces such a process
 ${STORE_HELP}
