@@ -285,7 +285,7 @@ test('admin: workers view, queue stats and peek', async (t) => {
   assert.match(views[0]!.heartbeatAt!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   assert.match(views[1]!.startedAt!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000$/);
   const stats = await store.admin().stats();
-  assert.deepEqual(stats.queues, [{ name: 'emails', size: 2, oldestEnqueuedAt: 1_700_000_002, recentlyDone: 0 }]);
+  assert.deepEqual(stats.queues, [{ name: 'emails', size: 2, oldestEnqueuedAt: 1_700_000_002, recentlyDone: 0, paused: false }]);
   assert.deepEqual(await store.admin().queues(), ['emails']);
   assert.deepEqual(await store.admin().peek('emails', 1, 5), [job(3, 'emails')]);
 });

@@ -131,6 +131,32 @@ for (const kind of ['sqlite', 'redis'] as const) {
       await page.close();
     });
 
+    // Catches: a pause button that posts nowhere or to the wrong queue, a resume that leaves the
+    // queue paused, a paused queue not shown as such, readOnly offering the toggle.
+    it('a queue page pauses and resumes its queue; the queue list shows it paused', async () => {
+      const admin = store.admin();
+      const { page, problems } = await newPage();
+      await page.goto(`${base}/queues/mail`);
+      await page.locator('button', { hasText: 'Pause queue' }).click();
+      assert.match(await page.locator('.notice').innerText(), /^Queue paused: errand workers skip it/);
+      assert.deepEqual(await admin.pausedQueues(), ['mail']);
+      assert.equal(await page.locator('.panel-head .badge', { hasText: 'paused' }).count(), 1, 'the queue page says paused');
+      await page.goto(`${base}/queues`);
+      const row = page.locator('tr', { has: page.locator('a', { hasText: /^mail$/ }) });
+      assert.equal(await row.locator('.badge', { hasText: 'paused' }).count(), 1, 'the list marks it');
+      await inert(page, problems, 'queues with a paused one');
+      const ro = await serve(createDashboard({ store, basePath: '/errand', secret: SECRET, readOnly: true }).node);
+      await page.goto(`${ro.url}/errand/queues/mail`);
+      assert.equal(await page.locator('button', { hasText: 'Resume queue' }).count(), 0, 'readOnly offers no toggle');
+      await ro.close();
+      await page.goto(`${base}/queues/mail`);
+      await page.locator('button', { hasText: 'Resume queue' }).click();
+      assert.equal(await page.locator('.notice').innerText(), 'Queue resumed.');
+      assert.deepEqual(await admin.pausedQueues(), []);
+      assert.equal((await admin.peek('mail', 0, 10)).length, 2, 'pausing moved no job');
+      await page.close();
+    });
+
     it('the Scheduled page runs or deletes all that match a class and queue; readOnly refuses both', async () => {
       const admin = store.admin();
       const { page, problems } = await newPage();

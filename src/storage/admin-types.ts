@@ -3,6 +3,7 @@
 // by their stored value (or a digest of it), never by position alone, since the lists move.
 
 import type { QueuedJob } from './types.ts';
+import type { JobMetrics, MetricWindow } from './job-metrics.ts';
 
 export interface QueueStats {
   readonly name: string;
@@ -11,6 +12,8 @@ export interface QueueStats {
   readonly oldestEnqueuedAt: number | undefined;
   /** Attempts finished (done, retried or failed) in the last few minutes (see throughput.ts). */
   readonly recentlyDone: number;
+  /** Workers skip it (setQueuePaused); Ruby Resque workers do not know this pause. */
+  readonly paused: boolean;
 }
 
 export interface WorkerView {
@@ -113,6 +116,20 @@ export interface AdminStore {
   removeFailed(raw: string): Promise<boolean>;
   clearFailed(): Promise<number>;
   setPaused(paused: boolean): Promise<void>;
+  /**
+   * Pauses or resumes one queue: errand workers skip a paused queue (its jobs stay where they
+   * are, in order; jobs already reserved run on). Resuming wakes idle workers. Ruby Resque
+   * workers do not know this pause and keep taking its jobs.
+   */
+  setQueuePaused(queue: string, paused: boolean): Promise<void>;
+  /** The paused queues' names, sorted. */
+  pausedQueues(): Promise<string[]>;
+  /**
+   * Per job class over the last `window` minutes (60, 480 or 1440): runs, failed attempts,
+   * execution time, a duration histogram and runs per slot. Counted by errand's workers as they
+   * settle (Ruby Resque workers count nothing here); read from at most 144 slots.
+   */
+  jobMetrics(window: MetricWindow): Promise<JobMetrics>;
   workers(): Promise<WorkerView[]>;
   scheduledCount(): Promise<number>;
   /** Removes the first waiting job of `queue` stored exactly as `payload`; false when none is. */
@@ -143,3 +160,4 @@ export interface AdminStore {
    */
   job(id: string): Promise<JobState>;
 }
+export type { ClassMetrics, JobMetrics, MetricWindow } from './job-metrics.ts';

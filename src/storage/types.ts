@@ -44,13 +44,25 @@ export interface ReservedJob {
   readonly payload: string;
 }
 
-/** `queue`, when given, counts the attempt in that queue's recent throughput (admin stats). */
+/**
+ * What every outcome may say besides its kind. `queue` counts the attempt in that queue's recent
+ * throughput (admin stats); `jobClass` and `ms` (how long the attempt ran) count it in the per
+ * class metrics (see job-metrics.ts): absent for an attempt that never ran (an unknown job, a
+ * payload that is not a job).
+ */
+interface OutcomeFacts {
+  readonly token: string;
+  readonly queue?: string;
+  readonly jobClass?: string;
+  readonly ms?: number;
+}
+
 export type Outcome =
-  | { readonly token: string; readonly kind: 'done'; readonly queue?: string }
+  | (OutcomeFacts & { readonly kind: 'done' })
   /** Back to the scheduled set with a new payload (next attempt). */
-  | { readonly token: string; readonly kind: 'retry'; readonly job: ScheduledJob; readonly queue?: string }
+  | (OutcomeFacts & { readonly kind: 'retry'; readonly job: ScheduledJob })
   /** To the failed list; `entry` is a Resque failure JSON. */
-  | { readonly token: string; readonly kind: 'failed'; readonly entry: string; readonly queue?: string };
+  | (OutcomeFacts & { readonly kind: 'failed'; readonly entry: string });
 
 
 /**

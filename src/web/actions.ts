@@ -10,6 +10,8 @@ import { refOf } from './format.ts';
 export const NOTICES: Record<string, (n: number) => string> = {
   paused: () => 'All workers paused: they stop taking jobs until resumed.',
   resumed: () => 'Workers resumed.',
+  'queue-paused': () => 'Queue paused: errand workers skip it until resumed (Ruby Resque workers do not know this pause).',
+  'queue-resumed': () => 'Queue resumed.',
   removed: () => 'Removed.',
   retried: () => 'Queued again as a fresh first attempt.',
   ran: () => 'Queued to run now.',
@@ -32,6 +34,11 @@ export interface Done { readonly notice: keyof typeof NOTICES; readonly n?: numb
 export async function setPaused(admin: AdminStore, paused: boolean): Promise<Done> {
   await admin.setPaused(paused);
   return { notice: paused ? 'paused' : 'resumed' };
+}
+
+export async function setQueuePaused(admin: AdminStore, queue: string, paused: boolean): Promise<Done> {
+  await admin.setQueuePaused(queue, paused);
+  return { notice: paused ? 'queue-paused' : 'queue-resumed' };
 }
 
 export async function removeQueued(admin: AdminStore, queue: string, index: number, ref: string): Promise<Done> {

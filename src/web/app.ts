@@ -115,6 +115,7 @@ export function buildApp(options: AppOptions): Hono {
     const { index, ref } = entryRef(get(form));
     return act.removeQueued(admin, nameOf(c.req.param('name')!), index, ref);
   }, (c) => href(base, ['queues', c.req.param('name')!]));
+  post('/queues/:name/pause', (admin, form, c) => act.setQueuePaused(admin, nameOf(c.req.param('name')!), form.paused === '1'), (c) => href(base, ['queues', c.req.param('name')!]));
   post('/queues/:name/clear', (admin, _form, c) => act.clearQueue(admin, nameOf(c.req.param('name')!)), (c) => href(base, ['queues', c.req.param('name')!]));
   post('/failed/retry', (admin, form) => act.retryFailed(admin, entryRef(get(form)).index, entryRef(get(form)).ref), () => href(base, ['failed']));
   post('/failed/remove', (admin, form) => act.removeFailed(admin, entryRef(get(form)).index, entryRef(get(form)).ref), () => href(base, ['failed']));

@@ -106,7 +106,7 @@ async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: numbe
     else result = await spec.perform(args, ctx); // the common case, without a wrapper
     const durationMs = performance.now() - started;
     if (deps.verbose) deps.log.debug({ job: info.name, id, queue: info.queue, attempt: info.attempt, ms: round(durationMs) }, 'done');
-    return { outcome: { token: reserved.token, kind: 'done', queue: reserved.queue }, info, error: undefined, result, durationMs };
+    return { outcome: { token: reserved.token, kind: 'done', queue: reserved.queue, jobClass: info.name, ms: durationMs }, info, error: undefined, result, durationMs };
   } catch (error) {
     let delay: number | null;
     try {
@@ -117,8 +117,9 @@ async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: numbe
     if (delay === null) return fail(reserved, deps, decoded.raw, error, info, started);
     const payload = encodeRetry(decoded, id, { attempt: decoded.attempt, at: new Date().toISOString(), exception: errorClassName(error), error: errorMessage(error) });
     if (deps.verbose) deps.log.debug({ job: info.name, id, attempt: info.attempt, retryInMs: delay, err: error }, 'failed; will retry');
-    const outcome: Outcome = { token: reserved.token, kind: 'retry', queue: reserved.queue, job: { queue: reserved.queue, payload, runAt: Date.now() + delay } };
-    return { outcome, info, error, result: undefined, durationMs: performance.now() - started };
+    const durationMs = performance.now() - started;
+    const outcome: Outcome = { token: reserved.token, kind: 'retry', queue: reserved.queue, jobClass: info.name, ms: durationMs, job: { queue: reserved.queue, payload, runAt: Date.now() + delay } };
+    return { outcome, info, error, result: undefined, durationMs };
   }
 }
 
@@ -156,7 +157,10 @@ function unknown(reserved: ReservedJob, deps: ExecutorDeps, decoded: DecodedJob,
 
 function fail(reserved: ReservedJob, deps: ExecutorDeps, payload: unknown, error: unknown, info: JobInfo | undefined, started: number): Execution {
   const entry = failureEntry({ payload, error, workerId: deps.workerId(), queue: reserved.queue });
-  return { outcome: { token: reserved.token, kind: 'failed', entry, queue: reserved.queue }, info, error, result: undefined, durationMs: performance.now() - started };
+  const durationMs = performance.now() - started;
+  // Only an attempt that ran counts in its class's metrics (a payload that is not a job has no class).
+  const ran = info ? { jobClass: info.name, ms: durationMs } : {};
+  return { outcome: { token: reserved.token, kind: 'failed', entry, queue: reserved.queue, ...ran }, info, error, result: undefined, durationMs };
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

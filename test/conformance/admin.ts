@@ -55,6 +55,42 @@ export function adminCases(r: Registry): void {
     assert.equal(typeof views.get(w)!.startedAt, 'string');
   });
 
+  // Catches: settle not counting metrics (or counting a late outcome's class twice), failures
+  // not counted as failures, a wrong bucket, time in the wrong unit, an outcome that never ran
+  // (no class) counted, a window that misses the current slot.
+  r.case('job metrics: settle counts runs, failures, time and a duration histogram per class', async ({ store, worker }) => {
+    const w = await worker(['m']);
+    await pushAll(store, 'm', payloads('m', 7));
+    const held = await store.reserve(w, ['m'], 7);
+    const ms = [3, 30, 3_000, 7, 1, 0.25];
+    const retry = { queue: 'm', payload: payload('m', 'again'), runAt: Date.now() + 3_600_000 };
+    await store.settle(w, [
+      { token: held[0]!.token, kind: 'done', queue: 'm', jobClass: 'Mail', ms: ms[0] },
+      { token: held[1]!.token, kind: 'done', queue: 'm', jobClass: 'Mail', ms: ms[1] },
+    ]);
+    await store.settle(w, [
+      { token: held[2]!.token, kind: 'done', queue: 'm', jobClass: 'Mail', ms: ms[2] },
+      { token: held[3]!.token, kind: 'failed', queue: 'm', jobClass: 'Mail', ms: ms[3], entry: '{"payload":{},"exception":"E"}' },
+      { token: held[4]!.token, kind: 'retry', queue: 'm', jobClass: 'Report::Nightly', ms: ms[4], job: retry },
+      { token: held[5]!.token, kind: 'done', queue: 'm', jobClass: 'Report::Nightly', ms: ms[5] },
+      { token: held[6]!.token, kind: 'done', queue: 'm' },
+    ]);
+    for (const window of [60, 480, 1_440] as const) {
+      const metrics = await store.admin().jobMetrics(window);
+      assert.equal(metrics.windowMinutes, window);
+      assert.deepEqual(metrics.classes.map((c) => c.jobClass), ['Mail', 'Report::Nightly'], `${window}: by total time; the outcome without a class counts nowhere`);
+      const [mail, report] = metrics.classes;
+      assert.deepEqual([mail!.runs, mail!.failures, mail!.totalMs, mail!.meanMs], [4, 1, 3_040, 760], `${window}: Mail`);
+      assert.deepEqual([report!.runs, report!.failures, report!.totalMs], [2, 1, 1.25], `${window}: Report::Nightly (µs kept)`);
+      const expected = new Array(15).fill(0);
+      expected[0] = 1; expected[1] = 1; expected[3] = 1; expected[9] = 1;
+      assert.deepEqual(mail!.buckets, expected, `${window}: ≤5 ms, ≤10 ms, ≤50 ms, ≤5 s`);
+      assert.equal(mail!.series.reduce((a, b) => a + b, 0), 4, `${window}: the series holds every run`);
+      assert.ok(mail!.series.at(-1)! + (mail!.series.at(-2) ?? 0) === 4, `${window}: in the latest slots`);
+      assert.equal(mail!.series.length, window === 60 ? 60 : window / 10);
+    }
+  });
+
   r.case('admin queues() lists known queues sorted; peek pages through a queue', async ({ store }) => {
     assert.deepEqual(await store.admin().queues(), []);
     const jobs = payloads('zeta', 5);

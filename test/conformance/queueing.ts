@@ -114,6 +114,33 @@ export function queueingCases(r: Registry): void {
     assert.deepEqual((await store.reserve(w, ['q'], 10)).map((j) => j.payload), jobs);
   });
 
+  // Catches: a reserve (named or '*') or a heartbeat that ignores the per-queue pause, a pause
+  // that leaks to other queues, a resume that does not wake an idle waiter from another instance.
+  r.case('a paused queue is skipped by reserve and heartbeat; resume wakes a waiter', async ({ store, another, worker }) => {
+    const held = payloads('held', 3);
+    const other = payloads('other', 2);
+    await pushAll(store, 'held', held);
+    await pushAll(store, 'other', other);
+    const admin = store.admin();
+    await admin.setQueuePaused('held', true);
+    assert.deepEqual(await admin.pausedQueues(), ['held']);
+    assert.deepEqual((await admin.stats()).queues.map((q) => [q.name, q.paused]), [['held', true], ['other', false]]);
+    const w = await worker(['held', 'other']);
+    assert.deepEqual((await store.reserve(w, ['held', 'other'], 10)).map((j) => j.payload), other, 'only the queue not paused');
+    assert.deepEqual(await store.reserve(w, '*', 10), [], "'*' skips the paused queue too");
+    assert.equal((await store.heartbeat(w, { workingOn: null }, { queues: ['held'] })).workWaiting, false, "a paused queue's jobs are nobody's work");
+    assert.equal((await store.heartbeat(w, { workingOn: null }, { queues: '*' })).workWaiting, false);
+    assert.deepEqual(await contents(store, 'held'), held, 'its jobs stay where they are, in order');
+    const waiting = await worker(['held']);
+    assert.deepEqual(await store.reserve(waiting, ['held'], 10), []);
+    const wait = store.waitForWork(waiting, ['held'], LONG_WAIT_MS);
+    assert.equal(await settlesWithin(wait, QUIET_MS), false, 'a waiter on a paused queue with jobs sleeps');
+    await (await another()).admin().setQueuePaused('held', false);
+    assert.ok(await settlesWithin(wait, PROMPT_MS), `resume did not wake the waiter within ${PROMPT_MS} ms`);
+    assert.deepEqual(await admin.pausedQueues(), []);
+    assert.deepEqual((await store.reserve(w, ['held'], 10)).map((j) => j.payload), held);
+  }, { needsAnother: true });
+
   r.case('payloads are opaque: not-JSON, newlines, unicode and empty strings come back byte for byte', async ({ store, worker }) => {
     const odd = [
       'this is not JSON {',

@@ -2,6 +2,7 @@
 // changes (retry/remove/clear failures, pause all). Never used by a worker's hot path.
 
 import type { Redis } from 'ioredis';
+import { foldMetrics, windowSlots, type JobMetrics, type MetricWindow } from '../job-metrics.ts';
 import type { AdminStore, FailedEntry, FailedFilter, JobState, QueuedJob, QueueStats, ScheduledEntry, ScheduledFilter, Stats, WorkerView } from '../types.ts';
 import * as lists from './admin-lists.ts';
 import { findJob } from './admin-job.ts';
@@ -32,17 +33,20 @@ export class RedisAdmin implements AdminStore {
   private async queueStats(names: string[]): Promise<QueueStats[]> {
     if (names.length === 0) return [];
     const pipeline = this.redis.pipeline();
+    pipeline.smembers(this.keys.pausedQueues);
     const now = minuteOf(Date.now());
     const minutes = Array.from({ length: THROUGHPUT_MINUTES }, (_, i) => now - i);
     for (const name of names) {
       pipeline.llen(this.keys.queue(name)).lindex(this.keys.queue(name), 0).mget(...minutes.map((minute) => `${this.keys.donePrefix}${name}:${minute}`));
     }
-    const results = (await pipeline.exec()) ?? [];
+    const [pausedReply, ...results] = (await pipeline.exec()) ?? [];
+    const paused = new Set((pausedReply?.[1] as string[] | undefined) ?? []);
     return names.map((name, i) => ({
       name,
       size: Number(results[i * 3]?.[1] ?? 0),
       oldestEnqueuedAt: enqueuedAtOf(results[i * 3 + 1]?.[1] as string | null),
       recentlyDone: ((results[i * 3 + 2]?.[1] as (string | null)[] | undefined) ?? []).reduce((sum, count) => sum + Number(count ?? 0), 0),
+      paused: paused.has(name),
     }));
   }
 
@@ -84,6 +88,30 @@ export class RedisAdmin implements AdminStore {
 
   async setPaused(paused: boolean): Promise<void> {
     await this.guard<unknown>('pause', () => (paused ? this.redis.set(this.keys.pauseAll, 'true') : this.redis.del(this.keys.pauseAll)));
+  }
+
+  async setQueuePaused(queue: string, paused: boolean): Promise<void> {
+    await this.guard<unknown>('pause queue', () =>
+      paused
+        ? this.redis.sadd(this.keys.pausedQueues, queue)
+        // The wake tells idle workers that the queue's jobs are theirs again.
+        : this.redis.multi().srem(this.keys.pausedQueues, queue).publish(this.keys.wakeChannel, queue).exec(),
+    );
+  }
+
+  jobMetrics(window: MetricWindow): Promise<JobMetrics> {
+    return this.guard('job metrics', async () => {
+      const { grain, slots } = windowSlots(window, Date.now());
+      const pipeline = this.redis.pipeline();
+      for (const slot of slots) pipeline.hgetall(this.keys.metrics(grain, slot));
+      const replies = (await pipeline.exec()) ?? [];
+      const cells = replies.map(([, hash]) => new Map(Object.entries((hash as Record<string, string> | null) ?? {}).map(([cell, n]) => [cell, Number(n)])));
+      return foldMetrics(window, grain, slots, cells);
+    });
+  }
+
+  pausedQueues(): Promise<string[]> {
+    return this.guard('paused queues', async () => (await this.redis.smembers(this.keys.pausedQueues)).sort());
   }
 
   workers(): Promise<WorkerView[]> {

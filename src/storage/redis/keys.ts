@@ -16,6 +16,8 @@ export interface RedisKeys {
   readonly processed: string;
   readonly failedCount: string;
   readonly pauseAll: string;
+  /** Set of queue names workers skip (errand's per-queue pause; Ruby Resque workers ignore it). */
+  readonly pausedQueues: string;
   /** Hash token → payload of the jobs a worker instance holds. */
   inflight(instanceId: string): string;
   readonly inflightPrefix: string;
@@ -41,6 +43,8 @@ export interface RedisKeys {
   readonly donePrefix: string;
   /** An instance's last reserve request: `request-id first-token last-token`, so a resent reserve returns the same batch. */
   lastReserve(instanceId: string): string;
+  /** Hash `field:class` → count of one metrics slot (see ../job-metrics.ts); expires with its grain. */
+  metrics(grain: string, slot: number): string;
   /** Set of the recurring schedules' names any process declared. */
   readonly scheduleNames: string;
   /** Hash of one recurring schedule: def, created, cursor, paused, run_tick, run_at, job, job_queue, job_payload, outcome, seen. */
@@ -70,6 +74,7 @@ export function redisKeys(namespace: string): RedisKeys {
     processed: `${ns}:stat:processed`,
     failedCount: `${ns}:stat:failed`,
     pauseAll: `${ns}:pause-all-workers`,
+    pausedQueues: `${ns}:errand:paused-queues`,
     inflight: (instanceId) => `${ns}:errand:inflight:${instanceId}`,
     inflightPrefix: `${ns}:errand:inflight:`,
     leases: `${ns}:errand:leases`,
@@ -78,6 +83,7 @@ export function redisKeys(namespace: string): RedisKeys {
     instancesOf: (resqueId) => `${ns}:errand:instances:${resqueId}`,
     schedule: `${ns}:errand:schedule`,
     wakeChannel: `${ns}:errand:wake`,
+    metrics: (grain, slot) => `${ns}:errand:metrics:${grain}:${slot}`,
     deathsPrefix: `${ns}:errand:deaths:`,
     tokenCounter: `${ns}:errand:token`,
     donePrefix: `${ns}:errand:done:`,

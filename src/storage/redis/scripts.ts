@@ -9,11 +9,11 @@ import type { Redis } from 'ioredis';
 
 const SCRIPTS = {
   push: 2,
-  reserve: 7,
-  settle: 8,
+  reserve: 8,
+  settle: 10,
   release: 2,
   register: 7,
-  heartbeat: 9,
+  heartbeat: 10,
   reap: 6,
   promote: 2,
   'promote-delayed': 2,

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { defaults } from '../../defaults.ts';
 import { StoreError } from '../../errors.ts';
 import { countByQueue, minuteOf } from '../throughput.ts';
+import { slotOf, tallyByClass } from '../job-metrics.ts';
 import type {
   AdminStore, Control, HeartbeatChecks, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
   SettleResult, Store, StoreSpec, WorkerRegistration, WorkerStatus,
@@ -144,7 +145,7 @@ export class RedisStore implements Store {
     const named = queues === '*' ? [] : queues;
     const flat = (await this.call('reserve', () =>
       this.scripts.reserve(
-        [k.inflight(workerId), k.pauseAll, k.queues, k.leases, k.tokenCounter, k.lastReserve(workerId), k.instance(workerId), ...named.map(k.queue)],
+        [k.inflight(workerId), k.pauseAll, k.queues, k.leases, k.tokenCounter, k.lastReserve(workerId), k.instance(workerId), k.pausedQueues, ...named.map(k.queue)],
         [max, workerId, request, startNow, queues === '*' ? '*' : '', k.queuePrefix, ...named],
       ),
     )) as string[];
@@ -169,14 +170,17 @@ export class RedisStore implements Store {
     const k = this.keys;
     const resqueId = resqueIdOf(workerId);
     const minute = minuteOf(now);
-    const keys = [k.inflight(workerId), k.processed, k.failedCount, `${k.processed}:${resqueId}`, `${k.failedCount}:${resqueId}`, k.failed, k.schedule, k.instance(workerId)];
+    const keys = [k.inflight(workerId), k.processed, k.failedCount, `${k.processed}:${resqueId}`, `${k.failedCount}:${resqueId}`, k.failed, k.schedule, k.instance(workerId),
+      k.metrics('m', slotOf('m', now)), k.metrics('t', slotOf('t', now))];
     const counts: number[] = [];
     for (const [queue, count] of countByQueue(outcomes)) {
       keys.push(`${k.donePrefix}${queue}:${minute}`);
       counts.push(count);
     }
+    const cells: (string | number)[] = [];
+    for (const [cell, count] of tallyByClass(outcomes)) cells.push(cell, count);
     const settled = await this.call('settle', () =>
-      this.scripts.settle(keys, [done.length, failed.length / 2, retried.length / 3, k.wakeChannel, Math.floor(startedUpTo), ...counts, ...done, ...failed, ...retried]),
+      this.scripts.settle(keys, [done.length, failed.length / 2, retried.length / 3, k.wakeChannel, Math.floor(startedUpTo), cells.length / 2, ...counts, ...cells, ...done, ...failed, ...retried]),
     );
     return { settled: Number(settled) };
   }
@@ -197,8 +201,8 @@ export class RedisStore implements Store {
     const named = checks.queues === undefined || checks.queues === '*' ? [] : checks.queues;
     const [known, paused, due, nextDueIn, work, storeNow] = (await this.call('heartbeat', () =>
       this.scripts.heartbeat(
-        [k.leases, k.heartbeats, k.worker(resqueId), k.pauseAll, k.schedule, k.queues, k.instance(workerId), k.workers, k.delayedSchedule, ...named.map(k.queue)],
-        [workerId, resqueIso(now), working, Math.floor(status.startedUpTo ?? 0), resqueId, checks.queues === '*' ? '*' : '', k.queuePrefix],
+        [k.leases, k.heartbeats, k.worker(resqueId), k.pauseAll, k.schedule, k.queues, k.instance(workerId), k.workers, k.delayedSchedule, k.pausedQueues, ...named.map(k.queue)],
+        [workerId, resqueIso(now), working, Math.floor(status.startedUpTo ?? 0), resqueId, checks.queues === '*' ? '*' : '', k.queuePrefix, ...named],
       ),
     )) as [number, number, number, number, number, number];
     return { known: known === 1, paused: paused === 1, maintenanceDue: due === 1, nextDueInMs: nextDueIn >= 0 ? nextDueIn : undefined, workWaiting: work === 1, storeNow };

@@ -5,6 +5,7 @@
 // Redis LREM count 1), so acting on an entry stays correct while the list moves.
 
 import type Database from 'better-sqlite3';
+import { foldMetrics, windowSlots, type JobMetrics, type MetricWindow } from '../job-metrics.ts';
 import type { AdminStore, FailedEntry, FailedFilter, JobState, QueuedJob, QueueStats, ScheduledEntry, ScheduledFilter, Stats, WorkerView } from '../types.ts';
 import * as lists from './admin-lists.ts';
 import { findJob } from './admin-job.ts';
@@ -95,6 +96,30 @@ export class SqliteAdmin implements AdminStore {
     );
   }
 
+  async setQueuePaused(queue: string, paused: boolean): Promise<void> {
+    this.host.run('pause queue', () =>
+      paused
+        ? this.sql('INSERT INTO paused_queues (name) VALUES (?) ON CONFLICT DO NOTHING').run(queue)
+        : this.sql('DELETE FROM paused_queues WHERE name = ?').run(queue),
+    );
+    // Waiters re-read their queues' version, which counts a paused queue's jobs for nothing.
+    this.host.notify();
+  }
+
+  jobMetrics(window: MetricWindow): Promise<JobMetrics> {
+    return this.read('job metrics', () => {
+      const { grain, slots } = windowSlots(window, Date.now());
+      const cells = slots.map(() => new Map<string, number>());
+      const first = slots[0]!;
+      for (const row of this.st.metricsOf.all(grain, first, slots[slots.length - 1]!)) cells[row.slot - first]?.set(`${row.field}:${row.class}`, row.count);
+      return foldMetrics(window, grain, slots, cells);
+    });
+  }
+
+  pausedQueues(): Promise<string[]> {
+    return this.read('paused queues', () => this.st.pausedQueues.all());
+  }
+
   workers(): Promise<WorkerView[]> {
     return this.read('workers', () => this.workerViews());
   }
@@ -181,11 +206,13 @@ export class SqliteAdmin implements AdminStore {
     return this.read('stats', () => this.db.transaction((): Stats => {
       const counter = (key: string) => (this.sql('SELECT value FROM counters WHERE key = ?').pluck().get(key) as number | undefined) ?? 0;
       const since = minuteOf(Date.now()) - THROUGHPUT_MINUTES + 1;
+      const paused = new Set(this.st.pausedQueues.all());
       const queues: QueueStats[] = this.st.queueNames.all().map((name) => ({
         name,
         recentlyDone: this.st.throughputSince.get(name, since) ?? 0,
         size: this.sql('SELECT COUNT(*) FROM jobs WHERE queue = ? AND worker IS NULL').pluck().get(name) as number,
         oldestEnqueuedAt: enqueuedAtOf(this.sql('SELECT payload FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos LIMIT 1').pluck().get(name) as string | undefined),
+        paused: paused.has(name),
       }));
       return {
         processed: counter('processed'),

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { PoisonJobError } from '../../errors.ts';
 import type { Outcome, QueuedJob, ReservedJob } from '../types.ts';
 import { countByQueue, minuteOf } from '../throughput.ts';
+import { GRAINS, slotOf, tallyByClass } from '../job-metrics.ts';
 import type { JobRow, Statements } from './statements.ts';
 
 /** Poison-job death counts expire a week after the last death, like the Redis store's TTL. */
@@ -55,16 +56,18 @@ export function isPaused(st: Statements): boolean {
  * Moves up to `max` ready jobs, in strict queue order, into the worker's in-flight set. A
  * worker the store does not know (reaped, not yet re-registered) gets nothing: no recovery
  * would ever find jobs held under an unregistered id. The first `startNow` start at once: the
- * worker's started watermark moves to the last of them (see reap()).
+ * worker's started watermark moves to the last of them (see reap()). A paused queue is skipped.
  */
 export function reserve(st: Statements, workerId: string, names: readonly string[], max: number, startNow = 0): ReservedJob[] {
   const out: ReservedJob[] = [];
   if (max <= 0 || isPaused(st) || st.workerKnown.get(workerId) === undefined) return out;
   const first = st.claimSeq.get() ?? 0;
   let seq = first;
+  const paused = new Set(st.pausedQueues.all());
   for (const queue of names) {
     const want = max - out.length;
     if (want <= 0) break;
+    if (paused.has(queue)) continue;
     // RETURNING gives rows in no promised order: the claim numbers carry the queue order.
     const rows = st.jobsClaim.all(workerId, seq, queue, want).sort((a, b) => a.claim - b.claim);
     for (const row of rows) out.push({ token: String(row.claim), queue, payload: row.payload });
@@ -111,6 +114,7 @@ export function settle(st: Statements, workerId: string, outcomes: readonly Outc
   if (done.length > 0) applied += st.jobsSettleMany.run(workerId, JSON.stringify(done)).changes;
   const minute = minuteOf(now);
   for (const [queue, count] of countByQueue(outcomes)) st.throughputAdd.run(queue, minute, count);
+  addJobMetrics(st, outcomes, now);
   if (startedUpTo > 0) st.workerStarted.run(startedUpTo, workerId);
   if (applied > 0) {
     st.counterAdd.run('processed', applied);
@@ -194,9 +198,21 @@ function poisonEntry(row: JobRow, workerId: string, deaths: number, failedAt: st
     `"worker":${JSON.stringify(workerId)},"queue":${JSON.stringify(row.queue)}}`;
 }
 
+/** Counts the attempts in their classes' metrics, both grains (see ../job-metrics.ts). */
+function addJobMetrics(st: Statements, outcomes: readonly Outcome[], now: number): void {
+  const cells = tallyByClass(outcomes);
+  if (cells.size === 0) return;
+  const slots = { m: slotOf('m', now), t: slotOf('t', now) };
+  for (const [cell, count] of cells) {
+    const colon = cell.indexOf(':');
+    for (const grain of ['m', 't'] as const) st.metricsAdd.run(grain, slots[grain], cell.slice(colon + 1), cell.slice(0, colon), count);
+  }
+}
+
 /** Moves due scheduled jobs (by the store's clock `now`) to the tail of their queues; returns the count and when the next falls due. */
 export function promote(st: Statements, now: number, limit: number): { promoted: number; nextDueInMs: number | undefined } {
   st.throughputExpire.run(minuteOf(now) - 10);
+  for (const grain of ['m', 't'] as const) st.metricsExpire.run(grain, slotOf(grain, now - GRAINS[grain].keepMs));
   const due = st.scheduledDue.all(now, limit);
   const byQueue = new Map<string, string[]>();
   for (const row of due) {

@@ -127,6 +127,19 @@ const MIGRATIONS: readonly string[] = [
     seen INTEGER
   ) WITHOUT ROWID;
   `,
+  // 7: queues an operator paused: workers skip them (see ops.reserve); their jobs stay in place.
+  // Per job class metrics, one count per (grain, slot, class, field) (see ../job-metrics.ts).
+  `
+  CREATE TABLE paused_queues (name TEXT PRIMARY KEY) WITHOUT ROWID;
+  CREATE TABLE job_metrics (
+    grain TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    class TEXT NOT NULL,
+    field TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (grain, slot, class, field)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -33,8 +33,11 @@ export function prepareStatements(db: Db) {
     queueSetTail: p('UPDATE queues SET tail = ? WHERE name = ?'),
     queueNames: pluck<string>('SELECT name FROM queues ORDER BY name'),
     // Every job that enters a queue moves head down or tail up: this sum only grows (see wake.ts).
-    versionAll: pluck<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues'),
-    versionOf: pluck<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues WHERE name IN (SELECT value FROM json_each(?))'),
+    // A paused queue counts for nothing, so pausing or resuming one with jobs in it moves the sum
+    // and wakes the waiters (a resumed queue's jobs are new work to them).
+    versionAll: pluck<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues WHERE name NOT IN (SELECT name FROM paused_queues)'),
+    versionOf: pluck<number>('SELECT COALESCE(SUM(tail - head), 0) FROM queues WHERE name IN (SELECT value FROM json_each(?)) AND name NOT IN (SELECT name FROM paused_queues)'),
+    pausedQueues: pluck<string>('SELECT name FROM paused_queues ORDER BY name'),
 
     jobInsert: p('INSERT INTO jobs (queue, pos, payload) VALUES (?, ?, ?)'),
     // Claims the first N ready jobs, numbering them claim+1.. in queue order. The inner query
@@ -74,11 +77,15 @@ export function prepareStatements(db: Db) {
     workersDead: pluck<string>(`SELECT id FROM workers WHERE ${expiry} < ? ORDER BY alive_ms, id`),
     anyWorkerDead: pluck<number>(`SELECT 1 FROM workers WHERE ${expiry} < ? LIMIT 1`),
     // Any job waiting (the jobs_ready partial index answers at once, whatever the backlog).
-    readyAny: pluck<number>('SELECT 1 FROM jobs WHERE worker IS NULL LIMIT 1'),
-    readyIn: pluck<number>('SELECT 1 FROM jobs WHERE worker IS NULL AND queue IN (SELECT value FROM json_each(?)) LIMIT 1'),
+    // One index seek per queue, so a paused queue's backlog is never scanned.
+    readyAny: pluck<number>('SELECT 1 FROM queues q WHERE q.name NOT IN (SELECT name FROM paused_queues) AND EXISTS (SELECT 1 FROM jobs WHERE worker IS NULL AND queue = q.name) LIMIT 1'),
+    readyIn: pluck<number>('SELECT 1 FROM json_each(?) j WHERE j.value NOT IN (SELECT name FROM paused_queues) AND EXISTS (SELECT 1 FROM jobs WHERE worker IS NULL AND queue = j.value) LIMIT 1'),
     workerDelete: p('DELETE FROM workers WHERE id = ?'),
     throughputAdd: p('INSERT INTO throughput (queue, minute, count) VALUES (?, ?, ?) ON CONFLICT (queue, minute) DO UPDATE SET count = count + excluded.count'),
     throughputExpire: p('DELETE FROM throughput WHERE minute < ?'),
+    metricsAdd: p('INSERT INTO job_metrics (grain, slot, class, field, count) VALUES (?, ?, ?, ?, ?) ON CONFLICT (grain, slot, class, field) DO UPDATE SET count = count + excluded.count'),
+    metricsExpire: p('DELETE FROM job_metrics WHERE grain = ? AND slot < ?'),
+    metricsOf: p<{ slot: number; class: string; field: string; count: number }>('SELECT slot, class, field, count FROM job_metrics WHERE grain = ? AND slot BETWEEN ? AND ?'),
     throughputSince: pluck<number | null>('SELECT SUM(count) FROM throughput WHERE queue = ? AND minute >= ?'),
 
     deathCount: pluck<number>(

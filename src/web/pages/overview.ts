@@ -14,7 +14,7 @@ export function isBusy(worker: Stats['workers'][number]): boolean {
 export function queueTable(ctx: PageContext, queues: readonly QueueStats[], now: number): SafeHtml {
   if (queues.length === 0) return html`<p class="empty">No queues yet.</p>`;
   return html`<div class="scroll"><table><thead><tr><th>Queue</th><th class="num">Waiting</th><th class="num">Latency</th><th class="num">Done in ${THROUGHPUT_MINUTES} min</th></tr></thead><tbody>${queues.map((q) =>
-    html`<tr><td><a href="${href(ctx.base, ['queues', q.name])}">${clip(q.name, 200)}</a></td><td class="num" title="${String(q.size)}">${compact(q.size)}</td><td class="num">${q.size > 0 && q.oldestEnqueuedAt !== undefined ? ageMs(now - q.oldestEnqueuedAt) : '-'}</td><td class="num">${compact(q.recentlyDone)}</td></tr>`)}</tbody></table></div>`;
+    html`<tr><td><a href="${href(ctx.base, ['queues', q.name])}">${clip(q.name, 200)}</a>${q.paused ? html` <span class="badge warn">paused</span>` : ''}</td><td class="num" title="${String(q.size)}">${compact(q.size)}</td><td class="num">${q.size > 0 && q.oldestEnqueuedAt !== undefined ? ageMs(now - q.oldestEnqueuedAt) : '-'}</td><td class="num">${compact(q.recentlyDone)}</td></tr>`)}</tbody></table></div>`;
 }
 
 /** The figures stats.json gives the chart and the cards: small, no lists. */

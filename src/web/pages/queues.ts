@@ -19,9 +19,15 @@ export async function queueSize(admin: AdminStore, name: string): Promise<number
   return (await admin.stats()).queues.find((q) => q.name === name)?.size;
 }
 
+/** Pause or resume one queue; the note says what a Ruby Resque worker makes of it. */
+function pauseControl(ctx: PageContext, name: string, paused: boolean): SafeHtml {
+  return html`${paused ? html`<span class="badge warn" title="errand workers skip it; Ruby Resque workers do not know this pause">paused</span>` : ''}${action(ctx, ['queues', name, 'pause'], { paused: paused ? '0' : '1' }, paused ? 'Resume queue' : 'Pause queue')}`;
+}
+
 export async function queuePage(ctx: PageContext, admin: AdminStore, name: string, page: number, size: number): Promise<SafeHtml | undefined> {
-  const total = await queueSize(admin, name);
-  if (total === undefined) return undefined;
+  const stats = (await admin.stats()).queues.find((q) => q.name === name);
+  if (stats === undefined) return undefined;
+  const total = stats.size;
   const start = page * size;
   const jobs = await admin.peek(name, start, size);
   const rows = jobs.map((payload, i) => {
@@ -30,7 +36,7 @@ export async function queuePage(ctx: PageContext, admin: AdminStore, name: strin
 <tr class="detail"><td></td><td colspan="5"><details><summary>payload</summary><pre>${pretty(payload)}</pre></details></td></tr>`;
   });
   return layout(ctx, 'queues', `Queue ${clip(name, 200)}`, html`
-<section class="panel"><div class="panel-head"><span>${compact(total)} waiting</span>${total > 0 && !ctx.readOnly ? html`<a class="button danger" href="${href(ctx.base, ['queues', name, 'clear'])}">Clear queue…</a>` : ''}</div>
+<section class="panel"><div class="panel-head"><span>${compact(total)} waiting</span>${pauseControl(ctx, name, stats.paused)}${total > 0 && !ctx.readOnly ? html`<a class="button danger" href="${href(ctx.base, ['queues', name, 'clear'])}">Clear queue…</a>` : ''}</div>
 ${jobs.length === 0 ? html`<p class="empty">No waiting jobs.</p>` : html`<div class="scroll"><table><thead><tr><th class="num">#</th><th>Class</th><th>Args</th><th>Enqueued</th><th>Id</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`}
 ${pager(ctx, ['queues', name], page, size, total)}</section>`);
 }

@@ -5,10 +5,12 @@
 -- KEYS[5] <ns>:errand:schedule (zset)   KEYS[6] <ns>:queues (set, read when ARGV[6] is '*')
 -- KEYS[7] <ns>:errand:instance:<instance id> (hash)   KEYS[8] <ns>:workers (set)
 -- KEYS[9] <ns>:delayed_queue_schedule (resque-scheduler's zset, epoch seconds: promote-delayed.lua)
--- KEYS[10..] the queues to look at (<ns>:queue:<name>), when named
+-- KEYS[10] <ns>:errand:paused-queues (a paused queue's jobs are not work for anyone)
+-- KEYS[11..] the queues to look at (<ns>:queue:<name>), when named
 -- ARGV[1] instance id   ARGV[2] now as ISO 8601 (display only)   ARGV[3] working-on JSON, or ''
 -- ARGV[4] started watermark   ARGV[5] Resque id   ARGV[6] '*' to look at every queue (their keys
 -- come from <ns>:queues, so they cannot be declared), else ''   ARGV[7] queue key prefix
+-- ARGV[8..] the queue names, as KEYS[11..]
 -- Returns { known (1, or 0 when the instance was declared dead), paused (1 or 0),
 --           maintenance due (1 when some lease expired or a scheduled job is due, errand's or
 --           resque-scheduler's), ms until the next scheduled job (either kind) or -1, work waiting (1 when one of the queues holds a job),
@@ -33,11 +35,11 @@ end
 local work = 0
 if ARGV[6] == '*' then
   for _, queue in ipairs(redis.call('SMEMBERS', KEYS[6])) do
-    if redis.call('LLEN', ARGV[7] .. queue) > 0 then work = 1 break end
+    if redis.call('LLEN', ARGV[7] .. queue) > 0 and redis.call('SISMEMBER', KEYS[10], queue) == 0 then work = 1 break end
   end
 else
-  for i = 10, #KEYS do
-    if redis.call('LLEN', KEYS[i]) > 0 then work = 1 break end
+  for i = 11, #KEYS do
+    if redis.call('LLEN', KEYS[i]) > 0 and redis.call('SISMEMBER', KEYS[10], ARGV[i - 3]) == 0 then work = 1 break end
   end
 end
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then

@@ -4,11 +4,13 @@
 -- KEYS[4] <ns>:errand:leases (zset of live instances)   KEYS[5] <ns>:errand:token (token counter)
 -- KEYS[6] <ns>:errand:reserve:<instance> (the last request: "request-id first last")
 -- KEYS[7] <ns>:errand:instance:<instance> (hash; field `started` is the started watermark)
--- KEYS[8..] the queues in strict priority order (<ns>:queue:<name>), when named
+-- KEYS[8] <ns>:errand:paused-queues (set of queue names this reserve skips)
+-- KEYS[9..] the queues in strict priority order (<ns>:queue:<name>), when named
 -- ARGV[1] max jobs   ARGV[2] instance id   ARGV[3] request id   ARGV[4] jobs that start at once
 -- ARGV[5] '*' for every queue (alphabetical; their keys come from <ns>:queues, so they cannot be
--- declared), else ''   ARGV[6] queue key prefix (<ns>:queue:)   ARGV[7..] queue names, as KEYS[8..]
+-- declared), else ''   ARGV[6] queue key prefix (<ns>:queue:)   ARGV[7..] queue names, as KEYS[9..]
 -- Returns a flat array token, queue, payload, ... (empty when paused or the instance is not alive).
+-- A paused queue is skipped as if empty; its jobs stay where they are, in order.
 -- A job is never only in the worker's memory: it leaves the queue in the same step that records
 -- it in flight, which is what lets recovery hand it back if the worker dies. A worker declared
 -- dead takes nothing (recovery no longer watches its hash) until it registers again.
@@ -44,15 +46,26 @@ if redis.call('GET', KEYS[2]) == 'true' then
   return {}
 end
 local want = tonumber(ARGV[1])
+local skip = {}
+if redis.call('SCARD', KEYS[8]) > 0 then
+  for _, queue in ipairs(redis.call('SMEMBERS', KEYS[8])) do skip[queue] = true end
+end
 local names, keys = {}, {}
 if ARGV[5] == '*' then
-  names = redis.call('SMEMBERS', KEYS[3])
-  table.sort(names)
-  for i, queue in ipairs(names) do keys[i] = ARGV[6] .. queue end
+  local all = redis.call('SMEMBERS', KEYS[3])
+  table.sort(all)
+  for _, queue in ipairs(all) do
+    if not skip[queue] then
+      names[#names + 1] = queue
+      keys[#keys + 1] = ARGV[6] .. queue
+    end
+  end
 else
-  for i = 8, #KEYS do
-    names[#names + 1] = ARGV[i - 1]
-    keys[#keys + 1] = KEYS[i]
+  for i = 9, #KEYS do
+    if not skip[ARGV[i - 2]] then
+      names[#names + 1] = ARGV[i - 2]
+      keys[#keys + 1] = KEYS[i]
+    end
   end
 end
 local out, fields = {}, {}
