@@ -157,6 +157,36 @@ for (const kind of ['sqlite', 'redis'] as const) {
       await page.close();
     });
 
+    // Catches: the page not reading the store's metrics (or the wrong window), a class name
+    // rendered as markup, bars that do not follow the counts, an unbounded window parameter.
+    it('the Metrics page shows per class runs, failures, time and bars; hostile class names stay text', async () => {
+      const w = await store.register({ id: 'host:43:metered', queues: ['metered'], startedAt: new Date(), leaseMs: 120_000 });
+      await store.push([1, 2, 3].map((n) => ({ queue: 'metered', payload: job('Metered', `m${n}`) })));
+      const held = await store.reserve(w, ['metered'], 3);
+      await store.settle(w, [
+        { token: held[0]!.token, kind: 'done', queue: 'metered', jobClass: HOSTILE[1]!, ms: 40 },
+        { token: held[1]!.token, kind: 'done', queue: 'metered', jobClass: HOSTILE[1]!, ms: 20 },
+        { token: held[2]!.token, kind: 'failed', queue: 'metered', jobClass: 'Report', ms: 2_000, entry: '{"payload":{},"exception":"E"}' },
+      ]);
+      const { page, problems } = await newPage();
+      await page.goto(`${base}/job-metrics`);
+      await page.screenshot({ path: join(shots, `${kind}-job-metrics.png`), fullPage: true });
+      await inert(page, problems, 'job metrics');
+      const rows = page.locator('tbody tr');
+      assert.equal(await rows.count(), 2);
+      const cells = async (i: number) => (await rows.nth(i).locator('td').allInnerTexts()).slice(0, 5);
+      assert.deepEqual(await cells(0), ['Report', '1', '1 (100 %)', '2 s', '2 s'], 'the largest total time first');
+      assert.deepEqual(await cells(1), [HOSTILE[1], '2', '0 (0 %)', '60 ms', '30 ms'], 'a hostile class as text');
+      const filled = rows.nth(1).locator('.histogram .bar.h10');
+      assert.deepEqual(await filled.evaluateAll((bars) => bars.map((b) => b.getAttribute('title'))), ['≤ 25 ms: 1', '≤ 50 ms: 1'], 'its two runs, full height each');
+      assert.equal(await rows.nth(1).locator('.histogram .bar.h0').count(), 13, 'the other buckets empty');
+      await page.locator('nav.windows a', { hasText: '24 h' }).click();
+      assert.equal(await page.locator('nav.windows a[aria-current]').innerText(), '24 h');
+      assert.equal(await page.locator('tbody tr').count(), 2, 'the day window holds them too');
+      assert.equal((await page.goto(`${base}/job-metrics?window=7`))?.status(), 400, 'a window not offered is refused');
+      await page.close();
+    });
+
     it('the Scheduled page runs or deletes all that match a class and queue; readOnly refuses both', async () => {
       const admin = store.admin();
       const { page, problems } = await newPage();

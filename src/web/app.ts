@@ -11,7 +11,8 @@ import { raw, type SafeHtml } from './html.ts';
 import { href } from './format.ts';
 import { Guard, SECURITY_HEADERS } from './security.ts';
 import { asset, assetVersion } from './assets.ts';
-import { BadInput, entryRef, filterOf, jobIdOf, LIMITS, nameOf, paging } from './inputs.ts';
+import { BadInput, entryRef, filterOf, jobIdOf, LIMITS, metricWindowOf, nameOf, paging } from './inputs.ts';
+import { metricsPage } from './pages/job-metrics.ts';
 import * as act from './actions.ts';
 import { layout, type PageContext } from './layout.ts';
 import { liveFigures, overviewPage } from './pages/overview.ts';
@@ -91,6 +92,7 @@ export function buildApp(options: AppOptions): Hono {
     return page(await scheduledPage(ctx(c), await options.admin(), { class: cls, queue }, p, size));
   });
   app.get('/workers', async (c) => page(await workersPage(ctx(c), await options.admin())));
+  app.get('/job-metrics', async (c) => page(await metricsPage(ctx(c), await options.admin(), metricWindowOf(c.req.query('window')))));
   app.get('/schedules', async (c) => page(await schedulesPage(ctx(c), await options.schedules?.())));
   app.get('/jobs/:id', async (c) => page(await jobPage(ctx(c), await options.admin(), jobIdOf(c.req.param('id')))));
 

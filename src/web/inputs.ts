@@ -2,6 +2,7 @@
 // sizes are capped, filters and names are length-limited, and anything else is a clear 400.
 
 import type { FailedFilter } from '../storage/types.ts';
+import { METRIC_WINDOWS, type MetricWindow } from '../storage/job-metrics.ts';
 
 export const LIMITS = {
   pageSize: 25,
@@ -26,6 +27,13 @@ function integer(text: string | undefined, name: string, fallback: number, max: 
   const n = Number(text);
   if (n < min || n > max) throw new BadInput(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/** The Metrics page's window in minutes: 60 (the default), 480 or 1440. */
+export function metricWindowOf(text: string | undefined): MetricWindow {
+  if (text === undefined || text === '') return 60;
+  if (!Object.hasOwn(METRIC_WINDOWS, text)) throw new BadInput(`window must be one of ${Object.keys(METRIC_WINDOWS).join(', ')} (minutes), got ${JSON.stringify(text.slice(0, 40))}`);
+  return Number(text) as MetricWindow;
 }
 
 export function paging(query: (name: string) => string | undefined): { page: number; size: number } {

@@ -13,7 +13,7 @@ export interface PageContext {
   readonly assetVersion: string;
 }
 
-const TABS = [['', 'Overview'], ['queues', 'Queues'], ['failed', 'Failed'], ['scheduled', 'Scheduled'], ['schedules', 'Schedules'], ['workers', 'Workers']] as const;
+const TABS = [['', 'Overview'], ['queues', 'Queues'], ['failed', 'Failed'], ['scheduled', 'Scheduled'], ['schedules', 'Schedules'], ['workers', 'Workers'], ['job-metrics', 'Metrics']] as const;
 
 export function layout(ctx: PageContext, tab: string, title: string, body: SafeHtml): SafeHtml {
   return html`<!doctype html>
