@@ -70,6 +70,9 @@ test('a throwing job goes to failed with class, message, backtrace, worker and q
     assert.equal(entry!.entry?.worker, worker.id);
     assert.ok((entry!.entry?.backtrace as string[]).length > 0);
     assert.equal((entry!.entry?.payload as { class: string }).class, 'WBoom');
+    // Catches: the executor not passing the class and duration to settle.
+    const [metrics] = (await admin.jobMetrics(60)).classes;
+    assert.deepEqual([metrics?.jobClass, metrics?.runs, metrics?.failures], ['WBoom', 2, 1], 'both attempts in the class metrics');
     await worker.stop();
   });
 });
@@ -330,6 +333,29 @@ test('inline mode runs the job at once after the JSON round trip and hooks', asy
   const hangs = defineJob({ name: 'WInlineHang', timeout: 30, async perform(ctx: JobContext) { await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)); await new Promise(() => {}); } });
   await assert.rejects(errand.enqueue(hangs), JobTimeoutError, 'inline mode applies the job timeout too');
   await errand.close();
+});
+
+// Catches: a worker taking jobs from a queue an operator paused, or not coming back for them on resume.
+test('a worker skips a paused queue (its job stays queued) and takes its jobs once it is resumed', async () => {
+  await withErrand(async (errand) => {
+    const ran: string[] = [];
+    const held = defineJob({ name: 'WQueueHeld', queue: 'w-held', async perform(tag: string) { ran.push(tag); } });
+    const open = defineJob({ name: 'WQueueOpen', queue: 'w-open', async perform(tag: string) { ran.push(tag); } });
+    const admin = await errand.admin();
+    await admin.setQueuePaused('w-held', true);
+    await errand.enqueue(held, 'held');
+    await errand.enqueue(open, 'open');
+    // Strict priority: w-held first, so the one reserve that takes 'open' would have taken 'held' too.
+    const worker = errand.worker({ queues: ['w-held', 'w-open'] });
+    await worker.start();
+    await waitFor('the open queue ran', () => ran.length === 1);
+    assert.deepEqual(ran, ['open']);
+    assert.equal((await admin.stats()).queues.find((q) => q.name === 'w-held')?.size, 1, 'the held job waits in its queue');
+    await admin.setQueuePaused('w-held', false);
+    await waitFor('the held job ran after resume', () => ran.length === 2);
+    assert.deepEqual(ran, ['open', 'held']);
+    await worker.stop();
+  });
 });
 
 test('pause() stops taking jobs; resume() takes them again', async () => {
