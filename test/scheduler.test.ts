@@ -9,6 +9,7 @@ import { createErrand, defineJob, defineSchedule, type Errand, type ScheduleDefi
 import { inWorld, REDIS_URL, ROOT, waitFor, type CliProcess, type World } from './support/cli-harness.ts';
 import { join } from 'node:path';
 import { uniqueNamespace, deleteNamespace } from './support/redis.ts';
+import { PrivateRedis } from '../chaos/fault-scenarios.ts';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'schedule-jobs.ts');
 const TICKS = Number(process.env.ERRAND_SCHEDULE_TICKS ?? 8);
@@ -193,4 +194,34 @@ test('errand schedules: list with next and last run, run NAME now, pause and res
     assert.match(unknown.stderr, /no schedule named nope/);
     assert.equal((await world.run(['schedules', 'explode', 'nightly', ...world.store])).code, 2);
   });
+});
+
+// Catches: a claim queued on a frozen connection and replayed after the thaw enqueuing a tick a
+// second time (by the same or the other process), or the scheduler stopping after the freeze.
+test('a store frozen (SIGSTOP) across ticks: after the thaw no tick fires twice and every later tick fires', { timeout: 60_000 }, async (t) => {
+  const server = await PrivateRedis.start();
+  const errands = [createErrand({ url: server.url, namespace: 'freeze' }), createErrand({ url: server.url, namespace: 'freeze' })];
+  try {
+    const every = defineSchedule({ name: 'frozen', every: '1s', job, args: ['frozen'] });
+    const workers = await Promise.all(errands.map((errand) => scheduling(errand, [every])));
+    const admin = await errands[0]!.admin();
+    const queued = async () => runsOf(await admin.peek('sched-inproc', 0, 100_000));
+    await waitFor('two ticks before the freeze', async () => (await queued()).length >= 2);
+    server.freeze();
+    await sleep(3_500);
+    server.thaw();
+    const thawedAt = Date.now();
+    await waitFor('three ticks due after the thaw', async () => (await queued()).filter((r) => r.tick > thawedAt).length >= 3, 30_000);
+    await Promise.all(workers.map((worker) => worker.stop()));
+    const runs = await queued();
+    const ticks = runs.map((r) => r.tick).sort((a, b) => a - b);
+    t.diagnostic(`ticks ${ticks.length}, distinct ${new Set(ticks).size}, gaps ${ticks.slice(1).map((tick, i) => (tick - ticks[i]!) / 1000).filter((gap) => gap > 1).join(',') || 'none'}`);
+    assert.equal(new Set(ticks).size, ticks.length, 'no tick enqueued twice');
+    assert.equal(new Set(runs.map((r) => r.id)).size, runs.length);
+    const after = ticks.filter((tick) => tick > thawedAt);
+    assert.deepEqual(after, Array.from({ length: after.length }, (_, i) => after[0]! + i * 1000), 'every tick after the thaw, none missing');
+  } finally {
+    await Promise.all(errands.map((errand) => errand.close()));
+    await server.stop();
+  }
 });
