@@ -129,3 +129,43 @@ test('a Ruby-scheduled job due in a few seconds is promoted by an idle worker at
     }
   }, { jobs: [archive] });
 });
+
+// Catches: a layout option that is ignored (errand's own set written), items not byte-identical to
+// Ruby's (key order, extra errand fields), a missing reverse index or zset entry, a due second
+// off by the client's clock, and such jobs never promoted.
+test("createErrand({ delayed: 'resque-scheduler' }): enqueueIn writes exactly Ruby's keys, and the job runs when due", async () => {
+  const ran: [number, string][] = [];
+  const job = defineJob({ name: 'RsWritten', queue: 'rs-written', async perform(n: number, path: string) { ran.push([n, path]); } });
+  await withWorld(async (redis, ns, errand) => {
+    const before = await redisSeconds(redis);
+    await errand.enqueueIn('2h', job, 1, 'a/b zoë');
+    await errand.enqueueIn('2h', job, 2, 'x');
+    const after = await redisSeconds(redis);
+    const ts = Number((await redis.zrange(`${ns}:delayed_queue_schedule`, 0, -1))[0]);
+    assert.ok(ts >= before + 7_200 && ts <= after + 7_200, `due at Redis's second + 2 h (${ts} in ${before + 7_200}..${after + 7_200})`);
+    // What Ruby's Resque.enqueue_in(2.hours, RsWritten, 1, 'a/b zoë') and (…, 2, 'x') leave.
+    const twin = `${ns}-ruby`;
+    const items = ['{"class":"RsWritten","args":[1,"a/b zoë"],"queue":"rs-written"}', '{"class":"RsWritten","args":[2,"x"],"queue":"rs-written"}'];
+    try {
+      for (const item of items) await rubyEnqueueAt(redis, twin, ts, item);
+      assert.deepEqual(await resqueKeys(redis, ns), await resqueKeys(redis, twin));
+    } finally {
+      await deleteNamespace(twin);
+    }
+    assert.equal(await redis.zcard(`${ns}:errand:schedule`), 0, "nothing in errand's own scheduled set");
+    await errand.enqueueIn('1s', job, 3, 'soon');
+    const worker = errand.worker({ queues: 'rs-written' });
+    await worker.start();
+    try {
+      await waitFor('the job due in a second to run', () => ran.length === 1, 15_000);
+      assert.deepEqual(ran, [[3, 'soon']]);
+    } finally {
+      await worker.stop();
+    }
+  }, { delayed: 'resque-scheduler' });
+});
+
+test("delayed: 'resque-scheduler' on a store that is not Redis, or an unknown layout, is a ConfigError at createErrand", () => {
+  assert.throws(() => createErrand({ url: 'sqlite:./var/never.db', delayed: 'resque-scheduler' }), { name: 'ConfigError', message: /not Redis/ });
+  assert.throws(() => createErrand({ url: REDIS_URL, delayed: 'sidekiq' as never }), { name: 'ConfigError', message: /'errand' or 'resque-scheduler'/ });
+});

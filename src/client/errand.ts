@@ -10,7 +10,7 @@ import { toMs, type Duration } from '../job/duration.ts';
 import { checkPlugins } from '../job/options.ts';
 import type { Plugin } from '../job/types.ts';
 import { createLogger, verbosityFromEnv, type Logger, type Verbosity } from '../log.ts';
-import { openStore, resolveStoreUrl } from '../storage/open.ts';
+import { checkDelayedLayout, openStore, resolveStoreUrl } from '../storage/open.ts';
 import type { AdminStore, JobState, Store } from '../storage/types.ts';
 import { Worker, type WorkerOptions } from '../worker/worker.ts';
 import { batchEncoder, prepareJobs, type Prepared } from './prepare.ts';
@@ -40,6 +40,13 @@ export interface ErrandOptions {
   timeout?: Duration;
   /** Schedules every worker of this instance runs (each worker may add its own: worker({ schedules })). */
   schedules?: readonly ScheduleDefinition[];
+  /**
+   * Redis only: where enqueueAt/enqueueIn put delayed jobs. 'errand' (default): errand's scheduled
+   * set, due to the ms. 'resque-scheduler': Ruby resque-scheduler's keys (`delayed_queue_schedule`,
+   * `delayed:<ts>`, `timestamps:<json>`), due to the second, so resque-web's Delayed tab and
+   * Resque.remove_delayed see them; such a job keeps only its class, args and queue (no id).
+   */
+  delayed?: 'errand' | 'resque-scheduler';
 }
 
 export class Errand {
@@ -57,6 +64,7 @@ export class Errand {
   constructor(private readonly options: ErrandOptions = {}) {
     this.inline = options.inline ?? (!!process.env.ERRAND_INLINE && process.env.ERRAND_INLINE !== '0');
     this.url = resolveStoreUrl(options.url);
+    checkDelayedLayout(this.url, options.delayed);
     this.verbosity = verbosityFromEnv();
     this.log = options.logger ?? createLogger(this.verbosity);
     this.plugins = checkPlugins('createErrand()', options.plugins);
@@ -72,7 +80,7 @@ export class Errand {
   store(): Promise<Store> {
     if (this.closed) return Promise.reject(new ConfigError('this errand instance was closed'));
     if (!this.storePromise) {
-      const opening = openStore(this.url, { namespace: this.options.namespace ?? defaults.namespace, commandTimeoutMs: this.timeoutMs });
+      const opening = openStore(this.url, { namespace: this.options.namespace ?? defaults.namespace, commandTimeoutMs: this.timeoutMs, delayed: this.options.delayed });
       this.storePromise = opening;
       opening.catch(() => {
         if (this.storePromise === opening) this.storePromise = undefined;

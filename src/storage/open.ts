@@ -10,6 +10,8 @@ import type { Store } from './types.ts';
 export interface OpenStoreOptions {
   namespace?: string;
   commandTimeoutMs?: number;
+  /** Redis only: 'resque-scheduler' writes delayed jobs in Ruby resque-scheduler's keys. */
+  delayed?: 'errand' | 'resque-scheduler';
 }
 
 export function resolveStoreUrl(url: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -36,10 +38,21 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 }
 
 /** openStore() with the classes already loaded (the lease thread loads them statically). */
+/** Throws ConfigError unless `delayed` is a layout the store at `url` can write. */
+export function checkDelayedLayout(url: string, delayed: unknown): void {
+  if (delayed !== undefined && delayed !== 'errand' && delayed !== 'resque-scheduler') {
+    throw new ConfigError(`delayed must be 'errand' or 'resque-scheduler', got ${JSON.stringify(delayed)}`);
+  }
+  if (delayed === 'resque-scheduler' && !/^rediss?:\/\//.test(url)) {
+    throw new ConfigError(`delayed: 'resque-scheduler' is resque-scheduler's Redis layout; the store "${url}" is not Redis`);
+  }
+}
+
 export function openStoreWith(url: string, options: OpenStoreOptions, classes: StoreClasses): Store {
   const namespace = options.namespace ?? defaults.namespace;
   const commandTimeoutMs = options.commandTimeoutMs ?? defaults.connectTimeoutMs;
-  if (/^rediss?:\/\//.test(url) && classes.RedisStore) return new classes.RedisStore({ url, namespace, commandTimeoutMs });
+  checkDelayedLayout(url, options.delayed);
+  if (/^rediss?:\/\//.test(url) && classes.RedisStore) return new classes.RedisStore({ url, namespace, commandTimeoutMs, delayed: options.delayed });
   if (url.startsWith('sqlite:') && classes.SqliteStore) return classes.SqliteStore.open({ path: sqlitePathOf(url), busyTimeoutMs: commandTimeoutMs });
   throw new ConfigError(`store URL "${url}" is not supported: use redis://host:port, rediss://… or sqlite:./path/to/file.db`);
 }

@@ -39,3 +39,15 @@ export function enqueuedAtOf(payload: string | null | undefined): number | undef
   const at = parseObject(payload)?.enqueued_at;
   return typeof at === 'number' ? at : undefined;
 }
+
+/**
+ * A delayed job as resque-scheduler stores it in `delayed:<ts>`: `{"class","args","queue"}` in
+ * that key order (Resque.encode of job_to_hash_with_queue), so the `timestamps:<json>` index and
+ * Ruby's Resque.remove_delayed match it byte for byte. errand's own payload fields (id,
+ * enqueued_at, attempt) have no place in it and are dropped.
+ */
+export function resqueSchedulerItem(queue: string, payload: string): string {
+  const job = parseObject(payload);
+  if (!job || typeof job.class !== 'string') throw new Error(`not a job payload: ${payload.slice(0, 80)}`);
+  return JSON.stringify({ class: job.class, args: Array.isArray(job.args) ? job.args : [], queue });
+}

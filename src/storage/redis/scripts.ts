@@ -18,6 +18,7 @@ const SCRIPTS = {
   promote: 2,
   'promote-delayed': 2,
   schedule: 1,
+  'schedule-resque': 1,
   claim: 5,
   'declare-schedules': 1,
   'pause-schedule': 2,

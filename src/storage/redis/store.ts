@@ -13,7 +13,7 @@ import type {
   AdminStore, Control, HeartbeatChecks, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
   SettleResult, Store, StoreSpec, WorkerRegistration, WorkerStatus,
 } from '../types.ts';
-import { resqueFailedAt, resqueIso, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
+import { resqueFailedAt, resqueIso, resqueSchedulerItem, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
 import { redisKeys, type RedisKeys } from './keys.ts';
 import { commandName, loadScripts, type ScriptCall, type ScriptName } from './scripts.ts';
 import { plainIdAllowed, resqueIdOf, suffixedInstanceId } from '../identity.ts';
@@ -27,7 +27,12 @@ export interface RedisStoreOptions {
   namespace: string;
   /** A command that gets no answer within this long fails with StoreError instead of hanging. */
   commandTimeoutMs: number;
+  /** Where schedule() writes delayed jobs: errand's scheduled set (default) or resque-scheduler's keys. */
+  delayed?: DelayedLayout;
 }
+
+/** 'resque-scheduler': enqueueAt/enqueueIn write Ruby resque-scheduler's keys (retries stay in errand's set). */
+export type DelayedLayout = 'errand' | 'resque-scheduler';
 
 /** Lua's unpack() has a stack limit; batches stay well below it. */
 const MAX_ARGS_PER_CALL = 4_000;
@@ -53,7 +58,7 @@ export class RedisStore implements Store {
   private adminStore: RedisAdmin | undefined;
   private scheduleStore: RedisSchedules | undefined;
 
-  constructor(options: RedisStoreOptions) {
+  constructor(private readonly options: RedisStoreOptions) {
     this.keys = redisKeys(options.namespace);
     this.spec = { url: options.url, namespace: options.namespace, commandTimeoutMs: options.commandTimeoutMs };
     const url = new URL(options.url);
@@ -105,6 +110,7 @@ export class RedisStore implements Store {
 
   async schedule(jobs: readonly ScheduledJob[]): Promise<void> {
     if (jobs.length === 0) return;
+    if (this.options.delayed === 'resque-scheduler') return this.scheduleAsResque(jobs);
     // Delays, not due times: schedule.lua adds them to Redis's clock (see its header).
     const now = Date.now();
     const pairs: (string | number)[] = [];
@@ -115,6 +121,18 @@ export class RedisStore implements Store {
       const command = (pipeline as unknown as Record<string, (...a: (string | number)[]) => unknown>)[SCHEDULE_COMMAND]!;
       for (let i = 0; i < pairs.length; i += MAX_ARGS_PER_CALL) command.call(pipeline, 1, this.keys.schedule, this.keys.wakeChannel, ...pairs.slice(i, i + MAX_ARGS_PER_CALL));
       throwFirst(await pipeline.exec());
+    });
+  }
+
+  /** schedule() in resque-scheduler's layout (see schedule-resque.lua): due to the second, on Redis's clock. */
+  private async scheduleAsResque(jobs: readonly ScheduledJob[]): Promise<void> {
+    const now = Date.now();
+    const pairs: (string | number)[] = [];
+    for (const job of jobs) pairs.push(Math.max(0, Math.floor(job.runAt - now)), resqueSchedulerItem(job.queue, job.payload));
+    await this.call('schedule', async () => {
+      for (let i = 0; i < pairs.length; i += MAX_ARGS_PER_CALL) {
+        await this.scripts['schedule-resque']([this.keys.delayedSchedule], [`${this.keys.namespace}:`, this.keys.wakeChannel, ...pairs.slice(i, i + MAX_ARGS_PER_CALL)]);
+      }
     });
   }
 
