@@ -156,7 +156,8 @@ export interface AdminStore {
   /**
    * Where the job with this id is: waiting, scheduled, in flight, failed, or unknown (finished
    * jobs are not kept). An O(n) scan of every queue, the scheduled set, the in-flight sets and
-   * the failed list: an operator's call (dashboard, CLI), never the hot path.
+   * the failed list: an operator's call (dashboard, CLI), never the hot path. Redis reads it in
+   * short slices (see find-job.lua), so a job moving backwards meanwhile may show as unknown.
    */
   job(id: string): Promise<JobState>;
 }

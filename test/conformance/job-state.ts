@@ -87,6 +87,27 @@ export function jobStateCases(r: Registry): void {
     assert.deepEqual(await store.admin().job(done.id), { state: 'unknown', id: done.id });
   });
 
+  // Catches (Redis): a sliced look-up that stops after its first slice, resumes at the wrong
+  // offset or queue, or counts positions from the wrong end; (both) a look-up missing entries
+  // deep in a long queue or failed list.
+  r.case('admin job(id): found behind more entries than one slice reads, with the right position', async ({ store, worker }) => {
+    const filler = Array.from({ length: 12_500 }, (_, i) => job('js-deep').payload.replace('"args":[1]', `"args":[${i}]`));
+    const head = job('js-deep');
+    const middle = job('js-deep');
+    await store.push([{ queue: 'js-deep', payload: head.payload }, ...filler.slice(0, 6_000).map((payload) => ({ queue: 'js-deep', payload })),
+      { queue: 'js-deep', payload: middle.payload }, ...filler.slice(6_000).map((payload) => ({ queue: 'js-deep', payload }))]);
+    await store.push(filler.slice(0, 11_000).map((payload) => ({ queue: 'js-deeper', payload })));
+    assert.deepEqual(await store.admin().job(head.id), { state: 'waiting', id: head.id, queue: 'js-deep', position: 0, payload: head.payload });
+    assert.deepEqual(await store.admin().job(middle.id), { state: 'waiting', id: middle.id, queue: 'js-deep', position: 6_001, payload: middle.payload });
+    const w = await worker(['js-deep-failed']);
+    const failed = job('js-deep-failed');
+    const raw = await failOne(store, w, 'js-deep-failed', failed.payload);
+    const found = await store.admin().job(failed.id);
+    assert.equal(found.state, 'failed', 'past 23k waiting entries');
+    assert.equal(found.state === 'failed' && found.failure.raw, raw);
+    assert.deepEqual(await store.admin().job('nowhere'), { state: 'unknown', id: 'nowhere' });
+  }, { timeoutMs: 60_000 });
+
   r.case('admin job(id): the id matches exactly, not as a substring of another id, an arg or a non-JSON payload', async ({ store, worker }) => {
     const tag = `dup${process.pid}${++serial}`;
     const w = await worker(['js-decoy']);

@@ -1,5 +1,6 @@
-// AdminStore.job(id) on Redis: one find-job.lua call (an O(n) scan of every place a job can be,
-// atomic, so the job cannot slip between two places while it is looked for) turned into a
+// AdminStore.job(id) on Redis: find-job.lua called slice after slice (an O(n) scan of every place
+// a job can be, a few ms of Redis time per call so the workers are never held up, read in the
+// direction jobs move; see the script's header) until it answers; the answer turned into a
 // JobState. Lifecycle: called per look-up by RedisAdmin; holds nothing.
 
 import type { JobState } from '../types.ts';
@@ -7,12 +8,19 @@ import { parseObject } from '../resque-format.ts';
 import type { RedisKeys } from './keys.ts';
 import type { ScriptCall } from './scripts.ts';
 
-/** Entries read per LRANGE / ZRANGE / HSCAN inside the script: bounds the script's memory, not its time. */
+/** Entries read per LRANGE / ZRANGE / HSCAN inside the script: bounds the script's memory. */
 const PAGE = 1_000;
+/** Entries one call reads at most (plus a page): bounds how long one call holds Redis (~5–10 ms). */
+const BUDGET = 10_000;
 
 export async function findJob(keys: RedisKeys, findScript: ScriptCall, id: string): Promise<JobState> {
   const k = keys;
-  const reply = (await findScript([k.queues, k.schedule, k.leases, k.workers, k.failed], [`${k.namespace}:`, id, PAGE])) as (string | number)[];
+  let reply: (string | number)[];
+  let from: (string | number)[] = ['waiting', '', 0];
+  do {
+    reply = (await findScript([k.queues, k.schedule, k.leases, k.workers, k.failed], [`${k.namespace}:`, id, PAGE, BUDGET, ...from])) as (string | number)[];
+    from = reply.slice(1, 4);
+  } while (reply[0] === 'more');
   const text = (i: number) => String(reply[i] ?? '');
   switch (reply[0]) {
     case 'in-flight': {
