@@ -131,6 +131,28 @@ for (const kind of ['sqlite', 'redis'] as const) {
       await page.close();
     });
 
+    // Catches: a job page that scans a big store in one request (it would answer late and, on
+    // Redis, hold the workers up), a "keep looking" link that restarts instead of going on, or
+    // app.js not following it.
+    it('a job behind a long queue: the page answers "still looking" and goes on by itself until it finds it', async () => {
+      const deep = `deep-${kind}`;
+      const filler = JSON.stringify({ class: 'Filler', args: [1], id: 'filler', enqueued_at: 1 });
+      for (let i = 0; i < 6; i++) await store.push(Array.from({ length: 10_000 }, () => ({ queue: 'deep', payload: filler })));
+      // Failed: the last place every store reads, so the look-up passes the 60k waiting jobs first.
+      await store.push([{ queue: 'deep-failed', payload: job('Deep', deep) }]);
+      const [held] = await store.reserve(worker, ['deep-failed'], 1);
+      await store.settle(worker, [{ token: held!.token, kind: 'failed', entry: JSON.stringify({ failed_at: '2026/12/01 00:00:00 UTC', payload: JSON.parse(held!.payload), exception: 'Deep', error: 'at the bottom', backtrace: [], worker, queue: 'deep-failed' }) }]);
+      const { page, problems } = await newPage();
+      const first = await (await fetch(`${base}/jobs/${deep}`)).text();
+      assert.match(first, /id="keep-looking" href="[^"]*\/jobs\/deep-[a-z]+\?from=/, 'one request stops after its steps');
+      await page.goto(`${base}/jobs/${deep}`);
+      await page.waitForFunction(() => document.querySelector('main')?.textContent?.includes('failed on queue'), undefined, { timeout: 30_000 });
+      assert.match(await inert(page, problems, 'deep job'), /failed on queue deep-failed: Deep at the bottom/);
+      assert.equal(await store.admin().clearQueue('deep'), 60_000);
+      assert.equal(await store.admin().removeFailedMatching({ queue: 'deep-failed' }), 1);
+      await page.close();
+    });
+
     // Catches: a pause button that posts nowhere or to the wrong queue, a resume that leaves the
     // queue paused, a paused queue not shown as such, readOnly offering the toggle.
     it('a queue page pauses and resumes its queue; the queue list shows it paused', async () => {

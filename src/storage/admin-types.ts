@@ -101,6 +101,14 @@ export type JobState =
   | { readonly state: 'failed'; readonly id: string; readonly queue: string | undefined; readonly exception: string | undefined; readonly error: string | undefined; readonly failure: FailedEntry }
   | { readonly state: 'unknown'; readonly id: string };
 
+/**
+ * One bounded step of a look-up by id (AdminStore.findJobStep): the answer, or the opaque point
+ * the next step goes on from and how many entries this step read.
+ */
+export type JobSearch =
+  | { readonly done: true; readonly job: JobState }
+  | { readonly done: false; readonly resume: string; readonly scanned: number };
+
 export interface AdminStore {
   stats(): Promise<Stats>;
   queues(): Promise<string[]>;
@@ -160,5 +168,11 @@ export interface AdminStore {
    * short slices (see find-job.lua), so a job moving backwards meanwhile may show as unknown.
    */
   job(id: string): Promise<JobState>;
+  /**
+   * job(id) a bounded step at a time, for a caller that must answer quickly (the dashboard):
+   * reads about `budget` entries from `resume` (undefined: the start; a token it does not know
+   * starts over) and says where it found the job or where to go on.
+   */
+  findJobStep(id: string, resume: string | undefined, budget: number): Promise<JobSearch>;
 }
 export type { ClassMetrics, JobMetrics, MetricWindow } from './job-metrics.ts';

@@ -11,7 +11,7 @@ import { raw, type SafeHtml } from './html.ts';
 import { href } from './format.ts';
 import { Guard, SECURITY_HEADERS } from './security.ts';
 import { asset, assetVersion } from './assets.ts';
-import { BadInput, entryRef, filterOf, jobIdOf, LIMITS, metricWindowOf, nameOf, paging } from './inputs.ts';
+import { BadInput, entryRef, filterOf, jobIdOf, LIMITS, metricWindowOf, nameOf, paging, resumeOf } from './inputs.ts';
 import { metricsPage } from './pages/job-metrics.ts';
 import * as act from './actions.ts';
 import { layout, type PageContext } from './layout.ts';
@@ -94,7 +94,7 @@ export function buildApp(options: AppOptions): Hono {
   app.get('/workers', async (c) => page(await workersPage(ctx(c), await options.admin())));
   app.get('/job-metrics', async (c) => page(await metricsPage(ctx(c), await options.admin(), metricWindowOf(c.req.query('window')))));
   app.get('/schedules', async (c) => page(await schedulesPage(ctx(c), await options.schedules?.())));
-  app.get('/jobs/:id', async (c) => page(await jobPage(ctx(c), await options.admin(), jobIdOf(c.req.param('id')))));
+  app.get('/jobs/:id', async (c) => page(await jobPage(ctx(c), await options.admin(), jobIdOf(c.req.param('id')), resumeOf(c.req.query('from')))));
 
   // Forms carry a filter and a few ids: a bigger body is refused unread, also on the fetch handler.
   const limit = bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (c) => c.text('request body too large\n', 413) });

@@ -62,6 +62,13 @@ export function jobIdOf(text: string): string {
   return text;
 }
 
+/** Where a job look-up goes on from (a store's own token; one it did not make starts over). */
+export function resumeOf(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (text.length > LIMITS.maxName + 64) throw new BadInput('from is too long');
+  return text;
+}
+
 /** An entry named by position and digest (see format.refOf). */
 export function entryRef(get: (name: string) => unknown): { index: number; ref: string } {
   const i = get('i');

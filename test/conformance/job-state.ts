@@ -106,6 +106,21 @@ export function jobStateCases(r: Registry): void {
     assert.equal(found.state, 'failed', 'past 23k waiting entries');
     assert.equal(found.state === 'failed' && found.failure.raw, raw);
     assert.deepEqual(await store.admin().job('nowhere'), { state: 'unknown', id: 'nowhere' });
+    // Step by step (the dashboard's way): several bounded steps, the same answers; a token the
+    // store did not make starts over instead of failing.
+    const stepwise = async (id: string, resume?: string) => {
+      let steps = 0;
+      for (let step = await store.admin().findJobStep(id, resume, 2_000); ; step = await store.admin().findJobStep(id, step.resume, 2_000)) {
+        steps++;
+        if (step.done) return { job: step.job, steps };
+        assert.ok(step.scanned > 0 && step.scanned <= 4_000, `a step reads about its budget (${step.scanned})`);
+      }
+    };
+    const deep = await stepwise(failed.id);
+    assert.deepEqual(deep.job, found);
+    assert.ok(deep.steps >= 5, `23k entries take several 2k steps (${deep.steps})`);
+    assert.deepEqual((await stepwise(head.id, '["nonsense"')).job, await store.admin().job(head.id));
+    assert.deepEqual((await stepwise('nowhere', 'failed:x')).job, { state: 'unknown', id: 'nowhere' });
   }, { timeoutMs: 60_000 });
 
   r.case('admin job(id): the id matches exactly, not as a substring of another id, an arg or a non-JSON payload', async ({ store, worker }) => {

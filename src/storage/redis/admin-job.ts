@@ -3,7 +3,7 @@
 // direction jobs move; see the script's header) until it answers; the answer turned into a
 // JobState. Lifecycle: called per look-up by RedisAdmin; holds nothing.
 
-import type { JobState } from '../types.ts';
+import type { JobSearch, JobState } from '../types.ts';
 import { parseObject } from '../resque-format.ts';
 import type { RedisKeys } from './keys.ts';
 import type { ScriptCall } from './scripts.ts';
@@ -14,13 +14,32 @@ const PAGE = 1_000;
 const BUDGET = 10_000;
 
 export async function findJob(keys: RedisKeys, findScript: ScriptCall, id: string): Promise<JobState> {
+  let step = await findJobStep(keys, findScript, id, undefined, BUDGET);
+  while (!step.done) step = await findJobStep(keys, findScript, id, step.resume, BUDGET);
+  return step.job;
+}
+
+const PHASES = new Set(['waiting', 'in-flight', 'scheduled', 'failed']);
+
+/** The script's start point from a resume token: JSON [phase, name, offset]; anything else is the start. */
+function startOf(resume: string | undefined): (string | number)[] {
+  try {
+    const [phase, name, offset] = JSON.parse(resume ?? '') as unknown[];
+    if (typeof phase === 'string' && PHASES.has(phase) && typeof name === 'string' && typeof offset === 'string' && /^\d{1,20}$/.test(offset)) return [phase, name, offset];
+  } catch {
+    // not a token of ours: start over
+  }
+  return ['waiting', '', '0'];
+}
+
+export async function findJobStep(keys: RedisKeys, findScript: ScriptCall, id: string, resume: string | undefined, budget: number): Promise<JobSearch> {
   const k = keys;
-  let reply: (string | number)[];
-  let from: (string | number)[] = ['waiting', '', 0];
-  do {
-    reply = (await findScript([k.queues, k.schedule, k.leases, k.workers, k.failed], [`${k.namespace}:`, id, PAGE, BUDGET, ...from])) as (string | number)[];
-    from = reply.slice(1, 4);
-  } while (reply[0] === 'more');
+  const reply = (await findScript([k.queues, k.schedule, k.leases, k.workers, k.failed], [`${k.namespace}:`, id, PAGE, Math.max(PAGE, Math.floor(budget)), ...startOf(resume)])) as (string | number)[];
+  if (reply[0] === 'more') return { done: false, resume: JSON.stringify(reply.slice(1, 4).map(String)), scanned: Number(reply[4]) };
+  return { done: true, job: stateOf(id, reply) };
+}
+
+function stateOf(id: string, reply: (string | number)[]): JobState {
   const text = (i: number) => String(reply[i] ?? '');
   switch (reply[0]) {
     case 'in-flight': {

@@ -3,9 +3,9 @@
 
 import type { Redis } from 'ioredis';
 import { foldMetrics, windowSlots, type JobMetrics, type MetricWindow } from '../job-metrics.ts';
-import type { AdminStore, FailedEntry, FailedFilter, JobState, QueuedJob, QueueStats, ScheduledEntry, ScheduledFilter, Stats, WorkerView } from '../types.ts';
+import type { AdminStore, FailedEntry, FailedFilter, JobSearch, JobState, QueuedJob, QueueStats, ScheduledEntry, ScheduledFilter, Stats, WorkerView } from '../types.ts';
 import * as lists from './admin-lists.ts';
-import { findJob } from './admin-job.ts';
+import { findJob, findJobStep } from './admin-job.ts';
 import { minuteOf, THROUGHPUT_MINUTES } from '../throughput.ts';
 import type { RedisKeys } from './keys.ts';
 import { enqueuedAtOf, parseObject } from '../resque-format.ts';
@@ -181,6 +181,10 @@ export class RedisAdmin implements AdminStore {
 
   job(id: string): Promise<JobState> {
     return this.guard('find job', () => findJob(this.keys, this.scripts['find-job'], id));
+  }
+
+  findJobStep(id: string, resume: string | undefined, budget: number): Promise<JobSearch> {
+    return this.guard('find job', () => findJobStep(this.keys, this.scripts['find-job'], id, resume, budget));
   }
 
   stats(): Promise<Stats> {

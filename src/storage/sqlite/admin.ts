@@ -6,9 +6,9 @@
 
 import type Database from 'better-sqlite3';
 import { foldMetrics, windowSlots, type JobMetrics, type MetricWindow } from '../job-metrics.ts';
-import type { AdminStore, FailedEntry, FailedFilter, JobState, QueuedJob, QueueStats, ScheduledEntry, ScheduledFilter, Stats, WorkerView } from '../types.ts';
+import type { AdminStore, FailedEntry, FailedFilter, JobSearch, JobState, QueuedJob, QueueStats, ScheduledEntry, ScheduledFilter, Stats, WorkerView } from '../types.ts';
 import * as lists from './admin-lists.ts';
-import { findJob } from './admin-job.ts';
+import { findJob, findJobStep } from './admin-job.ts';
 import { append } from './ops.ts';
 import { enqueuedAtOf, parseObject } from '../resque-format.ts';
 import { minuteOf, THROUGHPUT_MINUTES } from '../throughput.ts';
@@ -199,6 +199,10 @@ export class SqliteAdmin implements AdminStore {
 
   job(id: string): Promise<JobState> {
     return this.read('find job', () => findJob(this.db, (source) => this.sql(source), id));
+  }
+
+  findJobStep(id: string, resume: string | undefined, budget: number): Promise<JobSearch> {
+    return this.read('find job', () => findJobStep(this.db, (source) => this.sql(source), id, resume, budget));
   }
 
   stats(): Promise<Stats> {

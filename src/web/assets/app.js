@@ -127,5 +127,8 @@
     setInterval(localizeTimes, 30000);
     var svg = document.getElementById('chart');
     if (svg) startChart(svg);
+    // A job look-up that answered "still looking" goes on by itself (the link works without script).
+    var more = document.getElementById('keep-looking');
+    if (more && more.getAttribute('href')) setTimeout(function () { location.replace(more.getAttribute('href')); }, 50);
   });
 })();

@@ -7,7 +7,7 @@
 import type { AdminStore, JobState } from '../../storage/types.ts';
 import { parseObject } from '../../storage/resque-format.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { clip, href, pretty, refOf, timeTag } from '../format.ts';
+import { clip, compact, href, pretty, refOf, timeTag } from '../format.ts';
 import { LIMITS } from '../inputs.ts';
 import { layout, type PageContext } from '../layout.ts';
 
@@ -54,8 +54,28 @@ function attempts(payload: string | undefined): SafeHtml {
     html`<li><strong>${clip(e.exception, 200)}</strong> ${clip(e.error, 2000)} <span class="muted">attempt ${clip(e.attempt, 10)}, ${timeTag(typeof e.at === 'string' ? e.at : undefined, false)}</span></li>`)}</ol>`}</section>`;
 }
 
-export async function jobPage(ctx: PageContext, admin: AdminStore, id: string): Promise<SafeHtml> {
-  const job = await admin.job(id);
+/** How long, and how many store steps, one request looks for a job before it answers "still looking" (so every page stays quick). */
+const SEARCH_MS = 50;
+const SEARCH_STEPS = 5;
+/** Entries one store step reads (Redis: a few ms of its time). */
+const SEARCH_STEP = 10_000;
+
+function stillLooking(ctx: PageContext, id: string, resume: string, scanned: number): SafeHtml {
+  return layout(ctx, 'job', `Job ${clip(id, 80)}`, html`<section class="panel"><dl class="facts"><dt>Id</dt><dd><code>${clip(id, LIMITS.maxJobId)}</code></dd></dl>
+<p><span class="badge">looking</span> Not found yet: this step read ${compact(scanned)} entries. A look-up reads every waiting, in-flight, scheduled and failed job, in short steps so that the workers are not held up.</p>
+<p><a id="keep-looking" href="${href(ctx.base, ['jobs', id], { from: resume })}">Keep looking</a></p></section>`);
+}
+
+export async function jobPage(ctx: PageContext, admin: AdminStore, id: string, resume?: string): Promise<SafeHtml> {
+  const deadline = performance.now() + SEARCH_MS;
+  let step = await admin.findJobStep(id, resume, SEARCH_STEP);
+  let scanned = 0;
+  for (let steps = 1; !step.done; steps++) {
+    scanned += step.scanned;
+    if (steps >= SEARCH_STEPS || performance.now() >= deadline) return stillLooking(ctx, id, step.resume, scanned);
+    step = await admin.findJobStep(id, step.resume, SEARCH_STEP);
+  }
+  const job = step.job;
   const payload = payloadOf(job);
   const cls = payload === undefined ? undefined : parseObject(payload)?.class;
   return layout(ctx, 'job', `Job ${clip(id, 80)}`, html`

@@ -7,7 +7,7 @@
 -- ARGV[5] phase to start in: 'waiting', 'in-flight', 'scheduled' or 'failed'
 -- ARGV[6] the queue or instance to resume at ('' = the first)   ARGV[7] the offset there: entries
 --   read from the tail (lists), the HSCAN cursor (in-flight hashes), the reverse rank (scheduled)
--- Returns {} when no job has that id, { 'more', phase, name, offset } when the budget ran out, else:
+-- Returns {} when no job has that id, { 'more', phase, name, offset, entries read } when the budget ran out, else:
 --   { 'waiting', queue, position (0 = head), payload }
 --   { 'in-flight', queue, instance id, Resque id, run_at ('' if unknown), payload }
 --   { 'in-flight', queue, '', Resque id, run_at, worker:<id> text } (a Ruby worker: the client takes the
@@ -71,7 +71,7 @@ if phase == 'waiting' then
     if queue >= after then
       local payload, at, stopped = scan_from_tail(ns .. 'queue:' .. queue, queue == after and tonumber(offset) or 0, matches)
       if payload then return { 'waiting', queue, at, payload } end
-      if stopped then return { 'more', 'waiting', queue, tostring(at) } end
+      if stopped then return { 'more', 'waiting', queue, tostring(at), spent } end
     end
   end
   phase, after, offset = 'in-flight', '', '0'
@@ -83,7 +83,7 @@ if phase == 'in-flight' then
     if instance >= after then
       local cursor = instance == after and offset or '0'
       repeat
-        if spent >= budget then return { 'more', 'in-flight', instance, cursor } end
+        if spent >= budget then return { 'more', 'in-flight', instance, cursor, spent } end
         local reply = redis.call('HSCAN', ns .. 'errand:inflight:' .. instance, cursor, 'COUNT', page)
         cursor = reply[1]
         local flat = reply[2]
@@ -119,7 +119,7 @@ end
 if phase == 'scheduled' then
   local start = tonumber(offset)
   repeat
-    if spent >= budget then return { 'more', 'scheduled', '', tostring(start) } end
+    if spent >= budget then return { 'more', 'scheduled', '', tostring(start), spent } end
     local flat = redis.call('ZREVRANGE', KEYS[2], start, start + page - 1, 'WITHSCORES')
     for i = 1, #flat, 2 do
       local first = string.find(flat[i], '\n', 1, true)
@@ -141,5 +141,5 @@ local function failed_match(entry)
 end
 local entry, at, stopped = scan_from_tail(KEYS[5], tonumber(offset), failed_match)
 if entry then return { 'failed', at, entry } end
-if stopped then return { 'more', 'failed', '', tostring(at) } end
+if stopped then return { 'more', 'failed', '', tostring(at), spent } end
 return {}
