@@ -156,6 +156,23 @@ describe('errand commands', { concurrency: true }, () => {
     assert.deepEqual(stats.workers, []);
   }));
 
+  // Catches: pause/resume not reaching the store, a list that does not show the pause (or hides
+  // a paused queue that holds no job yet), a missing NAME accepted.
+  test('queues: list with sizes, pause NAME and resume NAME change the store; a NAME is required', () => inWorld(async (world) => {
+    await world.rpush('email', World.payload('Mail', [1]), World.payload('Mail', [2]));
+    const paused = await world.run(['queues', 'pause', 'email', ...world.store]);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal(await world.redis.sismember(world.key('errand:paused-queues'), 'email'), 1);
+    assert.equal((await world.run(['queues', 'pause', 'later', ...world.store])).code, 0);
+    const [text, json, missing] = await Promise.all([world.run(['queues', ...world.store]), world.run(['queues', '--json', ...world.store]), world.run(['queues', 'pause', ...world.store])]);
+    assert.match(text.stdout, /^email  2 waiting  PAUSED$/m);
+    assert.deepEqual(JSON.parse(json.stdout), [{ name: 'email', size: 2, paused: true }, { name: 'later', size: 0, paused: true }]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /needs a queue NAME/);
+    assert.equal((await world.run(['queues', 'resume', 'email', ...world.store])).code, 0);
+    assert.deepEqual(await world.redis.smembers(world.key('errand:paused-queues')), ['later']);
+  }));
+
   test('failed list, retry 0, remove 0, clear and retry all on Resque-format entries', () => inWorld(async (world) => {
     const entries = [
       resqueFailure('Record', ['f0'], 'fq', 'boom 0'),

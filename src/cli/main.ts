@@ -8,6 +8,7 @@ const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   stats: () => import('./stats.ts'),
   failed: () => import('./failed.ts'),
   schedules: () => import('./schedules.ts'),
+  queues: () => import('./queues.ts'),
   web: () => import('./web.ts'),
 };
 
@@ -19,6 +20,7 @@ Commands:
   stats     queue sizes, oldest job age, failures, workers
   failed    list, retry, remove or clear failures
   schedules list recurring schedules (next and last run), run one now, pause or resume one
+  queues    list queues (size, paused), pause or resume one queue for errand's workers
   web       the dashboard (errand web --port 5678; --auth user:password beyond loopback)
 
 Run errand <command> --help for its options.`;
