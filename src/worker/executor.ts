@@ -38,6 +38,8 @@ export interface Execution {
   error: unknown;
   result: unknown;
   durationMs: number;
+  /** The payload's enqueued_at (epoch ms), when the payload had one and was decoded (metrics' latency). */
+  enqueuedAt?: number | undefined;
 }
 
 const pluginCache = new WeakMap<JobSpec, readonly Plugin[]>();
@@ -106,7 +108,7 @@ async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: numbe
     else result = await spec.perform(args, ctx); // the common case, without a wrapper
     const durationMs = performance.now() - started;
     if (deps.verbose) deps.log.debug({ job: info.name, id, queue: info.queue, attempt: info.attempt, ms: round(durationMs) }, 'done');
-    return { outcome: { token: reserved.token, kind: 'done', queue: reserved.queue }, info, error: undefined, result, durationMs };
+    return { outcome: { token: reserved.token, kind: 'done', queue: reserved.queue }, info, error: undefined, result, durationMs, enqueuedAt: decoded.enqueuedAt };
   } catch (error) {
     let delay: number | null;
     try {
@@ -118,7 +120,7 @@ async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: numbe
     const payload = encodeRetry(decoded, id, { attempt: decoded.attempt, at: new Date().toISOString(), exception: errorClassName(error), error: errorMessage(error) });
     if (deps.verbose) deps.log.debug({ job: info.name, id, attempt: info.attempt, retryInMs: delay, err: error }, 'failed; will retry');
     const outcome: Outcome = { token: reserved.token, kind: 'retry', queue: reserved.queue, job: { queue: reserved.queue, payload, runAt: Date.now() + delay } };
-    return { outcome, info, error, result: undefined, durationMs: performance.now() - started };
+    return { outcome, info, error, result: undefined, durationMs: performance.now() - started, enqueuedAt: decoded.enqueuedAt };
   }
 }
 
@@ -156,7 +158,11 @@ function unknown(reserved: ReservedJob, deps: ExecutorDeps, decoded: DecodedJob,
 
 function fail(reserved: ReservedJob, deps: ExecutorDeps, payload: unknown, error: unknown, info: JobInfo | undefined, started: number): Execution {
   const entry = failureEntry({ payload, error, workerId: deps.workerId(), queue: reserved.queue });
-  return { outcome: { token: reserved.token, kind: 'failed', entry, queue: reserved.queue }, info, error, result: undefined, durationMs: performance.now() - started };
+  const enqueuedAt = (payload as { enqueued_at?: unknown } | null)?.enqueued_at;
+  return {
+    outcome: { token: reserved.token, kind: 'failed', entry, queue: reserved.queue }, info, error, result: undefined, durationMs: performance.now() - started,
+    enqueuedAt: typeof enqueuedAt === 'number' ? enqueuedAt : undefined,
+  };
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
