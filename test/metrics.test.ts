@@ -164,3 +164,58 @@ test('errand.metrics() is a prom-client Registry an app can merge into its own',
     assert.ok(!noStore.has('errand_queue_size') && noStore.has('errand_jobs_processed_total'));
   });
 });
+
+test('a worker nobody scrapes never loads prom-client; without metrics it has no observer at all', async () => {
+  const { execFile } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-cost-'));
+  const fixture = join(import.meta.dirname, 'fixtures', 'metrics-cost.ts');
+  const run = (mode: string) => new Promise<Record<string, boolean>>((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', fixture, join(dir, `${mode}.db`), mode], (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout))));
+  });
+  try {
+    const [off, record] = await Promise.all([run('off'), run('record')]);
+    assert.deepEqual(off, { observed: false, promClientLoaded: false });
+    assert.deepEqual(record, { observed: true, promClientLoaded: false }, 'recording needs no prom-client; only building the registry loads it');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('store errors and reconnects are counted (a Redis that refuses connections)', async () => {
+  const errand = createErrand({ url: 'redis://127.0.0.1:1', logger: quiet, timeout: 300 });
+  try {
+    const registry = await errand.metrics({ store: false });
+    const read = async () => parseExposition(await registry.metrics());
+    const before = await read();
+    const job = defineJob({ name: 'MetricsNoStore', queue: 'nowhere', perform() {} });
+    await assert.rejects(errand.enqueue(job), /Redis push failed/);
+    const after = await waitFor('a reconnect attempt', async () => {
+      const m = await read();
+      return valueOf(m, 'errand_store_reconnects_total', { store: 'redis' })! > valueOf(before, 'errand_store_reconnects_total', { store: 'redis' })! ? m : undefined;
+    });
+    assert.equal(valueOf(after, 'errand_store_errors_total', { store: 'redis' }), valueOf(before, 'errand_store_errors_total', { store: 'redis' })! + 1, 'one failed enqueue, one error');
+  } finally {
+    await errand.close();
+  }
+});
+
+test('schedule metrics: runs counted per schedule, last run time read from the store', async () => {
+  await stores.sqlite(async (errand) => {
+    const { defineSchedule } = await import('../src/index.ts');
+    const tick = defineJob({ name: 'MetricsTick', queue: 'metrics-ticks', perform() {} });
+    const schedule = defineSchedule({ name: 'metrics-every-second', every: '1s', job: tick, args: [] });
+    const worker = errand.worker({ queues: ['metrics-ticks'], schedules: [schedule] });
+    let ran = 0;
+    worker.on('completed', () => ran++);
+    await worker.start();
+    await waitFor('two scheduled runs', () => ran >= 2);
+    await worker.stop(); // the scheduler stops with it: the counts below are final
+    const m = parseExposition(await (await errand.metrics()).metrics());
+    const admin = await errand.admin();
+    const waiting = (await admin.stats()).queues.find((q) => q.name === 'metrics-ticks')?.size ?? 0;
+    assert.equal(valueOf(m, 'errand_schedule_runs_total', { schedule: schedule.name }), ran + waiting, 'every run enqueued: those run and those still waiting');
+    const [state] = (await (await errand.store()).schedules().list()).filter((s) => s.name === schedule.name);
+    assert.equal(valueOf(m, 'errand_schedule_last_run_timestamp_seconds', { schedule: schedule.name }), state!.lastRunAt! / 1000);
+    assert.equal(valueOf(m, 'errand_schedule_missed_ticks_total', { schedule: schedule.name }), undefined);
+  });
+});
