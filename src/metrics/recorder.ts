@@ -29,7 +29,12 @@ export class Recorder implements WorkerObserver {
   private readonly schedules = new Map<string, ScheduleSeries>();
   private readonly workers = new Set<Worker>();
 
+  /** The last series used: a worker mostly runs one queue and class after another, so this skips both look-ups. */
+  private last: JobSeries | undefined;
+
   private series(queue: string, jobClass: string): JobSeries {
+    const last = this.last;
+    if (last !== undefined && last.queue === queue && last.class === jobClass) return last;
     let classes = this.byQueue.get(queue);
     if (!classes) this.byQueue.set(queue, (classes = new Map()));
     let series = classes.get(jobClass);
@@ -37,6 +42,7 @@ export class Recorder implements WorkerObserver {
       series = { queue, class: jobClass, enqueued: 0, success: 0, failure: 0, retried: 0, dead: 0, durationSuccess: emptyHistogram(), durationFailure: emptyHistogram(), latency: emptyHistogram() };
       classes.set(jobClass, series);
     }
+    this.last = series;
     return series;
   }
 
@@ -93,8 +99,8 @@ export class Recorder implements WorkerObserver {
     this.recovery.poisoned += result.poisoned;
   }
 
-  stopped(worker: unknown): void {
-    this.workers.delete(worker as Worker);
+  stopped(worker: Worker): void {
+    this.workers.delete(worker);
   }
 
   /** A copy of everything recorded so far, plus this process's store incidents and busy slots now. */

@@ -6,6 +6,7 @@
 
 import type { RecoverResult, ReservedJob } from '../storage/types.ts';
 import type { Execution } from './executor.ts';
+import type { Worker } from './worker.ts';
 
 export interface WorkerObserver {
   /** An attempt ended (its outcome is about to be settled); `startedAt` is epoch ms. */
@@ -13,5 +14,5 @@ export interface WorkerObserver {
   /** A maintenance pass of this worker ran recover(). */
   recovered(result: RecoverResult): void;
   /** The worker stopped: it runs and holds nothing any more. */
-  stopped(worker: unknown): void;
+  stopped(worker: Worker): void;
 }
