@@ -1,7 +1,9 @@
 // Prometheus metrics in one process (issue #13, part 1), on both stores: after real jobs
 // (success, failure, retry, dead, an unknown class, a payload that is not a job) the dashboard's
 // GET /metrics counts each exactly with the right labels, the store gauges match the store, the
-// text is valid exposition, and hostile ids, args and class names never become label values.
+// text is valid exposition, and hostile ids, args and class names never become label values
+// (an odd queue name, a legitimate label, comes out escaped). Also: no prom-client in a worker
+// nobody scrapes, store errors and reconnects, schedule runs, a dead worker's recovery.
 // Real Redis (own namespace) and a SQLite file under the temp folder.
 
 import { test } from 'node:test';
@@ -38,6 +40,8 @@ const stores = {
 };
 
 const HOSTILE = 'evil"} 1\nerrand_jobs_dead_total{queue="x"} 999\n# TYPE';
+/** A queue name as Ruby (or anyone with Redis access) may write one: a legitimate label value, which must come out escaped. */
+const ODD_QUEUE = 'odd"} \\ \nqueue';
 
 for (const [kind, withErrand] of Object.entries(stores)) {
   test(`${kind}: /metrics counts a known workload exactly, by queue, class and outcome; gauges match the store`, async () => {
@@ -67,6 +71,7 @@ for (const [kind, withErrand] of Object.entries(stores)) {
         { queue, payload: JSON.stringify({ class: ok.name, args: [HOSTILE], id: HOSTILE, queue, enqueued_at: now, attempt: 1 }) },
         { queue, payload: JSON.stringify({ class: HOSTILE, args: [], id: `${HOSTILE}-2`, queue, enqueued_at: now, attempt: 1 }) },
         { queue, payload: 'not json {' },
+        { queue: ODD_QUEUE, payload: JSON.stringify({ class: ok.name, args: ['x'] }) },
       ]);
       await worker.start();
       const admin = await errand.admin();
@@ -113,6 +118,7 @@ for (const [kind, withErrand] of Object.entries(stores)) {
       assert.equal(valueOf(m, 'errand_stat_failed_total'), stats.failed);
       assert.equal(valueOf(m, 'errand_queue_size', { queue: parkedQueue }), 2);
       assert.equal(valueOf(m, 'errand_queue_size', q), 0);
+      assert.equal(valueOf(m, 'errand_queue_size', { queue: ODD_QUEUE }), 1, 'an odd queue name is escaped and reads back exactly');
       const oldest = stats.queues.find((s) => s.name === parkedQueue)!.oldestEnqueuedAt!;
       assert.equal(oldest, parkedJob!.enqueuedAt);
       const latency = valueOf(m, 'errand_queue_latency_seconds', { queue: parkedQueue })!;
@@ -120,7 +126,7 @@ for (const [kind, withErrand] of Object.entries(stores)) {
 
       // Only the documented label names, and only values from code or the store's queue names.
       const allowed: Record<string, Set<string>> = {
-        queue: new Set([queue, parkedQueue]),
+        queue: new Set([queue, parkedQueue, ODD_QUEUE]),
         class: new Set([ok.name, boom.name, flaky.name, parked.name, '(unknown)']),
         outcome: new Set(['success', 'failure']),
         store: new Set(['redis', 'sqlite']),
@@ -217,5 +223,24 @@ test('schedule metrics: runs counted per schedule, last run time read from the s
     const [state] = (await (await errand.store()).schedules().list()).filter((s) => s.name === schedule.name);
     assert.equal(valueOf(m, 'errand_schedule_last_run_timestamp_seconds', { schedule: schedule.name }), state!.lastRunAt! / 1000);
     assert.equal(valueOf(m, 'errand_schedule_missed_ticks_total', { schedule: schedule.name }), undefined);
+  });
+});
+
+test('a dead worker\'s recovery is counted: one death, its job handed back (and run)', async () => {
+  await stores.sqlite(async (errand) => {
+    const job = defineJob({ name: 'MetricsOrphan', queue: 'metrics-orphans', perform() {} });
+    const store = await errand.store();
+    await errand.enqueue(job);
+    // A worker that takes the job, starts it, and is never heard from again.
+    const ghost = await store.register({ id: 'ghost:1:metrics-orphans', queues: ['metrics-orphans'], startedAt: new Date(), leaseMs: 200 });
+    assert.equal((await store.reserve(ghost, ['metrics-orphans'], 1, 1)).length, 1);
+    const worker = errand.worker({ queues: ['metrics-orphans'] });
+    const ran = new Promise((resolve) => worker.on('completed', resolve));
+    await worker.start();
+    await ran;
+    const m = parseExposition(await (await errand.metrics({ store: false })).metrics());
+    assert.equal(valueOf(m, 'errand_worker_deaths_recovered_total'), 1);
+    assert.equal(valueOf(m, 'errand_jobs_recovered_total'), 1);
+    assert.equal(valueOf(m, 'errand_jobs_poisoned_total'), 0);
   });
 });
