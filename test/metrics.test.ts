@@ -244,3 +244,28 @@ test('a dead worker\'s recovery is counted: one death, its job handed back (and 
     assert.equal(valueOf(m, 'errand_jobs_poisoned_total'), 0);
   });
 });
+
+test('errand web serves /metrics behind its --auth: 401 without credentials, the store gauges with them', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-web-'));
+  const url = `sqlite:${join(dir, 'web.db')}`;
+  const web = spawn(process.execPath, [join(import.meta.dirname, '..', 'bin', 'errand.js'), 'web', '--port', '0', '--auth', 'ops:secret', '--url', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  web.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  web.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const exited = new Promise<number | null>((resolve) => web.on('close', resolve));
+  try {
+    const base = await waitFor(`errand web to listen (${out})`, () => /errand dashboard on (http:\/\/\S+?)\/? /.exec(out)?.[1], 20_000);
+    assert.equal((await fetch(`${base}/metrics`)).status, 401);
+    const response = await fetch(`${base}/metrics`, { headers: { authorization: `Basic ${Buffer.from('ops:secret').toString('base64')}` } });
+    assert.equal(response.status, 200);
+    const m = parseExposition(await response.text());
+    assert.equal(valueOf(m, 'errand_store_up'), 1);
+    assert.equal(valueOf(m, 'errand_failed_jobs'), 0);
+    web.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    web.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
