@@ -2,8 +2,9 @@
 // (success, failure, retry, dead, an unknown class, a payload that is not a job) the dashboard's
 // GET /metrics counts each exactly with the right labels, the store gauges match the store, the
 // text is valid exposition, and hostile ids, args and class names never become label values
-// (an odd queue name, a legitimate label, comes out escaped). Also: no prom-client in a worker
-// nobody scrapes, store errors and reconnects, schedule runs, a dead worker's recovery.
+// (an odd queue name, a legitimate label, comes out escaped). Also: store errors and
+// reconnects, schedule runs, a dead worker's recovery (test/metrics-processes.test.ts: the
+// checks that need processes of their own).
 // Real Redis (own namespace) and a SQLite file under the temp folder.
 
 import { test } from 'node:test';
@@ -171,22 +172,6 @@ test('errand.metrics() is a prom-client Registry an app can merge into its own',
   });
 });
 
-test('a worker nobody scrapes never loads prom-client; without metrics it has no observer at all', async () => {
-  const { execFile } = await import('node:child_process');
-  const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-cost-'));
-  const fixture = join(import.meta.dirname, 'fixtures', 'metrics-cost.ts');
-  const run = (mode: string) => new Promise<Record<string, boolean>>((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', fixture, join(dir, `${mode}.db`), mode], (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout))));
-  });
-  try {
-    const [off, record] = await Promise.all([run('off'), run('record')]);
-    assert.deepEqual(off, { observed: false, promClientLoaded: false });
-    assert.deepEqual(record, { observed: true, promClientLoaded: false }, 'recording needs no prom-client; only building the registry loads it');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 test('store errors and reconnects are counted (a Redis that refuses connections)', async () => {
   const errand = createErrand({ url: 'redis://127.0.0.1:1', logger: quiet, timeout: 300 });
   try {
@@ -243,29 +228,4 @@ test('a dead worker\'s recovery is counted: one death, its job handed back (and 
     assert.equal(valueOf(m, 'errand_jobs_recovered_total'), 1);
     assert.equal(valueOf(m, 'errand_jobs_poisoned_total'), 0);
   });
-});
-
-test('errand web serves /metrics behind its --auth: 401 without credentials, the store gauges with them', async () => {
-  const { spawn } = await import('node:child_process');
-  const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-web-'));
-  const url = `sqlite:${join(dir, 'web.db')}`;
-  const web = spawn(process.execPath, [join(import.meta.dirname, '..', 'bin', 'errand.js'), 'web', '--port', '0', '--auth', 'ops:secret', '--url', url], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  web.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  web.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const exited = new Promise<number | null>((resolve) => web.on('close', resolve));
-  try {
-    const base = await waitFor(`errand web to listen (${out})`, () => /errand dashboard on (http:\/\/\S+?)\/? /.exec(out)?.[1], 20_000);
-    assert.equal((await fetch(`${base}/metrics`)).status, 401);
-    const response = await fetch(`${base}/metrics`, { headers: { authorization: `Basic ${Buffer.from('ops:secret').toString('base64')}` } });
-    assert.equal(response.status, 200);
-    const m = parseExposition(await response.text());
-    assert.equal(valueOf(m, 'errand_store_up'), 1);
-    assert.equal(valueOf(m, 'errand_failed_jobs'), 0);
-    web.kill('SIGTERM');
-    assert.equal(await exited, 0);
-  } finally {
-    web.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
 });
