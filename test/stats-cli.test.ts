@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createErrand, defineJob, type Errand } from '../src/index.ts';
@@ -96,6 +96,24 @@ test('stats --watch: redraws in place until SIGINT, shows queues and failures, n
   assert.match(last, /stats-mail\s+3\s/);
   assert.match(last, /StatsHostile {2}stats-hostile {2}Error: \?\]0;pwned\?\?\[2J boom/, 'the failure, its control characters as ?');
   assert.ok(!out.includes('\x1b]0;') && !out.includes('\x07') && !out.includes('\x1b[2J'), 'nothing from the store reaches the terminal as a control sequence');
+}));
+
+test('stats --watch in a terminal (a pseudo-terminal through script(1)): lines cut to its width, rows to its height', { skip: !existsSync('/usr/bin/script') && 'no script(1) here' }, () => withStore(async (_errand, url) => {
+  // stty sets the pty's size; timeout sends SIGINT as Ctrl-C would, and passes on the exit code.
+  const command = `stty cols 40 rows 8; timeout --preserve-status -s INT 4 ${process.execPath} ${BIN} stats --watch --interval 0.3 --url ${url}`;
+  const run = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  run.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const code = await new Promise<number | null>((resolve) => run.on('close', resolve));
+  assert.equal(code, 0, out);
+  const frames = out.split('\x1b[H').slice(1);
+  assert.ok(frames.length >= 2, `two frames at least: ${JSON.stringify(out.slice(0, 300))}`);
+  const last = frames.at(-2)!; // the final one may be cut short by the SIGINT
+  const lines = last.split('\r\n').map((line) => line.replaceAll('\x1b[K', '').replaceAll('\x1b[J', '')).filter((line, i, all) => i < all.length - 1 || line !== '');
+  assert.ok(lines.every((line) => line.length <= 39), `every line within 39 columns: ${JSON.stringify(lines)}`);
+  assert.ok(lines.length <= 7, `within the height: ${lines.length} lines`);
+  assert.match(last, /more lines \(a taller/, 'says what did not fit');
+  assert.ok(out.endsWith('\x1b[?25h'), 'cursor shown again');
 }));
 
 test('stats: a bad --interval is a usage error', async () => {

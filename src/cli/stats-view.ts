@@ -111,10 +111,12 @@ export const SHOW_CURSOR = '\x1b[?25h';
 /**
  * One --watch frame, drawn over the previous one in place (cursor home, each line cleared to its
  * end, the rest of the screen cleared below): no flicker, as `top` does. Lines are cut to the
- * terminal's width, and to its height with a note of what was left out.
+ * terminal's width (less one column), and to its height with a note of what was left out.
  */
 export function watchFrame(header: string, body: readonly string[], columns: number, rows: number): string {
   let lines = [printable(header), '', ...body];
   if (lines.length > rows - 1) lines = [...lines.slice(0, Math.max(1, rows - 2)), `… ${lines.length - Math.max(1, rows - 2)} more lines (a taller terminal shows them)`];
-  return HOME + lines.map((line) => (line.length > columns ? `${line.slice(0, Math.max(1, columns - 1))}…` : line) + CLEAR_LINE_END).join('\n') + '\n' + CLEAR_BELOW;
+  // One column spare: a line that fills the last column leaves some terminals waiting to wrap.
+  const width = Math.max(2, columns - 1);
+  return HOME + lines.map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line) + CLEAR_LINE_END).join('\n') + '\n' + CLEAR_BELOW;
 }
