@@ -2,7 +2,7 @@
 // serves one coherent set, the sum of what both worker processes counted (sent in their
 // heartbeats over the IPC channel) plus the store gauges read by the supervisor alone; a
 // process that leaves keeps its counts in the sum and takes its slots with it. Real processes,
-// real Redis on a namespace of its own.
+// real Redis on a namespace of its own. And the sum itself (PoolMetrics): late heartbeats, reused pids.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +17,8 @@ import { parseExposition, valueOf } from './support/prometheus.ts';
 import { quiet } from './support/errand.ts';
 import { Nap } from './fixtures/supervisor-jobs.ts';
 import { Boom } from './fixtures/cli-jobs.ts';
+import { PoolMetrics } from '../src/metrics/pool-metrics.ts';
+import { emptySnapshot, type MetricsSnapshot } from '../src/metrics/snapshot.ts';
 
 const SV_JOBS = join(ROOT, 'test', 'fixtures', 'supervisor-jobs.ts');
 
@@ -77,4 +79,30 @@ test('the supervisor\'s /metrics sums both processes\' counters; counts survive 
     await deleteNamespace(namespace);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the pool\'s sum: a heartbeat read after its child\'s exit still counts, once; a reused pid is a new child; slots leave with the child', async () => {
+  const counted = (success: number, busy: number) => {
+    const s = emptySnapshot();
+    s.jobs.push({ queue: 'q', class: 'C', enqueued: 0, success, failure: 0, retried: 0, dead: 0, durationSuccess: { counts: [success], sum: 0 }, durationFailure: { counts: [0], sum: 0 }, latency: { counts: [0], sum: 0 } });
+    s.slots = { workers: 1, total: 2, busy };
+    return s;
+  };
+  const success = (m: MetricsSnapshot) => m.jobs.find((s) => s.class === 'C')?.success ?? 0;
+  const pool = new PoolMetrics();
+  const first = { pid: 100 };
+  const second = { pid: 100 }; // the same pid, a later process
+  pool.reported(first, counted(3, 1));
+  pool.exitedChild(first);
+  assert.equal(success(pool.snapshot()), 3);
+  assert.equal(pool.snapshot().slots.busy, 0, 'an exited child holds no slots');
+  pool.reported(first, counted(5, 1)); // its final heartbeat, read after the exit
+  assert.equal(success(pool.snapshot()), 5, 'the late heartbeat replaces the last one, not added to it');
+  pool.reported(second, counted(2, 2));
+  assert.equal(success(pool.snapshot()), 7);
+  assert.equal(pool.snapshot().slots.busy, 2);
+  const later = Date.now() + 60_000;
+  assert.equal(success(pool.snapshot(later)), 7, 'folded in for good after the grace');
+  pool.reported(first, counted(9, 1)); // far too late: ignored
+  assert.equal(success(pool.snapshot(later)), 7);
 });

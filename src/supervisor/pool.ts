@@ -143,7 +143,7 @@ export class Pool {
 
   private onMessage(child: WorkerChild, message: ChildMessage): void {
     if (message.type === 'errand:heartbeat') {
-      if (isSnapshot(message.metrics)) this.metrics.reported(child.pid, message.metrics);
+      if (isSnapshot(message.metrics)) this.metrics.reported(child, message.metrics);
     } else if (message.type === 'errand:ready') {
       this.log.info({ child: child.pid, workerId: message.workerId }, `worker process ${child.pid} ready`);
       if (this.paused) child.signal('SIGUSR2');
@@ -166,7 +166,7 @@ export class Pool {
 
   private onExit(child: WorkerChild, code: number | null, signal: NodeJS.Signals | null): void {
     this.children.delete(child);
-    this.metrics.exitedChild(child.pid);
+    this.metrics.exitedChild(child);
     for (const [queue, n] of Object.entries(child.byQueue)) this.pastByQueue[queue] = (this.pastByQueue[queue] ?? 0) + n;
     const how = signal ? `signal ${signal}` : `code ${code}`;
     const expected = child.retireReason !== undefined;
