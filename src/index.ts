@@ -6,7 +6,7 @@ export type { ArgsSchema, StandardSchemaV1 } from './job/standard-schema.ts';
 export type { BackoffFn, JobContext, JobInfo, Plugin, RetryOptions, WorkerInfoForHooks } from './job/types.ts';
 export type { Duration } from './job/duration.ts';
 export type { JsonValue } from './job/json-safe.ts';
-export { createErrand, Errand, type ErrandOptions } from './client/errand.ts';
+export { createErrand, Errand, type ErrandOptions, type MetricsOptions } from './client/errand.ts';
 export { defineSchedule } from './scheduler/define.ts';
 export type { ScheduleDefinition, ScheduleOptions } from './scheduler/define.ts';
 export type { ScheduleContext } from './job/types.ts';

@@ -22,7 +22,8 @@ const sqliteFiles = (ns: string) => ['', '-wal', '-shm'].map((suffix) => sqliteP
 
 function open(store: 'redis' | 'sqlite', ns: string): Errand {
   const url = store === 'redis' ? REDIS_URL : `sqlite:${sqlitePath(ns)}`;
-  return createErrand({ url, namespace: ns, logger: quiet, jobs: [noop] });
+  // ERRAND_BENCH_METRICS=1 records Prometheus metrics in the workers (docs/performance.md: their cost).
+  return createErrand({ url, namespace: ns, logger: quiet, jobs: [noop], metrics: process.env.ERRAND_BENCH_METRICS === '1' });
 }
 
 /**

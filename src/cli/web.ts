@@ -16,6 +16,8 @@ Serves the dashboard: queues, failures, scheduled jobs, workers, a live jobs/s c
   --base-path PATH   serve under PATH (behind a proxy that keeps the prefix), e.g. /errand
   --auth USER:PASS   require HTTP Basic credentials (default: ERRAND_WEB_AUTH); use HTTPS in front
   --read-only        show everything, change nothing
+GET /metrics (behind the same auth) serves Prometheus metrics read from the store: queue sizes and latency,
+scheduled, failed, workers (the per-job counters come from the workers: errand work --health-port).
 ${STORE_HELP}`;
 
 export function isLoopback(host: string): boolean {
@@ -49,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   if (auth && !/^[^:]+:.+$/.test(auth)) throw new UsageError('--auth (or ERRAND_WEB_AUTH) must be user:password, both non-empty');
   if (!auth && !isLoopback(host)) throw new UsageError(`refusing to serve the dashboard on ${host} without credentials: anyone who reaches it could change your queues. Pass --auth user:password (or set ERRAND_WEB_AUTH), or listen on 127.0.0.1`);
   const errand = errandFrom(values);
-  const dashboard = createDashboard({ errand, basePath: values['base-path'], readOnly: values['read-only'], authorize: auth ? basicAuth(auth) : undefined });
+  const dashboard = createDashboard({ errand, basePath: values['base-path'], readOnly: values['read-only'], authorize: auth ? basicAuth(auth) : undefined, metrics: true });
   await errand.admin(); // open the store now: a bad URL fails here, not at the first page view
   const server = createServer(dashboard.node);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));

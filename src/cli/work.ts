@@ -6,7 +6,7 @@
 import type { JobSpec } from '../job/define.ts';
 import { toMs } from '../job/duration.ts';
 import { createLogger } from '../log.ts';
-import { isSupervisedChild, SupervisorAgent } from '../supervisor/agent.ts';
+import { isSupervisedChild, SupervisorAgent, supervisorWantsMetrics } from '../supervisor/agent.ts';
 import { parseBytes } from '../supervisor/limits.ts';
 import { supervise } from '../supervisor/supervise.ts';
 import { installSignalHandlers } from '../worker/signals.ts';
@@ -38,7 +38,8 @@ Supervised pool (any of these runs a supervisor that keeps worker processes runn
   --processes N           worker processes to keep running (default: COUNT env, else 1)
   --max-memory SIZE       replace a process gracefully when its RSS passes SIZE (e.g. 512MB)
   --max-jobs N            replace a process gracefully after it finished N jobs
-  --health-port P         serve GET /healthz (supervisor alive) and /readyz (a worker is registered) on port P
+  --health-port P         serve GET /healthz (supervisor alive), /readyz (a worker is registered) and /metrics
+                          (Prometheus: the processes' counters summed, store gauges; docs/metrics.md) on port P
   --watch                 development: rolling restart when files next to the --require files change
 
 Signals: TERM/INT graceful stop (a second INT forces) · QUIT wait for running jobs · USR2 pause · CONT resume.
@@ -102,6 +103,8 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.namespace === undefined ? [] : ['--namespace', values.namespace]),
       ...(maxJobs === undefined ? [] : ['--max-jobs', String(maxJobs)])];
     const healthPort = wholeNumber(values['health-port'], '--health-port', 0);
+    // /metrics reads the store's gauges through a connection of the supervisor's own, opened at the first scrape.
+    const store = healthPort === undefined ? undefined : errandFrom(values);
     return supervise({
       processes: wholeNumber(processesText, processesText === values.processes ? '--processes' : 'COUNT', 0) ?? 1,
       childArgs,
@@ -110,6 +113,7 @@ export async function run(argv: string[]): Promise<number> {
       shutdownTimeoutMs,
       ...(healthPort === undefined ? {} : { healthPort }),
       ...(values.watch ? { watchFiles: files } : {}),
+      ...(store ? { metricsStore: { admin: () => store.admin(), schedules: async () => (await store.store()).schedules(), close: () => store.close() } } : {}),
     }, createLogger());
   }
 
@@ -126,7 +130,8 @@ export async function run(argv: string[]): Promise<number> {
 
   async function runWorker(): Promise<number> {
     const { jobs, schedules } = await loadFiles(files);
-    const errand = errandFrom(values, { jobs });
+    const errand = errandFrom(values, { jobs, metrics: supervisorWantsMetrics() });
+    if (supervisorWantsMetrics()) agent?.reportMetrics(() => errand.recorder().snapshot());
     const queues = givenQueues ?? jobQueues(errand.jobs().values());
     if (givenQueues === undefined) errand.log.info({ queues }, 'no --queues given: taking jobs from the queues of the loaded jobs');
     let worker;

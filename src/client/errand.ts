@@ -20,6 +20,8 @@ import { prepareLeaseThread } from '../worker/lease-spawn.ts';
 import { WorkerHandle, type SchedulingOptions } from './worker-handle.ts';
 import { checkUnique, type ScheduleDefinition } from '../scheduler/define.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
+import { Recorder } from '../metrics/recorder.ts';
+import type { Registry } from 'prom-client';
 
 /** Payloads encoded and stored per round trip in a bulk enqueue on Redis (SQLite: one write). */
 const ENCODE_CHUNK = 5_000;
@@ -47,6 +49,13 @@ export interface ErrandOptions {
    * Resque.remove_delayed see them; such a job keeps only its class, args and queue (no id).
    */
   delayed?: 'errand' | 'resque-scheduler';
+  /** Record Prometheus metrics from the start (else from the first errand.metrics() call). See docs/metrics.md. */
+  metrics?: boolean;
+}
+
+export interface MetricsOptions {
+  /** Include the gauges read from the store at scrape time (queue sizes, latency, failed...). Default true. */
+  store?: boolean;
 }
 
 export class Errand {
@@ -60,6 +69,8 @@ export class Errand {
   private readonly workers = new Set<WorkerHandle>();
   private readonly timeoutMs: number;
   private closed = false;
+  private recorder_: Recorder | undefined;
+  private readonly registries = new Map<boolean, Promise<Registry>>();
 
   constructor(private readonly options: ErrandOptions = {}) {
     this.inline = options.inline ?? (!!process.env.ERRAND_INLINE && process.env.ERRAND_INLINE !== '0');
@@ -71,6 +82,38 @@ export class Errand {
     this.extraJobs = options.jobs ?? [];
     for (const job of this.extraJobs) specOf(job);
     this.timeoutMs = toMs(options.timeout ?? defaults.connectTimeoutMs, 'timeout');
+    if (options.metrics) this.recorder();
+  }
+
+  /**
+   * The Prometheus registry (prom-client) of this instance, for an app that serves its own
+   * /metrics: what its workers, schedules and enqueues did since recording began (the first call,
+   * or createErrand({ metrics: true })), and gauges read from the store at each scrape.
+   */
+  metrics(options: MetricsOptions = {}): Promise<Registry> {
+    const store = options.store ?? true;
+    const recorder = this.recorder();
+    let registry = this.registries.get(store);
+    if (!registry) {
+      registry = import('../metrics/registry.ts').then(({ buildRegistry }) => buildRegistry({
+        snapshot: () => recorder.snapshot(),
+        ...(store ? { store: { admin: () => this.admin(), schedules: async () => (await this.store()).schedules() } } : {}),
+      }));
+      this.registries.set(store, registry);
+    }
+    return registry;
+  }
+
+  /** @internal The metrics recorder, made on first use and watching this instance's workers from then on. */
+  recorder(): Recorder {
+    if (!this.recorder_) {
+      const recorder = (this.recorder_ = new Recorder());
+      for (const handle of this.workers) {
+        if (handle.running.worker) recorder.watchWorker(handle.running.worker);
+        if (handle.running.scheduler) recorder.watchScheduler(handle.running.scheduler);
+      }
+    }
+    return this.recorder_;
   }
 
   /**
@@ -155,6 +198,7 @@ export class Errand {
       }
       await Promise.all(writes);
     }
+    this.recorder_?.enqueued(jobs[0]!.queue, jobs[0]!.name, jobs.length); // one call's jobs share name and queue
     if (plugins.length > 0) for (const job of jobs) await runAfterEnqueue(plugins, job);
     return jobs;
   }
@@ -170,12 +214,16 @@ export class Errand {
   /** @internal */
   async makeScheduler(schedules: readonly ScheduleDefinition[]): Promise<Scheduler> {
     const all = checkUnique([...(this.options.schedules ?? []), ...schedules]);
-    return new Scheduler((await this.store()).schedules(), all, this.log);
+    const scheduler = new Scheduler((await this.store()).schedules(), all, this.log);
+    this.recorder_?.watchScheduler(scheduler);
+    return scheduler;
   }
 
   /** @internal */
   async makeWorker(options: WorkerOptions): Promise<Worker> {
-    return new Worker({ store: await this.store(), jobs: this.jobs(), plugins: this.plugins, log: this.log, verbosity: this.verbosity }, options);
+    const worker = new Worker({ store: await this.store(), jobs: this.jobs(), plugins: this.plugins, log: this.log, verbosity: this.verbosity }, options);
+    this.recorder_?.watchWorker(worker);
+    return worker;
   }
 
   /** Stops this instance's workers (gracefully) and closes the store connection. */

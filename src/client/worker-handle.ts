@@ -45,6 +45,11 @@ export class WorkerHandle extends EventEmitter {
     await this.starting;
   }
 
+  /** @internal What start() made, for errand.recorder() to watch once metrics are turned on. */
+  get running(): { worker: Worker | undefined; scheduler: Scheduler | undefined } {
+    return { worker: this.worker, scheduler: this.scheduler };
+  }
+
   get id(): string | undefined {
     return this.worker?.id;
   }

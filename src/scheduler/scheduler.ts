@@ -35,6 +35,8 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** Told of every claim the store answered (metrics count runs and missed ticks). */
+  observer: ((schedule: string, outcome: ClaimResult['outcome']) => void) | undefined;
 
   constructor(private readonly store: ScheduleStore, private readonly schedules: readonly ScheduleDefinition[], private readonly log: Logger) {}
 
@@ -111,6 +113,7 @@ export class Scheduler {
       return;
     }
     this.learn(result.storeNow, sentAt);
+    this.observer?.(def.name, result.outcome);
     const fields = { schedule: def.name, tick: new Date(tick).toISOString() };
     switch (result.outcome) {
       case 'early':

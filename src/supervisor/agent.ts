@@ -5,7 +5,8 @@
 // slow imports still heartbeat), ready() after the worker runs, stop() when the worker stopped.
 // Invariant: it never stops the worker itself; the supervisor decides, and signals.
 
-import { type ChildMessage, SUPERVISED_ENV } from './protocol.ts';
+import type { MetricsSnapshot } from '../metrics/snapshot.ts';
+import { type ChildMessage, METRICS_ENV, SUPERVISED_ENV } from './protocol.ts';
 
 interface JobEvents {
   on(event: 'completed' | 'failed', listener: (job: { queue: string }) => void): unknown;
@@ -15,11 +16,17 @@ export function isSupervisedChild(env: NodeJS.ProcessEnv = process.env): boolean
   return env[SUPERVISED_ENV] === '1' && typeof process.send === 'function';
 }
 
+/** The supervisor serves /metrics and wants this child's counters in its heartbeats. */
+export function supervisorWantsMetrics(env: NodeJS.ProcessEnv = process.env): boolean {
+  return isSupervisedChild(env) && env[METRICS_ENV] === '1';
+}
+
 export class SupervisorAgent {
   private jobs = 0;
   private readonly byQueue: Record<string, number> = {};
   private timer: NodeJS.Timeout | undefined;
   private recycleAsked = false;
+  private metrics: (() => MetricsSnapshot) | undefined;
 
   constructor(private readonly maxJobs: number | undefined) {}
 
@@ -51,6 +58,11 @@ export class SupervisorAgent {
     worker.on('failed', count);
   }
 
+  /** Sends this snapshot with every heartbeat from now on. */
+  reportMetrics(snapshot: () => MetricsSnapshot): void {
+    this.metrics = snapshot;
+  }
+
   ready(workerId: string): void {
     this.send({ type: 'errand:ready', workerId });
   }
@@ -63,7 +75,8 @@ export class SupervisorAgent {
   }
 
   private beat(): void {
-    this.send({ type: 'errand:heartbeat', rss: process.memoryUsage.rss(), jobs: this.jobs, byQueue: { ...this.byQueue } });
+    const metrics = this.metrics?.();
+    this.send({ type: 'errand:heartbeat', rss: process.memoryUsage.rss(), jobs: this.jobs, byQueue: { ...this.byQueue }, ...(metrics ? { metrics } : {}) });
   }
 
   private send(message: ChildMessage): void {

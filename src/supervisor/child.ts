@@ -7,7 +7,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isChildMessage, SUPERVISED_ENV, type ChildMessage } from './protocol.ts';
+import { isChildMessage, METRICS_ENV, SUPERVISED_ENV, type ChildMessage } from './protocol.ts';
 
 /** The errand command; the same file in a checkout (src/) and in the package (dist/). */
 const BIN = fileURLToPath(new URL('../../bin/errand.js', import.meta.url));
@@ -38,8 +38,8 @@ export class WorkerChild {
   private readonly proc: ChildProcess;
   private readyWaiters: ((ok: boolean) => void)[] = [];
 
-  constructor(childArgs: string[], onMessage: (child: WorkerChild, message: ChildMessage) => void) {
-    const env: NodeJS.ProcessEnv = { ...process.env, [SUPERVISED_ENV]: '1' };
+  constructor(childArgs: string[], onMessage: (child: WorkerChild, message: ChildMessage) => void, metrics = false) {
+    const env: NodeJS.ProcessEnv = { ...process.env, [SUPERVISED_ENV]: '1', [METRICS_ENV]: metrics ? '1' : '0' };
     delete env.COUNT; // Resque's pool size is for the supervisor only
     // stdout/stderr inherited: the children's log lines go where the supervisor's go.
     this.proc = fork(BIN, childArgs, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -16,6 +16,8 @@ export interface PoolOptions {
   stuckTimeoutMs: number;
   /** The children's --shutdown-timeout; a child told to stop gets this plus a margin before SIGKILL. */
   shutdownTimeoutMs: number;
+  /** The supervisor serves /metrics: children record metrics and send them in their heartbeats. */
+  metrics?: boolean;
 }
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };

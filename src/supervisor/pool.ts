@@ -9,6 +9,8 @@ import type { Logger } from '../log.ts';
 import { WorkerChild } from './child.ts';
 import { CrashBackoff, formatBytes, STARTUP_GRACE_MS, STOP_MARGIN_MS, type PoolOptions } from './limits.ts';
 import type { ChildMessage } from './protocol.ts';
+import { PoolMetrics } from '../metrics/pool-metrics.ts';
+import { isSnapshot } from '../metrics/snapshot.ts';
 
 export class Pool {
   readonly children = new Set<WorkerChild>();
@@ -23,6 +25,8 @@ export class Pool {
   private readonly checker: NodeJS.Timeout;
   /** Jobs finished by children that have exited, per queue, so pool totals never go down. */
   private readonly pastByQueue: Record<string, number> = {};
+  /** The children's metrics, summed (served on --health-port's /metrics). */
+  readonly metrics = new PoolMetrics();
 
   constructor(private readonly options: PoolOptions, private readonly log: Logger) {
     this.target = options.processes;
@@ -130,7 +134,7 @@ export class Pool {
   }
 
   private spawn(reason: string): WorkerChild {
-    const child = new WorkerChild(this.options.childArgs, (from, message) => this.onMessage(from, message));
+    const child = new WorkerChild(this.options.childArgs, (from, message) => this.onMessage(from, message), this.options.metrics);
     this.children.add(child);
     this.log.info({ child: child.pid, reason }, `worker process ${child.pid} started (${reason})`);
     void child.exited.then((exit) => this.onExit(child, exit.code, exit.signal));
@@ -138,7 +142,9 @@ export class Pool {
   }
 
   private onMessage(child: WorkerChild, message: ChildMessage): void {
-    if (message.type === 'errand:ready') {
+    if (message.type === 'errand:heartbeat') {
+      if (isSnapshot(message.metrics)) this.metrics.reported(child, message.metrics);
+    } else if (message.type === 'errand:ready') {
       this.log.info({ child: child.pid, workerId: message.workerId }, `worker process ${child.pid} ready`);
       if (this.paused) child.signal('SIGUSR2');
     } else if (message.type === 'errand:recycle') {
@@ -160,6 +166,7 @@ export class Pool {
 
   private onExit(child: WorkerChild, code: number | null, signal: NodeJS.Signals | null): void {
     this.children.delete(child);
+    this.metrics.exitedChild(child);
     for (const [queue, n] of Object.entries(child.byQueue)) this.pastByQueue[queue] = (this.pastByQueue[queue] ?? 0) + n;
     const how = signal ? `signal ${signal}` : `code ${code}`;
     const expected = child.retireReason !== undefined;

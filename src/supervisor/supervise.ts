@@ -13,16 +13,25 @@ import { HealthServer } from './health.ts';
 import type { PoolOptions } from './limits.ts';
 import { Pool } from './pool.ts';
 import { FileWatcher } from './watch.ts';
+import type { StoreSources } from '../metrics/store-gauges.ts';
+import type { Registry } from 'prom-client';
 
 export interface SuperviseOptions extends PoolOptions {
   healthPort?: number;
   /** --watch: rolling restart when these files' directories change. */
   watchFiles?: readonly string[];
+  /** Where /metrics on the health port reads its store gauges; closed when the supervisor stops. */
+  metricsStore?: StoreSources & { close(): Promise<void> };
 }
 
 export async function supervise(options: SuperviseOptions, log: Logger): Promise<number> {
-  const pool = new Pool(options, log);
-  const health = new HealthServer(pool);
+  const served = options.healthPort !== undefined;
+  const pool = new Pool({ ...options, metrics: served }, log);
+  let registry: Promise<Registry> | undefined;
+  // prom-client loads at the first scrape, not at start-up.
+  const metrics = () => (registry ??= import('../metrics/registry.ts').then(({ buildRegistry }) =>
+    buildRegistry({ snapshot: () => pool.metrics.snapshot(), ...(options.metricsStore ? { store: options.metricsStore } : {}) })));
+  const health = new HealthServer(pool, metrics);
   if (options.healthPort !== undefined) {
     const port = await health.listen(options.healthPort);
     log.info({ port }, `health endpoints on http://0.0.0.0:${port}/healthz and /readyz`);
@@ -50,6 +59,7 @@ export async function supervise(options: SuperviseOptions, log: Logger): Promise
       watcher?.close();
       void pool.stop(childSignal).then(async () => {
         await health.close();
+        await options.metricsStore?.close().catch(() => {});
         for (const [name, handler] of handlers) process.off(name, handler);
         log.info({}, 'supervisor stopped');
         resolve(0);

@@ -5,6 +5,7 @@
 
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { Registry } from 'prom-client';
 import type { AdminStore } from '../storage/types.ts';
 import type { ScheduleStore } from '../storage/schedule-types.ts';
 import { raw, type SafeHtml } from './html.ts';
@@ -32,6 +33,8 @@ export interface AppOptions {
   readonly readOnly: boolean;
   readonly secret?: string;
   readonly authorize?: (request: Request) => boolean | Response | Promise<boolean | Response>;
+  /** The Prometheus registry GET /metrics serves; no route when absent. */
+  readonly metrics?: () => Promise<Registry>;
 }
 
 const MAX_FORM_BYTES = LIMITS.maxFormBytes;
@@ -66,6 +69,13 @@ export function buildApp(options: AppOptions): Hono {
 
   app.get('/', async (c) => page(await overviewPage(ctx(c), await options.admin())));
   app.get('/stats.json', async (c) => c.json(liveFigures(await (await options.admin()).stats(), Date.now()), 200, { 'cache-control': 'no-store' }));
+  if (options.metrics) {
+    const metrics = options.metrics;
+    app.get('/metrics', async () => {
+      const registry = await metrics();
+      return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' } });
+    });
+  }
   app.get('/assets/:file', (c) => asset(c.req.param('file')) ?? c.text('not found\n', 404));
   app.get('/queues', async (c) => page(await queuesPage(ctx(c), await options.admin())));
   app.get('/queues/:name', async (c) => {

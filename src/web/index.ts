@@ -3,6 +3,7 @@
 // It reads and changes the store through AdminStore only. Lifecycle: build once at startup;
 // it opens nothing itself (the errand or store given owns the connection).
 
+import type { Registry } from 'prom-client';
 import type { AdminStore, Store } from '../storage/types.ts';
 import { ConfigError } from '../errors.ts';
 import { buildApp } from './app.ts';
@@ -10,7 +11,7 @@ import { toNodeHandler, type NodeHandler } from './node.ts';
 
 export interface DashboardOptions {
   /** An errand from createErrand(): the dashboard uses its admin side. */
-  readonly errand?: { admin(): Promise<AdminStore>; store?(): Promise<Store> };
+  readonly errand?: { admin(): Promise<AdminStore>; store?(): Promise<Store>; metrics?(): Promise<Registry> };
   /** Or a store (from openStore) or its admin side. */
   readonly store?: Store | AdminStore;
   /** Where it is mounted, e.g. '/errand' (default: the root). Links and forms include it. */
@@ -24,6 +25,12 @@ export interface DashboardOptions {
   readonly readOnly?: boolean;
   /** Key for the CSRF token (default: random per process); give the same one to every process behind one URL. */
   readonly secret?: string;
+  /**
+   * Serve GET /metrics (Prometheus text) behind the same authorize hook: the errand's registry
+   * (errand.metrics(): its workers' counters and the store gauges), or with a store alone the
+   * store gauges. Off by default. See docs/metrics.md.
+   */
+  readonly metrics?: boolean;
 }
 
 export interface Dashboard {
@@ -41,7 +48,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const admin = errand ? () => errand.admin() : () => Promise.resolve('admin' in store! ? store.admin() : store!);
   // The Schedules page needs the store's ScheduleStore: an errand or a Store has one, an AdminStore alone does not.
   const schedules = errand ? async () => (errand.store ? (await errand.store()).schedules() : undefined) : async () => ('schedules' in store! ? store.schedules() : undefined);
-  const app = buildApp({ admin, schedules, basePath, readOnly: options.readOnly ?? false, secret: options.secret, authorize: options.authorize });
+  let registry: Promise<Registry> | undefined;
+  const metrics = !options.metrics ? undefined : () => (registry ??= errand?.metrics ? errand.metrics()
+    : import('../metrics/registry.ts').then(async ({ buildRegistry }) => buildRegistry({ snapshot: (await import('../metrics/snapshot.ts')).emptySnapshot, store: { admin, schedules } })));
+  const app = buildApp({ admin, schedules, basePath, readOnly: options.readOnly ?? false, secret: options.secret, authorize: options.authorize, metrics });
   const fetch = async (request: Request) => app.fetch(request);
   return { fetch, node: toNodeHandler(fetch), basePath };
 }

@@ -38,6 +38,8 @@ export interface Execution {
   error: unknown;
   result: unknown;
   durationMs: number;
+  /** The payload's enqueued_at (epoch ms), when the payload had one and was decoded (metrics' latency). */
+  enqueuedAt?: number | undefined;
 }
 
 const pluginCache = new WeakMap<JobSpec, readonly Plugin[]>();
@@ -106,7 +108,7 @@ async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: numbe
     else result = await spec.perform(args, ctx); // the common case, without a wrapper
     const durationMs = performance.now() - started;
     if (deps.verbose) deps.log.debug({ job: info.name, id, queue: info.queue, attempt: info.attempt, ms: round(durationMs) }, 'done');
-    return { outcome: { token: reserved.token, kind: 'done', queue: reserved.queue, jobClass: info.name, ms: durationMs }, info, error: undefined, result, durationMs };
+    return { outcome: { token: reserved.token, kind: 'done', queue: reserved.queue, jobClass: info.name, ms: durationMs }, info, error: undefined, result, durationMs, enqueuedAt: decoded.enqueuedAt };
   } catch (error) {
     let delay: number | null;
     try {
@@ -119,7 +121,7 @@ async function attempt(reserved: ReservedJob, deps: ExecutorDeps, started: numbe
     if (deps.verbose) deps.log.debug({ job: info.name, id, attempt: info.attempt, retryInMs: delay, err: error }, 'failed; will retry');
     const durationMs = performance.now() - started;
     const outcome: Outcome = { token: reserved.token, kind: 'retry', queue: reserved.queue, jobClass: info.name, ms: durationMs, job: { queue: reserved.queue, payload, runAt: Date.now() + delay } };
-    return { outcome, info, error, result: undefined, durationMs };
+    return { outcome, info, error, result: undefined, durationMs, enqueuedAt: decoded.enqueuedAt };
   }
 }
 
@@ -160,7 +162,8 @@ function fail(reserved: ReservedJob, deps: ExecutorDeps, payload: unknown, error
   const durationMs = performance.now() - started;
   // Only an attempt that ran counts in its class's metrics (a payload that is not a job has no class).
   const ran = info ? { jobClass: info.name, ms: durationMs } : {};
-  return { outcome: { token: reserved.token, kind: 'failed', entry, queue: reserved.queue, ...ran }, info, error, result: undefined, durationMs };
+  const enqueuedAt = (payload as { enqueued_at?: unknown } | null)?.enqueued_at;
+  return { outcome: { token: reserved.token, kind: 'failed', entry, queue: reserved.queue, ...ran }, info, error, result: undefined, durationMs, enqueuedAt: typeof enqueuedAt === 'number' ? enqueuedAt : undefined };
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -34,6 +34,8 @@ export interface UpkeepHandlers {
   /** The queues the heartbeat looks at for jobs nobody announced (Control.workWaiting). */
   queues(): readonly string[] | '*';
   onControl(control: Control): Promise<void> | void;
+  /** A recover() pass finished (metrics count the dead workers and jobs it handed back). */
+  recovered?(result: RecoverResult): void;
 }
 
 export class Upkeep {
@@ -148,6 +150,7 @@ export class Upkeep {
       if (result.deadWorkers.length > 0) {
         this.log.warn({ deadWorkers: result.deadWorkers, requeued: result.requeued, poisoned: result.poisoned }, 'recovered the jobs of dead workers');
       }
+      this.handlers.recovered?.(result);
       if (result.promoted > 0) trace(this.log, { promoted: result.promoted }, 'promoted scheduled jobs');
       return result;
     } catch (error) {

@@ -26,6 +26,7 @@ import { Upkeep } from './upkeep.ts';
 import { monotonicMs } from './contact.ts';
 import { Prefetch } from './prefetch.ts';
 import { IdleWait, idleWaitTimeoutMs } from './idle-wait.ts';
+import type { WorkerObserver } from './observer.ts';
 
 export interface WorkerDeps {
   store: Store;
@@ -76,6 +77,8 @@ export class Worker extends EventEmitter {
   private readonly leaseMs: number;
   /** The highest token started (jobs start in token order). */
   private startedUpTo = 0;
+  /** Told of every finished attempt and recovery (metrics); see observer.ts. */
+  observer: WorkerObserver | undefined;
 
   constructor(private readonly deps: WorkerDeps, options: WorkerOptions) {
     super();
@@ -100,6 +103,7 @@ export class Worker extends EventEmitter {
     this.upkeep = new Upkeep(deps.store, settings.upkeep, {
       workerId: () => this.id, status: () => this.status(), onControl: (control) => this.onControl(control),
       holdsJobs: () => this.held > 0 || this.settler.size > 0, queues: () => queueOrder(this.selection),
+      recovered: (result) => this.observer?.recovered(result),
     }, this.log);
   }
 
@@ -137,6 +141,11 @@ export class Worker extends EventEmitter {
 
   get isPaused(): boolean {
     return this.paused || this.pausedByStore;
+  }
+
+  /** Jobs running now (busy slots, out of `concurrency`). */
+  get busy(): number {
+    return this.running.size;
   }
 
   /** Jobs this worker holds: running, then waiting in its buffer. */
@@ -280,6 +289,7 @@ export class Worker extends EventEmitter {
     this.running.delete(running.job.token);
     this.prefetch.observe(execution.durationMs);
     if (!running.released) {
+      this.observer?.executed(running.job, execution, running.startedAt);
       this.settler.add(execution.outcome);
       if (execution.outcome.kind === 'failed') {
         this.log.warn({ job: execution.info?.name, id: execution.info?.id, queue: running.job.queue, err: execution.error }, 'job failed');
@@ -339,6 +349,7 @@ export class Worker extends EventEmitter {
     }
     this.state = 'stopped';
     this.log.info({}, 'worker stopped');
+    this.observer?.stopped(this);
     this.emit('stopped');
   }
 

@@ -18,6 +18,7 @@ import { redisKeys, type RedisKeys } from './keys.ts';
 import { commandName, loadScripts, type ScriptCall, type ScriptName } from './scripts.ts';
 import { plainIdAllowed, resqueIdOf, suffixedInstanceId } from '../identity.ts';
 import { WakeListener } from './wake.ts';
+import { countStoreError, countStoreReconnect } from '../incidents.ts';
 import { RedisAdmin } from './admin.ts';
 import { RedisSchedules } from './schedules.ts';
 import type { ScheduleStore } from '../schedule-types.ts';
@@ -72,6 +73,7 @@ export class RedisStore implements Store {
     });
     // Errors surface on the command that hit them; the connection-level event would only repeat them.
     this.redis.on('error', () => {});
+    this.redis.on('reconnecting', () => countStoreReconnect('redis'));
     this.scripts = loadScripts(this.redis);
   }
 
@@ -79,6 +81,7 @@ export class RedisStore implements Store {
     try {
       return await run();
     } catch (error) {
+      countStoreError('redis');
       throw new StoreError(`Redis ${what} failed on ${this.description}: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -24,6 +24,7 @@ import { waitForWork, type WakeMark } from './wait.ts';
 import { SqliteAdmin } from './admin.ts';
 import { SqliteSchedules } from './schedules.ts';
 import type { ScheduleStore } from '../schedule-types.ts';
+import { countStoreError } from '../incidents.ts';
 
 export interface SqliteStoreOptions {
   /** The database file; created, with its directory, on first use. */
@@ -104,6 +105,7 @@ export class SqliteStore implements Store {
     try {
       return fn();
     } catch (error) {
+      countStoreError('sqlite');
       throw toStoreError(error, this.path, what, this.options.busyTimeoutMs);
     }
   }

@@ -1,0 +1,49 @@
+// Metrics checks that need a process of their own (issue #13, part 1): a worker that nobody
+// scrapes never loads prom-client (and without metrics has no observer), and `errand web`
+// serves /metrics behind its --auth. Real processes on SQLite files under the temp folder.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from './support/redis.ts';
+import { parseExposition, valueOf } from './support/prometheus.ts';
+
+test('a worker nobody scrapes never loads prom-client; without metrics it has no observer at all', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-cost-'));
+  const fixture = join(import.meta.dirname, 'fixtures', 'metrics-cost.ts');
+  try {
+    const result = await new Promise<Record<string, boolean>>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', fixture, join(dir, 'cost.db')], (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout))));
+    });
+    assert.deepEqual(result, { offObserved: false, recordObserved: true, promClientLoaded: false }, 'recording needs no prom-client; only building the registry loads it');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('errand web serves /metrics behind its --auth: 401 without credentials, the store gauges with them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-web-'));
+  const url = `sqlite:${join(dir, 'web.db')}`;
+  const web = spawn(process.execPath, [join(import.meta.dirname, '..', 'bin', 'errand.js'), 'web', '--port', '0', '--auth', 'ops:secret', '--url', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  web.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  web.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const exited = new Promise<number | null>((resolve) => web.on('close', resolve));
+  try {
+    const base = await waitFor(`errand web to listen (${out})`, () => /errand dashboard on (http:\/\/\S+?)\/? /.exec(out)?.[1], 20_000);
+    assert.equal((await fetch(`${base}/metrics`)).status, 401);
+    const response = await fetch(`${base}/metrics`, { headers: { authorization: `Basic ${Buffer.from('ops:secret').toString('base64')}` } });
+    assert.equal(response.status, 200);
+    const m = parseExposition(await response.text());
+    assert.equal(valueOf(m, 'errand_store_up'), 1);
+    assert.equal(valueOf(m, 'errand_failed_jobs'), 0);
+    web.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    web.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
