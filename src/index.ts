@@ -16,6 +16,7 @@ export { createDashboard, type Dashboard, type DashboardOptions } from './web/in
 export type { WorkerHandle } from './client/worker-handle.ts';
 export type { StopOptions, WorkerOptions } from './worker/worker.ts';
 export type { Logger } from './log.ts';
+export type { TracingOptions } from './tracing/options.ts';
 export type { AdminStore, FailedEntry, JobState, Stats, Store } from './storage/types.ts';
 export {
   ConfigError, ErrandError, InvalidArgsError, JobTimeoutError, MalformedPayloadError, NotJsonSafeError, PoisonJobError, StoreError, UnknownJobError,

@@ -20,6 +20,8 @@ import { prepareLeaseThread } from '../worker/lease-spawn.ts';
 import { WorkerHandle, type SchedulingOptions } from './worker-handle.ts';
 import { checkUnique, type ScheduleDefinition } from '../scheduler/define.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
+import { checkTracingOptions, type TracingOptions } from '../tracing/options.ts';
+import { loadTracing, type LoadedTracing } from '../tracing/load.ts';
 
 /** Payloads encoded and stored per round trip in a bulk enqueue on Redis (SQLite: one write). */
 const ENCODE_CHUNK = 5_000;
@@ -40,6 +42,12 @@ export interface ErrandOptions {
   timeout?: Duration;
   /** Schedules every worker of this instance runs (each worker may add its own: worker({ schedules })). */
   schedules?: readonly ScheduleDefinition[];
+  /**
+   * OpenTelemetry spans for enqueue and perform, with the trace context in the payload (see
+   * docs/tracing.md). On when @opentelemetry/api is installed and a tracer provider is
+   * registered; `false` turns it off. Default `{ propagation: 'link', debug: false }`.
+   */
+  tracing?: TracingOptions | false;
 }
 
 export class Errand {
@@ -53,6 +61,9 @@ export class Errand {
   private readonly workers = new Set<WorkerHandle>();
   private readonly timeoutMs: number;
   private closed = false;
+  /** Set once @opentelemetry/api loaded (never, when it is absent or tracing is off). */
+  private tracing: LoadedTracing | undefined;
+  private readonly tracingLoaded: Promise<void> | undefined;
 
   constructor(private readonly options: ErrandOptions = {}) {
     this.inline = options.inline ?? (!!process.env.ERRAND_INLINE && process.env.ERRAND_INLINE !== '0');
@@ -63,6 +74,8 @@ export class Errand {
     this.extraJobs = options.jobs ?? [];
     for (const job of this.extraJobs) specOf(job);
     this.timeoutMs = toMs(options.timeout ?? defaults.connectTimeoutMs, 'timeout');
+    const tracing = checkTracingOptions(options.tracing, this.url);
+    if (tracing && !this.inline) this.tracingLoaded = loadTracing(tracing).then((loaded) => void (this.tracing = loaded));
   }
 
   /**
@@ -72,7 +85,9 @@ export class Errand {
   store(): Promise<Store> {
     if (this.closed) return Promise.reject(new ConfigError('this errand instance was closed'));
     if (!this.storePromise) {
-      const opening = openStore(this.url, { namespace: this.options.namespace ?? defaults.namespace, commandTimeoutMs: this.timeoutMs });
+      // Tracing loads alongside, so the first enqueue is traced too (later ones wait for neither).
+      const opening = openStore(this.url, { namespace: this.options.namespace ?? defaults.namespace, commandTimeoutMs: this.timeoutMs })
+        .then(async (store) => (await this.tracingLoaded, store));
       this.storePromise = opening;
       opening.catch(() => {
         if (this.storePromise === opening) this.storePromise = undefined;
@@ -139,13 +154,14 @@ export class Errand {
       // one write, so the bulk enqueue is one transaction, all stored or none (and a local file
       // gains nothing from overlapping chunks).
       const writes: Promise<void>[] = [];
-      const encode = batchEncoder(jobs[0]!);
+      const sending = this.tracing?.tracer.on() ? this.tracing.tracer.send(jobs, !due) : undefined;
+      const encode = batchEncoder(jobs[0]!, sending?.fields);
       const chunk = store.kind === 'sqlite' ? jobs.length : ENCODE_CHUNK;
       for (let start = 0; start < jobs.length; start += chunk) {
         const stored = jobs.slice(start, start + chunk).map((job) => ({ queue: job.queue, payload: encode(job), runAt: runAt! }));
         writes.push(due ? store.push(stored) : store.schedule(stored));
       }
-      await Promise.all(writes);
+      await (sending ? sending.around(Promise.all(writes)) : Promise.all(writes));
     }
     if (plugins.length > 0) for (const job of jobs) await runAfterEnqueue(plugins, job);
     return jobs;
@@ -167,7 +183,9 @@ export class Errand {
 
   /** @internal */
   async makeWorker(options: WorkerOptions): Promise<Worker> {
-    return new Worker({ store: await this.store(), jobs: this.jobs(), plugins: this.plugins, log: this.log, verbosity: this.verbosity }, options);
+    const store = await this.store();
+    const tracing = this.tracing && { store: this.tracing.workerStore(store), tracing: this.tracing.tracer };
+    return new Worker({ store, jobs: this.jobs(), plugins: this.plugins, log: this.log, verbosity: this.verbosity, ...tracing }, options);
   }
 
   /** Stops this instance's workers (gracefully) and closes the store connection. */

@@ -26,6 +26,7 @@ import { Upkeep } from './upkeep.ts';
 import { monotonicMs } from './contact.ts';
 import { Prefetch } from './prefetch.ts';
 import { IdleWait, idleWaitTimeoutMs } from './idle-wait.ts';
+import type { JobTracer } from '../tracing/options.ts';
 
 export interface WorkerDeps {
   store: Store;
@@ -33,6 +34,8 @@ export interface WorkerDeps {
   plugins: readonly Plugin[];
   log: Logger;
   verbosity: 'quiet' | 'verbose' | 'very-verbose';
+  /** Spans around each attempt, when OpenTelemetry tracing is on (tracing/). */
+  tracing?: JobTracer;
 }
 
 export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -95,7 +98,7 @@ export class Worker extends EventEmitter {
     this.executor = {
       jobs: deps.jobs, plugins: deps.plugins, log: this.log, verbose: deps.verbosity !== 'quiet',
       workerId: () => this.resqueId, stopSignal: this.abortJobs.signal,
-      beforeJob: deps.plugins.filter((plugin) => plugin.beforeJob), workerInfo: () => this.hookInfo,
+      beforeJob: deps.plugins.filter((plugin) => plugin.beforeJob), workerInfo: () => this.hookInfo, tracing: deps.tracing,
     };
     this.upkeep = new Upkeep(deps.store, settings.upkeep, {
       workerId: () => this.id, status: () => this.status(), onControl: (control) => this.onControl(control),
