@@ -22,6 +22,10 @@ import { checkUnique, type ScheduleDefinition } from '../scheduler/define.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { checkTracingOptions, type TracingOptions } from '../tracing/options.ts';
 import { loadTracing, type LoadedTracing } from '../tracing/load.ts';
+import { closeEventTransport, eventTransportOf } from '../storage/events.ts';
+import { JobEvents } from '../events/subscription.ts';
+import { EnqueueEvents } from '../events/enqueue-events.ts';
+import { WorkerEvents } from '../events/worker-events.ts';
 
 /** Payloads encoded and stored per round trip in a bulk enqueue on Redis (SQLite: one write). */
 const ENCODE_CHUNK = 5_000;
@@ -64,6 +68,8 @@ export class Errand {
   /** Set once @opentelemetry/api loaded (never, when it is absent or tracing is off). */
   private tracing: LoadedTracing | undefined;
   private readonly tracingLoaded: Promise<void> | undefined;
+  private enqueueEvents: EnqueueEvents | undefined;
+  private readonly subscriptions = new Set<{ close(): Promise<void> }>();
 
   constructor(private readonly options: ErrandOptions = {}) {
     this.inline = options.inline ?? (!!process.env.ERRAND_INLINE && process.env.ERRAND_INLINE !== '0');
@@ -162,9 +168,24 @@ export class Errand {
         writes.push(due ? store.push(stored) : store.schedule(stored));
       }
       await (sending ? sending.around(Promise.all(writes)) : Promise.all(writes));
+      (this.enqueueEvents ??= new EnqueueEvents(eventTransportOf(store))).enqueued(jobs);
     }
     if (plugins.length > 0) for (const job of jobs) await runAfterEnqueue(plugins, job);
     return jobs;
+  }
+
+  /**
+   * Lifecycle events (enqueued, started, completed, failed, retried, recovered) of a job's queue,
+   * narrowed to that job and typed with its args, or of a list of queues; from every process on
+   * a Redis store, from this process on SQLite. Nothing is published while nobody subscribes.
+   */
+  events<J extends AnyJob>(job: J): JobEvents<JobArgs<J>>;
+  events(options: { queues: readonly string[] }): JobEvents;
+  events(target: AnyJob | { queues: readonly string[] }): JobEvents<any> {
+    const filter = 'queues' in target && !('perform' in target) ? { queues: target.queues } : { queues: [specOf(target as AnyJob).queue], name: specOf(target as AnyJob).name };
+    const subscription = new JobEvents<unknown[]>(this.store().then(eventTransportOf), filter, (closed) => this.subscriptions.delete(closed));
+    this.subscriptions.add(subscription);
+    return subscription;
   }
 
   /** A worker on this instance's store; call start() to run it. With `schedules`, it also runs those schedules' ticks. */
@@ -185,16 +206,22 @@ export class Errand {
   async makeWorker(options: WorkerOptions): Promise<Worker> {
     const store = await this.store();
     const tracing = this.tracing && { store: this.tracing.workerStore(store), tracing: this.tracing.tracer };
-    return new Worker({ store, jobs: this.jobs(), plugins: this.plugins, log: this.log, verbosity: this.verbosity, ...tracing }, options);
+    let worker: Worker | undefined;
+    const events = new WorkerEvents(eventTransportOf(store), () => worker?.id ?? '');
+    worker = new Worker({ store, jobs: this.jobs(), plugins: this.plugins, log: this.log, verbosity: this.verbosity, events, ...tracing }, options);
+    return worker;
   }
 
   /** Stops this instance's workers (gracefully) and closes the store connection. */
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((worker) => worker.stop()));
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.closed = true;
     const store = this.storePromise;
     this.storePromise = undefined;
-    if (store) await (await store.catch(() => undefined))?.close();
+    const opened = store && (await store.catch(() => undefined));
+    if (opened) closeEventTransport(opened);
+    await opened?.close();
   }
 }
 

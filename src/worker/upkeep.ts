@@ -34,6 +34,8 @@ export interface UpkeepHandlers {
   /** The queues the heartbeat looks at for jobs nobody announced (Control.workWaiting). */
   queues(): readonly string[] | '*';
   onControl(control: Control): Promise<void> | void;
+  /** Each maintenance pass's result (errand.events() publishes recoveries). */
+  recovered?(result: RecoverResult): void;
 }
 
 export class Upkeep {
@@ -147,6 +149,7 @@ export class Upkeep {
       const result = await this.store.recover({ maxDeaths: o.maxDeaths, promoteLimit: o.promoteLimit, expiredForMs: o.heartbeatMs, ...reap });
       if (result.deadWorkers.length > 0) {
         this.log.warn({ deadWorkers: result.deadWorkers, requeued: result.requeued, poisoned: result.poisoned }, 'recovered the jobs of dead workers');
+        this.handlers.recovered?.(result);
       }
       if (result.promoted > 0) trace(this.log, { promoted: result.promoted }, 'promoted scheduled jobs');
       return result;

@@ -27,6 +27,7 @@ import { monotonicMs } from './contact.ts';
 import { Prefetch } from './prefetch.ts';
 import { IdleWait, idleWaitTimeoutMs } from './idle-wait.ts';
 import type { JobTracer } from '../tracing/options.ts';
+import type { WorkerEventSink } from '../events/worker-events.ts';
 
 export interface WorkerDeps {
   store: Store;
@@ -36,6 +37,8 @@ export interface WorkerDeps {
   verbosity: 'quiet' | 'verbose' | 'very-verbose';
   /** Spans around each attempt, when OpenTelemetry tracing is on (tracing/). */
   tracing?: JobTracer;
+  /** Lifecycle events for errand.events() subscribers (events/worker-events.ts); each call is a map read when nobody listens. */
+  events?: WorkerEventSink;
 }
 
 export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -103,6 +106,7 @@ export class Worker extends EventEmitter {
     this.upkeep = new Upkeep(deps.store, settings.upkeep, {
       workerId: () => this.id, status: () => this.status(), onControl: (control) => this.onControl(control),
       holdsJobs: () => this.held > 0 || this.settler.size > 0, queues: () => queueOrder(this.selection),
+      recovered: (result) => deps.events?.recovered(result),
     }, this.log);
   }
 
@@ -257,6 +261,7 @@ export class Worker extends EventEmitter {
       const job = this.buffer.shift()!;
       const running: Running = { job, startedAt: Date.now(), released: false };
       this.running.set(job.token, running);
+      this.deps.events?.started(job);
       const token = Number(job.token);
       if (token > this.startedUpTo) {
         this.startedUpTo = token;
@@ -284,6 +289,7 @@ export class Worker extends EventEmitter {
     this.prefetch.observe(execution.durationMs);
     if (!running.released) {
       this.settler.add(execution.outcome);
+      this.deps.events?.finished(running.job, execution);
       if (execution.outcome.kind === 'failed') {
         this.log.warn({ job: execution.info?.name, id: execution.info?.id, queue: running.job.queue, err: execution.error }, 'job failed');
       }
