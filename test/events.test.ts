@@ -61,7 +61,7 @@ test('with nobody subscribed, no process publishes an event', async () => {
     const jobs = await producer.enqueueBulk(evOther, Array.from({ length: 100 }, (_, i) => [i] as [number]));
     await producer.enqueue(evAdd, 1, 'quiet');
     await waitFor('all run', async () => (await (await producer.admin()).stats()).processed >= jobs.length + 1);
-    // The processes look up the listener keys in the background (one MGET a second each).
+    // The processes look up the listener keys in the background (one MGET every 2 s each).
     await waitFor('a lookup', () => watch.lookups() > 0);
     assert.equal(watch.publishes(), 0, 'not one PUBLISH on the event channels');
   } finally {
@@ -83,7 +83,7 @@ test('a subscriber in another instance gets enqueued, started, completed, retrie
     void a, label;
   });
   await Promise.all([events.ready, others.ready]);
-  // Publishers learn of the subscriber within about a second: enqueue probes until one is heard.
+  // Publishers learn of the subscriber within about two seconds: enqueue probes until one is heard.
   await waitFor('the producer and the worker to hear of the subscriber', async () => {
     await producer.enqueue(evAdd, 0, 'probe');
     return seen.some((event) => event.type === 'enqueued') && seen.some((event) => event.type === 'completed');

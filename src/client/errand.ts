@@ -26,6 +26,7 @@ import { closeEventTransport, eventTransportOf } from '../storage/events.ts';
 import { JobEvents } from '../events/subscription.ts';
 import { EnqueueEvents } from '../events/enqueue-events.ts';
 import { WorkerEvents } from '../events/worker-events.ts';
+import { parseQueues, queueOrder } from '../worker/queues.ts';
 
 /** Payloads encoded and stored per round trip in a bulk enqueue on Redis (SQLite: one write). */
 const ENCODE_CHUNK = 5_000;
@@ -208,6 +209,7 @@ export class Errand {
     const tracing = this.tracing && { store: this.tracing.workerStore(store), tracing: this.tracing.tracer };
     let worker: Worker | undefined;
     const events = new WorkerEvents(eventTransportOf(store), () => worker?.id ?? '');
+    events.watch(queueOrder(parseQueues(options.queues)));
     worker = new Worker({ store, jobs: this.jobs(), plugins: this.plugins, log: this.log, verbosity: this.verbosity, events, ...tracing }, options);
     return worker;
   }

@@ -26,6 +26,11 @@ export class WorkerEvents implements WorkerEventSink {
     this.batcher = new EventBatcher(transport);
   }
 
+  /** Learns now whether its named queues are listened to, so a subscriber hears even the first jobs. */
+  watch(queues: readonly string[] | '*'): void {
+    if (queues !== '*') for (const queue of queues) this.transport.listening(queue);
+  }
+
   started(job: ReservedJob): void {
     if (!this.transport.listening(job.queue)) return;
     const decoded = decodeQuietly(job);

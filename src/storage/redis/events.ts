@@ -12,7 +12,7 @@ import type { RedisKeys } from './keys.ts';
 import type { EventTransport, WireEvent } from '../event-types.ts';
 
 /** How often a publishing process re-reads which of its queues are listened to. */
-export const LEARN_MS = 1_000;
+export const LEARN_MS = 2_000;
 /** A subscriber's key outlives it by at most this long (a crashed subscriber cannot renew it). */
 const LISTEN_TTL_MS = 10_000;
 const RENEW_MS = 3_000;
