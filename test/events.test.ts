@@ -1,11 +1,12 @@
 // errand.events() on a real Redis: a subscriber on its own errand instance (its own
-// connections) receives the lifecycle events of jobs another instance enqueues and a third one
+// connections), and one in a child process (test/fixtures/event-listener.ts), receives the lifecycle events of jobs another instance enqueues and a third one
 // runs, typed and in order, with names, ids, args and durations; a subscriber to one queue hears
 // nothing of another; with nobody subscribed, no process publishes anything (counted by
 // wrapping their store connections), and with a subscriber the events are batched. On
 // SQLite, events are in-process: two instances on one file in this process.
 
 import { after, test } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,6 +129,35 @@ test('a subscriber in another instance gets enqueued, started, completed, retrie
   } finally {
     watch.stop();
     await Promise.all([events.close(), others.close()]);
+  }
+});
+
+test('a subscriber in another process gets a job\'s events in order', async () => {
+  await started;
+  const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'fixtures', 'event-listener.ts'), REDIS_URL, namespace], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: unknown[] = [];
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const complete = buffered.split('\n');
+    buffered = complete.pop()!;
+    for (const line of complete) lines.push(JSON.parse(line));
+  });
+  try {
+    await waitFor('the child subscribed', () => lines.includes('ready'), 20_000);
+    const heard = () => lines.filter((line): line is JobEvent<[number, string]> => typeof line === 'object');
+    await waitFor('the publishers to hear of it', async () => {
+      await producer.enqueue(evAdd, 0, 'probe');
+      return heard().some((event) => event.type === 'enqueued') && heard().some((event) => event.type === 'completed');
+    });
+    const job = (await producer.enqueue(evAdd, 3, 'three'))!;
+    await waitFor('its completed event', () => heard().some((event) => event.type === 'completed' && event.id === job.id));
+    const mine = heard().filter((event) => event.type !== 'recovered' && event.id === job.id);
+    assert.deepEqual(mine.map((event) => event.type), ['enqueued', 'started', 'completed']);
+    assert.ok(mine.every((event) => event.type !== 'recovered' && event.name === 'EvAdd' && event.args[0] === 3 && event.args[1] === 'three'));
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('exit', resolve));
   }
 });
 

@@ -4,7 +4,8 @@
 // them continue their trace in an errand worker, and errand's payloads carry the keys that gem
 // reads; failures give error.type and an error status; debug spans only when asked for. Spans
 // are captured by the SDK's in-memory exporter; producer and consumer are two errand instances
-// on their own connections, so the payload is all that joins them.
+// on their own connections (and once two processes, test/fixtures/traced-producer.ts), so the
+// payload is all that joins them.
 
 import { after, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Redis } from 'ioredis';
+import { spawn } from 'node:child_process';
 import { ConfigError, createErrand, defineJob, type ErrandOptions } from '../src/index.ts';
 import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 import { quiet } from './support/errand.ts';
@@ -128,6 +130,20 @@ test('child: the worker\'s process span is a child of the enqueue\'s send span, 
     assert.equal(processed.attributes['messaging.resque.job_class'], 'TracedGreet');
     assert.equal(processed.status.code, SpanStatusCode.UNSET);
     assert.equal(exporter.getFinishedSpans().filter((span) => /^(receive|settle|retry) traced$/.test(span.name)).length, 0, 'no debug spans unless asked for');
+  });
+});
+
+test('across processes: a producer process\'s trace continues in this process\'s worker', async () => {
+  await withPair(childPair, async (_producer, _consumer, namespace) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'fixtures', 'traced-producer.ts'), REDIS_URL, namespace, 'from another process'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0);
+    const ids = JSON.parse(output) as { traceId: string; requestSpanId: string; sendSpanId: string; sendParent: string };
+    assert.equal(ids.sendParent, ids.requestSpanId, 'in the producer: send is a child of the request');
+    const processed = await waitFor('the process span', () => spansNamed('process traced').find((span) => span.spanContext().traceId === ids.traceId));
+    assert.equal(processed.parentSpanContext?.spanId, ids.sendSpanId, 'the worker\'s span is a child of the other process\'s send span');
   });
 });
 
