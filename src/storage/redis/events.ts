@@ -2,8 +2,8 @@
 // subscriber holds its own connection, SUBSCRIBEs to its queues' channels and keeps a key per
 // queue (keys.eventListeners) alive with a TTL it renews. Publishers (every producer and worker
 // process on this store) know which of the queues they touched are listened to from one MGET of
-// those keys every LEARN_MS, so with no subscriber anywhere they publish nothing and the hot
-// path pays a map read. A subscriber that starts is heard from within LEARN_MS; one that stops
+// those keys every LEARN_MS while they are busy (none while idle), so with no subscriber
+// anywhere they publish nothing and the hot path pays a map read. A subscriber that starts is heard from within LEARN_MS; one that stops
 // deletes its keys when nobody else is subscribed, or they expire after LISTEN_TTL_MS.
 // Lifecycle: made on first use per store (storage/events.ts); close() with the store.
 
@@ -21,18 +21,41 @@ export class RedisEvents implements EventTransport {
   private readonly known = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;
   private learning = false;
+  /** Whether listening() was called since the last round. */
+  private asked = false;
   private closed = false;
 
   constructor(private readonly redis: Redis, private readonly keys: RedisKeys) {}
 
   listening(queue: string): boolean {
+    this.asked = true;
     const state = this.known.get(queue);
-    if (state !== undefined) return state;
+    if (state !== undefined) {
+      if (!this.timer) this.startLearning();
+      return state;
+    }
     this.known.set(queue, false);
     // A queue seen for the first time is looked up at once, then with the others.
-    setImmediate(() => void this.learn());
-    this.timer ??= setInterval(() => void this.learn(), LEARN_MS).unref();
+    this.startLearning();
     return false;
+  }
+
+  /**
+   * Looks up now, then every LEARN_MS while anything asks; a round with no ask since the last one
+   * stops the timer, so an idle process sends nothing and is not woken (the next ask restarts it).
+   */
+  private startLearning(): void {
+    setImmediate(() => void this.learn());
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => {
+      if (!this.asked) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+        return;
+      }
+      this.asked = false;
+      void this.learn();
+    }, LEARN_MS).unref();
   }
 
   private async learn(): Promise<void> {
