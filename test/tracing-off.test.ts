@@ -1,4 +1,5 @@
-// Tracing when it should do nothing: @opentelemetry/api installed but no tracer provider
+// Tracing when it should do nothing: @opentelemetry/api not installed (a child process in
+// which it cannot be resolved: errand loads, enqueues and runs jobs), installed but no tracer provider
 // registered (payloads carry no trace keys, jobs run), `tracing: false` with a provider
 // (no spans, no trace keys), and a provider registered after createErrand (picked up then).
 // Its own file: the global provider is process-wide, and tracing.test.ts registers one first.
@@ -11,6 +12,10 @@ import { Redis } from 'ioredis';
 import { defineJob } from '../src/index.ts';
 import { REDIS_URL, waitFor } from './support/redis.ts';
 import { withErrand } from './support/errand.ts';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { deleteNamespace, uniqueNamespace } from './support/redis.ts';
 
 const ran: string[] = [];
 const note = defineJob({ name: 'UntracedNote', queue: 'untraced', async perform(text: string) { ran.push(text); } });
@@ -54,5 +59,15 @@ test('tracing: false with a provider registered: no spans and no trace keys; a p
   } finally {
     trace.disable();
     await provider.shutdown();
+  }
+});
+
+test('without @opentelemetry/api installed, errand loads, enqueues and runs jobs, and payloads carry no trace keys', async () => {
+  const namespace = uniqueNamespace('errand-no-otel');
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', './test/fixtures/without-otel.mjs', join('test', 'fixtures', 'untraced-run.ts'), REDIS_URL, namespace]);
+    assert.deepEqual(JSON.parse(stdout), { api: 'absent', keys: ['class', 'args', 'id', 'queue', 'enqueued_at', 'attempt'], ran: true });
+  } finally {
+    await deleteNamespace(namespace);
   }
 });
