@@ -16,6 +16,9 @@ export { createDashboard, type Dashboard, type DashboardOptions } from './web/in
 export type { WorkerHandle } from './client/worker-handle.ts';
 export type { StopOptions, WorkerOptions } from './worker/worker.ts';
 export type { Logger } from './log.ts';
+export type { TracingOptions } from './tracing/options.ts';
+export type { JobEvents } from './events/subscription.ts';
+export type { CompletedEvent, EnqueuedEvent, FailedEvent, JobEvent, JobEventMap, RecoveredEvent, RetriedEvent, StartedEvent } from './events/types.ts';
 export type { AdminStore, FailedEntry, JobState, Stats, Store } from './storage/types.ts';
 export {
   ConfigError, ErrandError, InvalidArgsError, JobTimeoutError, MalformedPayloadError, NotJsonSafeError, PoisonJobError, StoreError, UnknownJobError,

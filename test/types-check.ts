@@ -55,3 +55,19 @@ void errand.enqueue(WithContext, 1, {});
 
 // @ts-expect-error a plain object is not a job
 void errand.enqueue({ name: 'x' }, 1);
+
+// errand.events(job): events typed with that job's args.
+const welcomeEvents = errand.events(welcome);
+welcomeEvents.on('completed', (event) => {
+  const userId: number = event.args[0];
+  const ms: number = event.durationMs;
+  // @ts-expect-error userId is a number
+  const wrong: string = event.args[0];
+  void userId, ms, wrong;
+});
+welcomeEvents.on('failed', (event) => void event.error.class);
+// @ts-expect-error no such event
+welcomeEvents.on('finished', () => {});
+// @ts-expect-error a started event has no duration
+welcomeEvents.on('started', (event) => void event.durationMs);
+errand.events({ queues: ['email'] }).on('enqueued', (event) => void [...event.args]);

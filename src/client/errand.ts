@@ -22,6 +22,13 @@ import { checkUnique, type ScheduleDefinition } from '../scheduler/define.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { Recorder } from '../metrics/recorder.ts';
 import type { Registry } from 'prom-client';
+import { checkTracingOptions, type TracingOptions } from '../tracing/options.ts';
+import { loadTracing, type LoadedTracing } from '../tracing/load.ts';
+import { closeEventTransport, eventTransportOf } from '../storage/events.ts';
+import { JobEvents } from '../events/subscription.ts';
+import { EnqueueEvents } from '../events/enqueue-events.ts';
+import { WorkerEvents } from '../events/worker-events.ts';
+import { parseQueues, queueOrder } from '../worker/queues.ts';
 
 /** Payloads encoded and stored per round trip in a bulk enqueue on Redis (SQLite: one write). */
 const ENCODE_CHUNK = 5_000;
@@ -51,6 +58,12 @@ export interface ErrandOptions {
   delayed?: 'errand' | 'resque-scheduler';
   /** Record Prometheus metrics from the start (else from the first errand.metrics() call). See docs/metrics.md. */
   metrics?: boolean;
+  /**
+   * OpenTelemetry spans for enqueue and perform, with the trace context in the payload (see
+   * docs/tracing.md). On when @opentelemetry/api is installed and a tracer provider is
+   * registered; `false` turns it off. Default `{ propagation: 'link', debug: false }`.
+   */
+  tracing?: TracingOptions | false;
 }
 
 export interface MetricsOptions {
@@ -71,6 +84,11 @@ export class Errand {
   private closed = false;
   private recorder_: Recorder | undefined;
   private readonly registries = new Map<boolean, Promise<Registry>>();
+  /** Set once @opentelemetry/api loaded (never, when it is absent or tracing is off). */
+  private tracing: LoadedTracing | undefined;
+  private readonly tracingLoaded: Promise<void> | undefined;
+  private enqueueEvents: EnqueueEvents | undefined;
+  private readonly subscriptions = new Set<{ close(): Promise<void> }>();
 
   constructor(private readonly options: ErrandOptions = {}) {
     this.inline = options.inline ?? (!!process.env.ERRAND_INLINE && process.env.ERRAND_INLINE !== '0');
@@ -83,6 +101,8 @@ export class Errand {
     for (const job of this.extraJobs) specOf(job);
     this.timeoutMs = toMs(options.timeout ?? defaults.connectTimeoutMs, 'timeout');
     if (options.metrics) this.recorder();
+    const tracing = checkTracingOptions(options.tracing, this.url);
+    if (tracing && !this.inline) this.tracingLoaded = loadTracing(tracing).then((loaded) => void (this.tracing = loaded));
   }
 
   /**
@@ -123,7 +143,9 @@ export class Errand {
   store(): Promise<Store> {
     if (this.closed) return Promise.reject(new ConfigError('this errand instance was closed'));
     if (!this.storePromise) {
-      const opening = openStore(this.url, { namespace: this.options.namespace ?? defaults.namespace, commandTimeoutMs: this.timeoutMs, delayed: this.options.delayed });
+      // Tracing loads alongside, so the first enqueue is traced too (later ones wait for neither).
+      const opening = openStore(this.url, { namespace: this.options.namespace ?? defaults.namespace, commandTimeoutMs: this.timeoutMs, delayed: this.options.delayed })
+        .then(async (store) => (await this.tracingLoaded, store));
       this.storePromise = opening;
       opening.catch(() => {
         if (this.storePromise === opening) this.storePromise = undefined;
@@ -190,17 +212,33 @@ export class Errand {
       // one write, so the bulk enqueue is one transaction, all stored or none (and a local file
       // gains nothing from overlapping chunks).
       const writes: Promise<void>[] = [];
-      const encode = batchEncoder(jobs[0]!);
+      const sending = this.tracing?.tracer.on() ? this.tracing.tracer.send(jobs, !due) : undefined;
+      const encode = batchEncoder(jobs[0]!, sending?.fields);
       const chunk = store.kind === 'sqlite' ? jobs.length : ENCODE_CHUNK;
       for (let start = 0; start < jobs.length; start += chunk) {
         const stored = jobs.slice(start, start + chunk).map((job) => ({ queue: job.queue, payload: encode(job), runAt: runAt! }));
         writes.push(due ? store.push(stored) : store.schedule(stored));
       }
-      await Promise.all(writes);
+      await (sending ? sending.around(Promise.all(writes)) : Promise.all(writes));
+      (this.enqueueEvents ??= new EnqueueEvents(eventTransportOf(store))).enqueued(jobs);
     }
     this.recorder_?.enqueued(jobs[0]!.queue, jobs[0]!.name, jobs.length); // one call's jobs share name and queue
     if (plugins.length > 0) for (const job of jobs) await runAfterEnqueue(plugins, job);
     return jobs;
+  }
+
+  /**
+   * Lifecycle events (enqueued, started, completed, failed, retried, recovered) of a job's queue,
+   * narrowed to that job and typed with its args, or of a list of queues; from every process on
+   * a Redis store, from this process on SQLite. Nothing is published while nobody subscribes.
+   */
+  events<J extends AnyJob>(job: J): JobEvents<JobArgs<J>>;
+  events(options: { queues: readonly string[] }): JobEvents;
+  events(target: AnyJob | { queues: readonly string[] }): JobEvents<any> {
+    const filter = 'queues' in target && !('perform' in target) ? { queues: target.queues } : { queues: [specOf(target as AnyJob).queue], name: specOf(target as AnyJob).name };
+    const subscription = new JobEvents<unknown[]>(this.store().then(eventTransportOf), filter, (closed) => this.subscriptions.delete(closed));
+    this.subscriptions.add(subscription);
+    return subscription;
   }
 
   /** A worker on this instance's store; call start() to run it. With `schedules`, it also runs those schedules' ticks. */
@@ -221,7 +259,12 @@ export class Errand {
 
   /** @internal */
   async makeWorker(options: WorkerOptions): Promise<Worker> {
-    const worker = new Worker({ store: await this.store(), jobs: this.jobs(), plugins: this.plugins, log: this.log, verbosity: this.verbosity }, options);
+    const store = await this.store();
+    const tracing = this.tracing && { store: this.tracing.workerStore(store), tracing: this.tracing.tracer };
+    let worker: Worker | undefined;
+    const events = new WorkerEvents(eventTransportOf(store), () => worker?.id ?? '');
+    events.watch(queueOrder(parseQueues(options.queues)));
+    worker = new Worker({ store, jobs: this.jobs(), plugins: this.plugins, log: this.log, verbosity: this.verbosity, events, ...tracing }, options);
     this.recorder_?.watchWorker(worker);
     return worker;
   }
@@ -229,10 +272,13 @@ export class Errand {
   /** Stops this instance's workers (gracefully) and closes the store connection. */
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((worker) => worker.stop()));
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.closed = true;
     const store = this.storePromise;
     this.storePromise = undefined;
-    if (store) await (await store.catch(() => undefined))?.close();
+    const opened = store && (await store.catch(() => undefined));
+    if (opened) closeEventTransport(opened);
+    await opened?.close();
   }
 }
 

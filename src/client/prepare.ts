@@ -58,8 +58,11 @@ export function encodeJob(job: PreparedJob): string {
   return encodePayload(job.name, JSON.stringify(job.args), job.id, job.queue, job.enqueuedAt);
 }
 
-/** encodeJob() for the jobs of one prepareJobs() call, which share name, queue and enqueue time. */
-export function batchEncoder(first: PreparedJob): (job: PreparedJob) => string {
-  const encode = payloadEncoder(first.name, first.queue, first.enqueuedAt);
+/**
+ * encodeJob() for the jobs of one prepareJobs() call, which share name, queue and enqueue time
+ * (and, when traced, the enqueue span's context: `traceFields`).
+ */
+export function batchEncoder(first: PreparedJob, traceFields?: string): (job: PreparedJob) => string {
+  const encode = payloadEncoder(first.name, first.queue, first.enqueuedAt, traceFields);
   return (job) => encode(JSON.stringify(job.args), job.id);
 }

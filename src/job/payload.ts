@@ -1,6 +1,7 @@
 // The job payload: the JSON Ruby Resque writes ({"class","args"} first, in that order) plus
 // fields Resque ignores (id, queue, enqueued_at, attempt, errors, and unknown_since /
-// unknown_deferrals while a job no worker here knows waits for one that does). encode() is on the hot path of
+// unknown_deferrals while a job no worker here knows waits for one that does, and when traced the
+// propagator's traceparent / tracestate, where Ruby's OTel gem puts them). encode() is on the hot path of
 // every enqueue, so it writes the string directly; decode() accepts anything a queue may hold and
 // throws MalformedPayloadError for what is not a job.
 
@@ -56,19 +57,41 @@ export function jobIdSource(count: number): () => string {
   return count === 1 ? randomUUID : jobIdSequence();
 }
 
-/** name and queue are validated identifiers, so they need no escaping. */
-export function encodePayload(name: string, argsJson: string, id: string, queue: string, enqueuedAt: number): string {
-  return `{"class":"${name}","args":${argsJson},"id":"${id}","queue":"${queue}","enqueued_at":${enqueuedAt},"attempt":1}`;
+/**
+ * name and queue are validated identifiers, so they need no escaping. `traceFields` (from
+ * encodeTraceFields, '' when not tracing) is appended after errand's own fields.
+ */
+export function encodePayload(name: string, argsJson: string, id: string, queue: string, enqueuedAt: number, traceFields = ''): string {
+  return `{"class":"${name}","args":${argsJson},"id":"${id}","queue":"${queue}","enqueued_at":${enqueuedAt},"attempt":1${traceFields}}`;
 }
 
 /**
  * encodePayload() for many jobs that share name, queue and enqueue time: the constant parts are
  * joined once, so each payload is four concatenations (bulk enqueue encodes one per job).
  */
-export function payloadEncoder(name: string, queue: string, enqueuedAt: number): (argsJson: string, id: string) => string {
+export function payloadEncoder(name: string, queue: string, enqueuedAt: number, traceFields = ''): (argsJson: string, id: string) => string {
   const head = `{"class":"${name}","args":`;
-  const tail = `","queue":"${queue}","enqueued_at":${enqueuedAt},"attempt":1}`;
+  const tail = `","queue":"${queue}","enqueued_at":${enqueuedAt},"attempt":1${traceFields}}`;
   return (argsJson, id) => head + argsJson + ',"id":"' + id + tail;
+}
+
+/** Top-level keys of errand's and Resque's own: a propagator's carrier may not overwrite them. */
+const PAYLOAD_KEYS = new Set(['class', 'args', 'id', 'queue', 'enqueued_at', 'attempt', 'errors', 'unknown_since', 'unknown_deferrals', 'schedule']);
+
+/**
+ * The trace context an OTel propagator wrote into `carrier` (W3C: `traceparent`, `tracestate`),
+ * as top-level payload fields: `,"traceparent":"00-…","tracestate":"…"`. That is where Ruby's
+ * opentelemetry-instrumentation-resque injects it (into the `{class, args}` hash Resque encodes)
+ * and extracts it (from the decoded payload), so traces cross between Ruby and errand either way.
+ * Resque ignores the extra keys; retries and put-backs keep them (they keep every field).
+ */
+export function encodeTraceFields(carrier: Readonly<Record<string, string>>): string {
+  let fields = '';
+  for (const key in carrier) {
+    const value = carrier[key];
+    if (typeof value === 'string' && !PAYLOAD_KEYS.has(key)) fields += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  }
+  return fields;
 }
 
 /** Shared by every first attempt: most jobs never fail, so they need no array of their own. */

@@ -18,6 +18,7 @@ import { performWithHooks, pluginsFor, runOnFailure } from '../plugins/hooks.ts'
 import type { Outcome, ReservedJob } from '../storage/types.ts';
 import { errorClassName, errorMessage, failureEntry, retryDelay } from './failure.ts';
 import { unknownJobDecision } from './unknown-job.ts';
+import type { JobTracer } from '../tracing/options.ts';
 
 export interface ExecutorDeps {
   readonly jobs: ReadonlyMap<string, JobSpec>;
@@ -30,6 +31,8 @@ export interface ExecutorDeps {
   /** Plugins with a beforeJob hook: worker-level, they run before the job's own hooks. */
   readonly beforeJob: readonly Plugin[];
   workerInfo(): WorkerInfoForHooks;
+  /** OpenTelemetry, when on: each attempt runs inside its span. */
+  readonly tracing?: JobTracer | undefined;
 }
 
 export interface Execution {
@@ -69,6 +72,12 @@ class Context implements JobContext {
 }
 
 export function execute(reserved: ReservedJob, deps: ExecutorDeps): Promise<Execution> {
+  // Tracing off (or no tracer provider registered): this one check, nothing allocated.
+  if (deps.tracing?.on()) return deps.tracing.process(reserved, () => executeUntraced(reserved, deps));
+  return executeUntraced(reserved, deps);
+}
+
+function executeUntraced(reserved: ReservedJob, deps: ExecutorDeps): Promise<Execution> {
   const started = performance.now();
   // Last resort, for what the paths below did not foresee: fail the job, keep the worker. A
   // .catch, not an async wrapper: one promise less per job on the hot path.

@@ -34,7 +34,7 @@ export interface UpkeepHandlers {
   /** The queues the heartbeat looks at for jobs nobody announced (Control.workWaiting). */
   queues(): readonly string[] | '*';
   onControl(control: Control): Promise<void> | void;
-  /** A recover() pass finished (metrics count the dead workers and jobs it handed back). */
+  /** A recover() pass finished: metrics count what it handed back, errand.events() publishes it. */
   recovered?(result: RecoverResult): void;
 }
 

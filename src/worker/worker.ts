@@ -27,6 +27,8 @@ import { monotonicMs } from './contact.ts';
 import { Prefetch } from './prefetch.ts';
 import { IdleWait, idleWaitTimeoutMs } from './idle-wait.ts';
 import type { WorkerObserver } from './observer.ts';
+import type { JobTracer } from '../tracing/options.ts';
+import type { WorkerEventSink } from '../events/worker-events.ts';
 
 export interface WorkerDeps {
   store: Store;
@@ -34,6 +36,10 @@ export interface WorkerDeps {
   plugins: readonly Plugin[];
   log: Logger;
   verbosity: 'quiet' | 'verbose' | 'very-verbose';
+  /** Spans around each attempt, when OpenTelemetry tracing is on (tracing/). */
+  tracing?: JobTracer;
+  /** Lifecycle events for errand.events() subscribers (events/worker-events.ts); each call is a map read when nobody listens. */
+  events?: WorkerEventSink;
 }
 
 export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -98,12 +104,15 @@ export class Worker extends EventEmitter {
     this.executor = {
       jobs: deps.jobs, plugins: deps.plugins, log: this.log, verbose: deps.verbosity !== 'quiet',
       workerId: () => this.resqueId, stopSignal: this.abortJobs.signal,
-      beforeJob: deps.plugins.filter((plugin) => plugin.beforeJob), workerInfo: () => this.hookInfo,
+      beforeJob: deps.plugins.filter((plugin) => plugin.beforeJob), workerInfo: () => this.hookInfo, tracing: deps.tracing,
     };
     this.upkeep = new Upkeep(deps.store, settings.upkeep, {
       workerId: () => this.id, status: () => this.status(), onControl: (control) => this.onControl(control),
       holdsJobs: () => this.held > 0 || this.settler.size > 0, queues: () => queueOrder(this.selection),
-      recovered: (result) => this.observer?.recovered(result),
+      recovered: (result) => {
+        this.observer?.recovered(result);
+        deps.events?.recovered(result);
+      },
     }, this.log);
   }
 
@@ -263,6 +272,7 @@ export class Worker extends EventEmitter {
       const job = this.buffer.shift()!;
       const running: Running = { job, startedAt: Date.now(), released: false };
       this.running.set(job.token, running);
+      this.deps.events?.started(job);
       const token = Number(job.token);
       if (token > this.startedUpTo) {
         this.startedUpTo = token;
@@ -291,6 +301,7 @@ export class Worker extends EventEmitter {
     if (!running.released) {
       this.observer?.executed(running.job, execution, running.startedAt);
       this.settler.add(execution.outcome);
+      this.deps.events?.finished(running.job, execution);
       if (execution.outcome.kind === 'failed') {
         this.log.warn({ job: execution.info?.name, id: execution.info?.id, queue: running.job.queue, err: execution.error }, 'job failed');
       }

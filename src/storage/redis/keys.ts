@@ -57,6 +57,10 @@ export interface RedisKeys {
   readonly failedRebuild: string;
   /** Failed entries a filtered retry-all took off the list, until their jobs are pushed (see failed-filter.lua). */
   readonly failedStaging: string;
+  /** Pub/sub channel of one queue's job lifecycle events (a JSON array per message). */
+  eventsChannel(queue: string): string;
+  /** Present (with a TTL its subscribers renew) while anyone subscribes to that queue's events. */
+  eventListeners(queue: string): string;
 }
 
 export function redisKeys(namespace: string): RedisKeys {
@@ -95,5 +99,7 @@ export function redisKeys(namespace: string): RedisKeys {
     timestampsPrefix: `${ns}:timestamps:`,
     failedRebuild: `${ns}:errand:failed-rebuild`,
     failedStaging: `${ns}:errand:failed-staging`,
+    eventsChannel: (queue) => `${ns}:errand:events:${queue}`,
+    eventListeners: (queue) => `${ns}:errand:listening:${queue}`,
   };
 }
