@@ -54,7 +54,7 @@ test('tracing: false with a provider registered: no spans and no trace keys; a p
       await later.enqueue(note, 'after');
       const payloads = await storedPayloads(namespace, 'untraced');
       assert.deepEqual(payloads.map((payload) => [payload.args, typeof payload.traceparent]), [[['before'], 'undefined'], [['off'], 'undefined'], [['after'], 'string']]);
-      assert.deepEqual(exporter.getFinishedSpans().map((span) => span.name), ['send untraced'], 'only the traced errand made a span');
+      assert.deepEqual(exporter.getFinishedSpans().map((span) => span.name), ['create untraced'], 'only the traced errand made a span');
     });
   } finally {
     trace.disable();

@@ -109,7 +109,7 @@ test('child: the worker\'s process span is a child of the enqueue\'s send span, 
       return span;
     });
     const processed = await one('process traced');
-    const send = await one('send traced');
+    const send = await one('create traced');
     const greeting = await one('greet');
     const traceId = request.spanContext().traceId;
     assert.equal(send.kind, SpanKind.PRODUCER);
@@ -121,7 +121,7 @@ test('child: the worker\'s process span is a child of the enqueue\'s send span, 
     assert.equal(greeting.parentSpanContext?.spanId, processed.spanContext().spanId, 'perform runs inside the process span');
     assert.equal(processed.links.length, 0);
     assert.deepEqual(send.attributes, {
-      'messaging.system': 'resque', 'messaging.operation.type': 'send', 'messaging.operation.name': 'send', 'messaging.destination.name': 'traced',
+      'messaging.system': 'resque', 'messaging.operation.type': 'create', 'messaging.operation.name': 'create', 'messaging.destination.name': 'traced',
       'messaging.resque.job_class': 'TracedGreet', 'messaging.message.id': processed.attributes['messaging.message.id'],
     });
     assert.match(String(processed.attributes['messaging.message.id']), /^[0-9a-f-]{36}$/);
@@ -154,7 +154,7 @@ test('link (the default): the process span starts a new trace with a span link t
       span.end();
     });
     await waitFor('2 process spans', () => spansNamed('process traced').length === 2);
-    const send = await one('send traced');
+    const send = await one('create traced');
     assert.equal(send.attributes['messaging.batch.message_count'], 2, 'one send span for a bulk enqueue');
     for (const processed of spansNamed('process traced')) {
       assert.equal(processed.parentSpanContext, undefined, 'a root span');
@@ -226,7 +226,7 @@ test('errand\'s payload carries traceparent and tracestate at the top level, whe
     });
     // To a queue no worker takes, so the payload can be read as stored.
     await context.with(upstream, () => producer.enqueueSpec({ ...greet.spec, queue: 'nobody-takes' }, ['to ruby']));
-    const send = await one('send nobody-takes');
+    const send = await one('create nobody-takes');
     const redis = new Redis(REDIS_URL);
     const [stored] = await redis.lrange(`${namespace}:queue:nobody-takes`, 0, -1);
     redis.disconnect();
@@ -250,7 +250,7 @@ test('without a registered propagator errand writes and reads W3C trace context 
         await producer.enqueueSpec({ ...greet.spec, queue: 'parked' }, ['no propagator']);
         span.end();
       });
-      const send = await one('send parked');
+      const send = await one('create parked');
       const redis = new Redis(REDIS_URL);
       // Read on a queue no worker takes, then moved to the worker's queue and announced.
       const [stored] = await redis.lrange(`${namespace}:queue:parked`, 0, -1);
@@ -293,7 +293,7 @@ test('on SQLite: messaging.system is errand, and the trace crosses the same way'
     });
     const processed = await waitFor('the SQLite process span', () => spansNamed('process traced').find((span) => span.attributes['messaging.system'] === 'errand'));
     assert.equal(processed.spanContext().traceId, request.spanContext().traceId);
-    assert.equal(processed.parentSpanContext?.spanId, spansNamed('send traced').find((span) => span.attributes['messaging.system'] === 'errand')?.spanContext().spanId);
+    assert.equal(processed.parentSpanContext?.spanId, spansNamed('create traced').find((span) => span.attributes['messaging.system'] === 'errand')?.spanContext().spanId);
     assert.equal(processed.attributes['messaging.errand.job_class'], 'TracedGreet');
   });
 });

@@ -1,5 +1,5 @@
 // errand's spans, named and attributed per OpenTelemetry's messaging semantic conventions:
-// a PRODUCER `send <queue>` span per enqueue call (one for a bulk enqueue, with
+// a PRODUCER `create <queue>` span per enqueue call (one for a bulk enqueue, with
 // messaging.batch.message_count; every payload of it carries its context) and a CONSUMER
 // `process <queue>` span around each attempt (hooks and perform run inside it, so the job's own
 // spans are its children), related to the enqueue per `propagation` (link, child or none, as
@@ -45,15 +45,15 @@ export class JobTracing implements JobTracer {
     const first = jobs[0]!;
     const attributes: Api.Attributes = {
       'messaging.system': this.options.system,
-      'messaging.operation.type': 'send',
-      'messaging.operation.name': 'send',
+      'messaging.operation.type': 'create',
+      'messaging.operation.name': 'create',
       'messaging.destination.name': first.queue,
       [this.jobClassKey]: first.name,
     };
     if (jobs.length === 1) attributes['messaging.message.id'] = first.id;
     else attributes['messaging.batch.message_count'] = jobs.length;
     if (delayed) attributes[this.delayedKey] = true;
-    const span = this.tracer.startSpan(`send ${first.queue}`, { kind: api.SpanKind.PRODUCER, attributes });
+    const span = this.tracer.startSpan(`create ${first.queue}`, { kind: api.SpanKind.PRODUCER, attributes });
     const fields = encodeTraceFields(injectCarrier(api, api.trace.setSpan(api.context.active(), span), span));
     return {
       fields,
