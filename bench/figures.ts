@@ -109,7 +109,9 @@ async function single(adapter: Adapter, jobs: number): Promise<Metrics> {
   });
 }
 
-/** An idle worker (0.5 s after its start), then `jobs` jobs one every 5 ms, timed enqueue → start. */
+const LATENCY_SETTLE_MS = 2_000;
+
+/** An idle worker (2 s after its start), then `jobs` jobs one every 5 ms, timed enqueue → start. */
 async function latency(adapter: Adapter, jobs: number): Promise<Metrics> {
   return withNamespace(adapter, async (ns) => {
     const producer = await adapter.producer(ns);
@@ -118,7 +120,9 @@ async function latency(adapter: Adapter, jobs: number): Promise<Metrics> {
       await worker.next('ready');
       worker.send({ cmd: 'start' });
       await worker.next('started');
-      await sleep(500); // let start-up work (registration, first polls) finish
+      // Let start-up work finish (registration, first polls, and errand's lease thread, which in a
+      // checkout compiles its modules with tsx: up to a second of CPU on a busy 2-core machine).
+      await sleep(LATENCY_SETTLE_MS);
       const t0 = performance.now();
       for (let i = 0; i < jobs; i++) {
         await sleep(t0 + i * 5 - performance.now());
