@@ -44,7 +44,7 @@ function parse(argv: readonly string[]) {
     idleMs: quick ? 500 : 2_000,
     idleWindows: quick ? 1 : 7,
     latencyJobs: quick ? 100 : 400,
-    httpRequests: quick ? 2_000 : 10_000,
+    httpRequests: quick ? 1_000 : 5_000,
   };
 }
 
