@@ -1,7 +1,7 @@
 // The figures a web request feels: how long one awaited enqueue takes (its latency distribution,
 // sequential and with 50 callers in one process, as a busy web server makes them), and the
 // handler-side cost of an HTTP request that enqueues one job. The producer runs alone here (no
-// worker), in the bench's main process; the HTTP load comes from a child process (http-load.ts)
+// worker), in the bench's main process; the HTTP load comes from a child process (http-load.mjs)
 // so the generator does not share the server's event loop.
 
 import { fork } from 'node:child_process';
@@ -22,7 +22,7 @@ export interface RequestFigureOptions {
   callers: number;
 }
 
-const HTTP_LOAD = fileURLToPath(new URL('./http-load.ts', import.meta.url));
+const HTTP_LOAD = fileURLToPath(new URL('./http-load.mjs', import.meta.url));
 const WARM_UP = 500;
 
 /** The value below which `q` of the sorted samples lie (nearest rank). */
@@ -104,7 +104,7 @@ export async function httpEnqueue(producer: Producer, options: RequestFigureOpti
 
 function runLoad(port: number, requests: number, callers: number): Promise<{ rate: number; errors: number }> {
   return new Promise((resolve, reject) => {
-    const child = fork(HTTP_LOAD, [String(port), String(requests), String(callers)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(HTTP_LOAD, [String(port), String(requests), String(callers)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let answered = false;
     child.on('message', (message: { rate: number; errors: number }) => {
       answered = true;

@@ -1,14 +1,16 @@
 // The HTTP load generator of the http figure (request-figures.ts), in its own process so it does
 // not share the server's event loop: `callers` loops, each on its own keep-alive connection,
 // send GETs until `requests` were answered, then the rate goes back over IPC.
-// Usage (forked): http-load.ts <port> <requests> <callers>
+// Plain JavaScript, so it starts without tsx (a fork per system and round).
+// Usage (forked): http-load.mjs <port> <requests> <callers>
 
 import { Agent, request } from 'node:http';
 
-const [port, requests, callers] = process.argv.slice(2).map(Number) as [number, number, number];
+const [port, requests, callers] = process.argv.slice(2).map(Number);
 const agent = new Agent({ keepAlive: true, maxSockets: callers });
 
-function get(): Promise<boolean> {
+/** @returns {Promise<boolean>} whether the request was answered with 200 */
+function get() {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path: '/enqueue', agent }, (res) => {
       res.resume();
@@ -19,7 +21,7 @@ function get(): Promise<boolean> {
   });
 }
 
-async function main(): Promise<void> {
+async function main() {
   let next = 0;
   let errors = 0;
   const started = performance.now();
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
   }));
   const rate = (requests / (performance.now() - started)) * 1000;
   agent.destroy();
-  process.send!({ rate, errors });
+  process.send({ rate, errors });
   process.disconnect();
 }
 
