@@ -18,6 +18,7 @@ import { commandName, loadScripts, type ScriptCall, type ScriptName } from './sc
 import { plainIdAllowed, resqueIdOf, suffixedInstanceId } from '../identity.ts';
 import { WakeListener } from './wake.ts';
 import { EnqueueBatch } from '../enqueue-batch.ts';
+import { groupByQueue, pushEnqueueBatch } from './enqueue-batch.ts';
 import { RedisAdmin } from './admin.ts';
 import { RedisSchedules } from './schedules.ts';
 import type { ScheduleStore } from '../schedule-types.ts';
@@ -32,7 +33,6 @@ export interface RedisStoreOptions {
 /** Lua's unpack() has a stack limit; batches stay well below it. */
 const MAX_ARGS_PER_CALL = 4_000;
 const SCHEDULE_COMMAND = commandName('schedule');
-const PUSH_COMMAND = commandName('push');
 /** Single enqueues shared by one push.lua call at most (see enqueue-batch.ts). */
 const MAX_ENQUEUE_BATCH = 1_000;
 /** Poison-job death counts expire a week after the last death, so they cannot pile up. */
@@ -61,7 +61,11 @@ export class RedisStore implements Store {
    * go together when it returns. Each socket write costs more than a round trip's wait here
    * (docs/performance.md), so under load this answers requests sooner, not later.
    */
-  readonly enqueueBatch = new EnqueueBatch({ write: (jobs) => this.pushBatch(jobs), maxBatch: MAX_ENQUEUE_BATCH, maxInFlight: 1 });
+  readonly enqueueBatch = new EnqueueBatch({
+    write: (jobs) => pushEnqueueBatch({ redis: this.redis, keys: this.keys, push: this.scripts.push, call: (what, run) => this.call(what, run), description: this.description }, jobs),
+    maxBatch: MAX_ENQUEUE_BATCH,
+    maxInFlight: 1,
+  });
 
   constructor(options: RedisStoreOptions) {
     this.keys = redisKeys(options.namespace);
@@ -109,33 +113,6 @@ export class RedisStore implements Store {
       }
       throwFirst(await pipeline.exec());
     });
-  }
-
-  /**
-   * One micro-batch of single enqueues: one push.lua call per queue, pipelined when several.
-   * The calls are independent, so each job's caller learns its own queue's outcome.
-   */
-  private async pushBatch(jobs: readonly QueuedJob[]): Promise<void | unknown[]> {
-    const k = this.keys;
-    const queue = jobs[0]!.queue;
-    if (jobs.every((job) => job.queue === queue)) {
-      const args: string[] = [queue, k.wakeChannel];
-      for (const job of jobs) args.push(job.payload);
-      return this.call('push', async () => void (await this.scripts.push([k.queues, k.queue(queue)], args)));
-    }
-    const byQueue = groupByQueue(jobs);
-    const replies = await this.call('push', () => {
-      const pipeline = this.redis.pipeline();
-      const command = (pipeline as unknown as Record<string, (...a: string[]) => unknown>)[PUSH_COMMAND]!;
-      for (const [name, payloads] of byQueue) command.call(pipeline, '2', k.queues, k.queue(name), name, k.wakeChannel, ...payloads);
-      return pipeline.exec();
-    });
-    const failures = new Map<string, StoreError>();
-    [...byQueue.keys()].forEach((name, i) => {
-      const error = replies?.[i]?.[0];
-      if (error) failures.set(name, new StoreError(`Redis push failed on ${this.description}: ${error.message}`, { cause: error }));
-    });
-    return jobs.map((job) => failures.get(job.queue));
   }
 
   async schedule(jobs: readonly ScheduledJob[]): Promise<void> {
@@ -322,16 +299,6 @@ async function closeConnection(redis: Redis): Promise<void> {
 /** reap.lua's bound on its clock for 'dead' mode: the latest store time it may reap at ('' = any). */
 function contactBound(options: RecoverOptions): string {
   return options.contactAt === undefined ? '' : String(Math.floor(options.contactAt + (options.contactWithinMs ?? 0)));
-}
-
-function groupByQueue(jobs: readonly QueuedJob[]): Map<string, string[]> {
-  const byQueue = new Map<string, string[]>();
-  for (const job of jobs) {
-    let list = byQueue.get(job.queue);
-    if (!list) byQueue.set(job.queue, (list = []));
-    list.push(job.payload);
-  }
-  return byQueue;
 }
 
 function throwFirst(results: [Error | null, unknown][] | null): void {
