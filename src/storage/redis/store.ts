@@ -158,12 +158,13 @@ export class RedisStore implements Store {
         [max, workerId, request, startNow, queues === '*' ? '*' : '', k.queuePrefix, ...named],
       ),
     );
-    // The wake-up subscription (its own connection: a connect and a ready check) comes up after
-    // the first reserve went out, not before: a fresh worker takes its first jobs without waiting
-    // for it, and a reserve begun before it was active makes the next wait return at once
-    // (wake.ts). A failure to subscribe surfaces in that wait.
-    wake.start().catch(() => {});
     const flat = (await reply) as string[];
+    // The wake-up subscription (its own connection: a connect and a ready check) comes up after
+    // the first reserve is answered, not before: a fresh worker takes its first jobs without
+    // waiting for it or sharing its event loop with the connect, and a wait after a reserve begun
+    // before it was active looks at the queues first (wake.ts). A failure to subscribe surfaces
+    // in that wait.
+    wake.start().catch(() => {});
     this.unansweredReserve.delete(workerId);
     const jobs: ReservedJob[] = new Array(flat.length / 3);
     for (let i = 0, j = 0; i < flat.length; i += 3, j++) jobs[j] = { token: flat[i]!, queue: flat[i + 1]!, payload: flat[i + 2]! };
