@@ -7,8 +7,11 @@ import type { Adapter } from './adapters/types.ts';
 import { redisCommandCount } from './adapters/redis-util.ts';
 import { absNow } from './protocol.ts';
 import { WorkerProcess } from './worker-process.ts';
+import { runRequestFigure } from './request-figures.ts';
 
-export const FIGURES = ['processed50', 'processed1', 'bulk', 'single', 'latency', 'backlog', 'idle'] as const;
+export const FIGURES = ['processed50', 'processed1', 'bulk', 'single', 'enqueue', 'http', 'latency', 'backlog', 'idle'] as const;
+/** `--requests`: the figures a web request feels (start → first job comes with processed50). */
+export const REQUEST_FIGURES: readonly Figure[] = ['single', 'enqueue', 'http', 'latency', 'processed50'];
 export type Figure = (typeof FIGURES)[number];
 export type Metrics = Record<string, number>;
 
@@ -22,7 +25,12 @@ export interface FigureOptions {
   idleWindows: number;
   /** Jobs, one every 5 ms, that give the enqueue → start latency. */
   latencyJobs: number;
+  /** HTTP requests in the http figure (the enqueue figure uses jobs/4 sequential, jobs concurrent). */
+  httpRequests?: number;
 }
+
+/** The concurrent callers in one process of the enqueue and http figures: a busy web server. */
+const CALLERS = 50;
 
 export class CountMismatch extends Error {}
 
@@ -101,7 +109,9 @@ async function single(adapter: Adapter, jobs: number): Promise<Metrics> {
   });
 }
 
-/** An idle worker (0.5 s after its start), then `jobs` jobs one every 5 ms, timed enqueue → start. */
+const LATENCY_SETTLE_MS = 2_000;
+
+/** An idle worker (2 s after its start), then `jobs` jobs one every 5 ms, timed enqueue → start. */
 async function latency(adapter: Adapter, jobs: number): Promise<Metrics> {
   return withNamespace(adapter, async (ns) => {
     const producer = await adapter.producer(ns);
@@ -110,7 +120,9 @@ async function latency(adapter: Adapter, jobs: number): Promise<Metrics> {
       await worker.next('ready');
       worker.send({ cmd: 'start' });
       await worker.next('started');
-      await sleep(500); // let start-up work (registration, first polls) finish
+      // Let start-up work finish (registration, first polls, and errand's lease thread, which in a
+      // checkout compiles its modules with tsx: up to a second of CPU on a busy 2-core machine).
+      await sleep(LATENCY_SETTLE_MS);
       const t0 = performance.now();
       for (let i = 0; i < jobs; i++) {
         await sleep(t0 + i * 5 - performance.now());
@@ -176,5 +188,10 @@ export async function runFigure(figure: Exclude<Figure, 'backlog' | 'idle'>, ada
     case 'bulk': return bulk(adapter, options.jobs);
     case 'single': return single(adapter, Math.ceil(options.jobs / 4));
     case 'latency': return latency(adapter, options.latencyJobs);
+    case 'enqueue':
+    case 'http': {
+      const requestOptions = { sequentialJobs: Math.ceil(options.jobs / 4), concurrentJobs: options.jobs, httpRequests: options.httpRequests ?? options.jobs / 2, callers: CALLERS };
+      return withNamespace(adapter, (ns) => runRequestFigure(figure, adapter, ns, requestOptions));
+    }
   }
 }

@@ -3,12 +3,14 @@
 //   --figures processed50,bulk   figures (default: all; backlog only under a full run)
 //   --jobs N (default 20000)  --rounds R (default 3)  --backlog N (default 1000000)
 //   --quick                      5000 jobs, 1 round, shorter probes, no 1M backlog
+//   --requests                   only the figures a web request feels: single, enqueue, http,
+//                                latency, processed50 (start → first job)
 // Prints a markdown table of medians and ratios; writes every round to .bench/results.json.
 
 import { cpus } from 'node:os';
 import { loadAdapter, SYSTEMS } from './adapters/index.ts';
 import { closeRedisUtil } from './adapters/redis-util.ts';
-import { FIGURES, type Figure } from './figures.ts';
+import { FIGURES, REQUEST_FIGURES, type Figure } from './figures.ts';
 import { markdownTable, writeJson } from './report.ts';
 import { runSuite } from './suite.ts';
 
@@ -18,7 +20,7 @@ function parse(argv: readonly string[]) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
     const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (name === 'quick') flags.set(name, 'true');
+    if (name === 'quick' || name === 'requests') flags.set(name, 'true');
     else flags.set(name, inline ?? argv[++i] ?? '');
   }
   const quick = flags.has('quick');
@@ -28,7 +30,8 @@ function parse(argv: readonly string[]) {
     return value;
   };
   const list = (name: string) => flags.get(name)?.split(',').map((item) => item.trim()).filter(Boolean);
-  const figures = (list('figures') ?? FIGURES.filter((figure) => !(quick && figure === 'backlog'))) as Figure[];
+  const all = flags.has('requests') ? REQUEST_FIGURES : FIGURES.filter((figure) => !(quick && figure === 'backlog'));
+  const figures = (list('figures') ?? all) as Figure[];
   for (const figure of figures) if (!FIGURES.includes(figure)) throw new Error(`unknown figure "${figure}"; known: ${FIGURES.join(', ')}`);
   return {
     systems: list('only') ?? SYSTEMS,
@@ -41,6 +44,7 @@ function parse(argv: readonly string[]) {
     idleMs: quick ? 500 : 2_000,
     idleWindows: quick ? 1 : 7,
     latencyJobs: quick ? 100 : 400,
+    httpRequests: quick ? 1_000 : 5_000,
   };
 }
 

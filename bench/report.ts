@@ -16,7 +16,11 @@ export interface RoundResult {
 
 /** Metric names in table order; `jobs` is bookkeeping, not shown. */
 const ORDER = [
-  'processed50/s', 'processed1/s', 'bulk enqueue/s', 'single enqueue/s', 'start → first job ms', 'latency p50 ms', 'latency p99 ms',
+  'processed50/s', 'processed1/s', 'bulk enqueue/s', 'single enqueue/s',
+  'enqueue seq/s', 'enqueue seq p50 µs', 'enqueue seq p99 µs', 'enqueue seq p99.9 µs',
+  'enqueue c50/s', 'enqueue c50 p50 µs', 'enqueue c50 p99 µs', 'enqueue c50 p99.9 µs',
+  'http requests/s', 'http enqueue p50 µs', 'http enqueue p99 µs', 'http enqueue p99.9 µs',
+  'start → first job ms', 'latency p50 ms', 'latency p99 ms',
   'backlog 10k: processed/s', 'backlog big: processed/s', 'backlog big ÷ 10k', 'idle worker CPU %', 'worker RSS MB',
   'store bytes/waiting job', 'redis cmds/job',
 ];

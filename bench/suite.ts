@@ -1,5 +1,5 @@
 // Runs the chosen figures over the chosen systems in alternating rounds (round 1: A, B, C;
-// round 2: A, B, C; ...), so slow drift of the machine spreads over every system alike. Used by
+// round 2: B, C, A; ...), so slow drift of the machine spreads over every system alike. Used by
 // main.ts (the CLI) and by the smoke test. The backlog figure runs for errand only: it fills the
 // big backlog once per system and takes `measured` jobs from it each round (three rounds per
 // round asked: the runs are short), next to a fresh small backlog of `measured` jobs.
@@ -32,7 +32,9 @@ export async function runSuite(options: SuiteOptions): Promise<RoundResult[]> {
         }
         continue;
       }
-      for (const adapter of options.systems) {
+      // The order rotates each round: the system that runs first after another figure pays for
+      // that figure's garbage and the bench process's warm-up, so no system always runs first.
+      for (const adapter of rotate(options.systems, round - 1)) {
         const started = performance.now();
         const metrics = await runFigure(figure, adapter, options);
         results.push({ system: adapter.name, figure, round, metrics });
@@ -80,6 +82,11 @@ async function backlogRounds(options: SuiteOptions, log: (line: string) => void)
     for (const [adapter, ns] of bigNs) await adapter.teardown(ns);
   }
   return results;
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = items.length === 0 ? 0 : by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
 function summary(metrics: Record<string, number>): string {

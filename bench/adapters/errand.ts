@@ -57,7 +57,10 @@ function errandAdapter(store: 'redis' | 'sqlite'): Adapter {
     },
     async consumer(ns, concurrency, hooks: ConsumerHooks) {
       const errand = open(store, ns);
-      await errand.store(); // opens the store now, so start() is what gets timed
+      // Opens the store now and, on Redis, waits for its connection (as the peers' ready() do),
+      // so start() is what gets timed, not the TCP connect.
+      const opened = await errand.store();
+      if (opened.kind === 'redis') await (opened as unknown as { redis: Redis }).redis.ping();
       const processed = await processedCounter(store, ns);
       onStart = hooks.onStart;
       const worker = errand.worker({ queues: QUEUE, concurrency });

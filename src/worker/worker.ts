@@ -132,9 +132,12 @@ export class Worker extends EventEmitter {
     if (this.id !== this.resqueId) this.log.info({ instance: this.id }, 'another live instance shows the same Resque id: this one has its own instance id');
     this.state = 'running';
     await runWorkerHook(this.deps.plugins, 'workerStart', this.hookInfo);
+    // The fetch loop runs up to its first reserve's send before anything else: a fresh worker
+    // takes its first jobs as soon as it is registered. Registration set the lease, so the
+    // heartbeats (the lease thread) may start a moment after.
+    this.loopDone = this.fetchLoop();
     this.upkeep.start(registration);
     this.log.info({ queues: queueLabel(this.selection), concurrency: this.concurrency, store: this.deps.store.description }, 'worker started');
-    this.loopDone = this.fetchLoop();
   }
 
   pause(): void {

@@ -1,6 +1,6 @@
 // The Redis store: Resque's key layout (keys.ts) changed only through the Lua scripts in
-// ./scripts, one atomic change each. Lifecycle: connect lazily on first command; the worker's
-// register() also starts the wake-up subscriber; close() ends both connections.
+// ./scripts, one atomic change each. Lifecycle: connect lazily on first command; a worker's
+// first reserve also starts the wake-up subscriber; close() ends both connections.
 // Invariant: every method sends at most a few round trips however many jobs it moves.
 
 import { randomBytes } from 'node:crypto';
@@ -19,6 +19,8 @@ import { commandName, loadScripts, type ScriptCall, type ScriptName } from './sc
 import { plainIdAllowed, resqueIdOf, suffixedInstanceId } from '../identity.ts';
 import { WakeListener } from './wake.ts';
 import { countStoreError, countStoreReconnect } from '../incidents.ts';
+import { EnqueueBatch } from '../enqueue-batch.ts';
+import { groupByQueue, pushEnqueueBatch } from './enqueue-batch.ts';
 import { RedisAdmin } from './admin.ts';
 import { RedisSchedules } from './schedules.ts';
 import type { ScheduleStore } from '../schedule-types.ts';
@@ -38,6 +40,8 @@ export type DelayedLayout = 'errand' | 'resque-scheduler';
 /** Lua's unpack() has a stack limit; batches stay well below it. */
 const MAX_ARGS_PER_CALL = 4_000;
 const SCHEDULE_COMMAND = commandName('schedule');
+/** Single enqueues shared by one push.lua call at most (see enqueue-batch.ts). */
+const MAX_ENQUEUE_BATCH = 1_000;
 /** Poison-job death counts expire a week after the last death, so they cannot pile up. */
 const DEATH_COUNT_TTL_S = 7 * 86_400;
 
@@ -58,6 +62,17 @@ export class RedisStore implements Store {
   private readonly unansweredReserve = new Map<string, string>();
   private adminStore: RedisAdmin | undefined;
   private scheduleStore: RedisSchedules | undefined;
+  /**
+   * Single enqueues of one event-loop turn, written as one push.lua call per queue. One write
+   * in flight at a time (as settles): enqueues made meanwhile, from other requests' callbacks,
+   * go together when it returns. Each socket write costs more than a round trip's wait here
+   * (docs/performance.md), so under load this answers requests sooner, not later.
+   */
+  readonly enqueueBatch = new EnqueueBatch({
+    write: (jobs) => pushEnqueueBatch({ redis: this.redis, keys: this.keys, push: this.scripts.push, call: (what, run) => this.call(what, run), description: this.description }, jobs),
+    maxBatch: MAX_ENQUEUE_BATCH,
+    maxInFlight: 1,
+  });
 
   constructor(private readonly options: RedisStoreOptions) {
     this.keys = redisKeys(options.namespace);
@@ -88,12 +103,10 @@ export class RedisStore implements Store {
 
   async push(jobs: readonly QueuedJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    if (jobs.length === 1) {
-      // The common single enqueue: one script call, without a pipeline around it.
-      const { queue, payload } = jobs[0]!;
-      await this.call('push', () => this.scripts.push([this.keys.queues, this.keys.queue(queue)], [queue, this.keys.wakeChannel, payload]));
-      return;
-    }
+    // The common single enqueue: shares its round trip with the others of this turn, if any.
+    if (jobs.length === 1) return this.enqueueBatch.add(jobs[0]!);
+    // Single enqueues still pending go first, so one caller's jobs keep their order.
+    this.enqueueBatch.flushNow();
     // Many jobs: Resque's own commands, pipelined. The Lua script would cost Redis more than
     // the RPUSH itself (every payload copied into Lua and back), and the always-sent PUBLISH at
     // the end replaces its "was empty" check: a worker that drained the queue between two
@@ -143,33 +156,37 @@ export class RedisStore implements Store {
     const k = this.keys;
     const now = new Date();
     const suffixed = suffixedInstanceId(worker.id);
-    // Subscribing (its own connection) and registering overlap; both are done before the first reserve.
-    const [, instance] = await Promise.all([
-      this.call('subscribe', () => this.wakeListener().start()),
-      this.call('register', () =>
-        this.scripts.register(
-          [k.workers, k.workerStarted(worker.id), k.heartbeats, k.leases, k.instancesOf(worker.id), k.instance(worker.id), k.instance(suffixed)],
-          [worker.id, suffixed, plainIdAllowed(worker.id) ? 1 : 0, resqueIso(now), resqueTimeToS(worker.startedAt), worker.concurrency ?? 0, Math.floor(worker.leaseMs ?? defaults.deadAfterMs)],
-        ),
+    const instance = await this.call('register', () =>
+      this.scripts.register(
+        [k.workers, k.workerStarted(worker.id), k.heartbeats, k.leases, k.instancesOf(worker.id), k.instance(worker.id), k.instance(suffixed)],
+        [worker.id, suffixed, plainIdAllowed(worker.id) ? 1 : 0, resqueIso(now), resqueTimeToS(worker.startedAt), worker.concurrency ?? 0, Math.floor(worker.leaseMs ?? defaults.deadAfterMs)],
       ),
-    ]);
+    );
     return String(instance);
   }
 
   async reserve(workerId: string, queues: readonly string[] | '*', max: number, startNow = 0): Promise<ReservedJob[]> {
-    this.wake?.markReserving(workerId);
+    const wake = this.wakeListener();
+    wake.markReserving(workerId, queues);
     const k = this.keys;
     // A reserve whose reply never came keeps its request id, so the next call returns that
     // batch rather than stranding it (see reserve.lua).
     let request = this.unansweredReserve.get(workerId);
     if (!request) this.unansweredReserve.set(workerId, (request = `${this.processTag}.${(this.requestCounter++).toString(36)}`));
     const named = queues === '*' ? [] : queues;
-    const flat = (await this.call('reserve', () =>
+    const reply = this.call('reserve', () =>
       this.scripts.reserve(
         [k.inflight(workerId), k.pauseAll, k.queues, k.leases, k.tokenCounter, k.lastReserve(workerId), k.instance(workerId), k.pausedQueues, ...named.map(k.queue)],
         [max, workerId, request, startNow, queues === '*' ? '*' : '', k.queuePrefix, ...named],
       ),
-    )) as string[];
+    );
+    const flat = (await reply) as string[];
+    // The wake-up subscription (its own connection: a connect and a ready check) comes up after
+    // the first reserve is answered, not before: a fresh worker takes its first jobs without
+    // waiting for it or sharing its event loop with the connect, and a wait after a reserve begun
+    // before it was active looks at the queues first (wake.ts). A failure to subscribe surfaces
+    // in that wait.
+    wake.start().catch(() => {});
     this.unansweredReserve.delete(workerId);
     const jobs: ReservedJob[] = new Array(flat.length / 3);
     for (let i = 0, j = 0; i < flat.length; i += 3, j++) jobs[j] = { token: flat[i]!, queue: flat[i + 1]!, payload: flat[i + 2]! };
@@ -263,11 +280,23 @@ export class RedisStore implements Store {
 
   private wakeListener(): WakeListener {
     if (!this.wake) {
-      this.subscriber = this.redis.duplicate({ commandTimeout: undefined });
+      // lazyConnect: the connection opens with the subscription (see reserve()).
+      this.subscriber = this.redis.duplicate({ commandTimeout: undefined, lazyConnect: true });
       this.subscriber.on('error', () => {});
-      this.wake = new WakeListener(this.subscriber, this.keys.wakeChannel);
+      this.wake = new WakeListener(this.subscriber, this.keys.wakeChannel, (queues) => this.mayHoldJobs(queues));
     }
     return this.wake;
+  }
+
+  /** For the wake listener's first wait: any of these queues non-empty ('*': assumed so). */
+  private async mayHoldJobs(queues: readonly string[] | '*'): Promise<boolean> {
+    if (queues === '*' || queues.length === 0) return true;
+    const lengths = await this.call('probe', () => {
+      const pipeline = this.redis.pipeline();
+      for (const queue of queues) pipeline.llen(this.keys.queue(queue));
+      return pipeline.exec();
+    });
+    return (lengths ?? []).some(([error, length]) => error !== null || Number(length) > 0);
   }
 
   admin(): AdminStore {
@@ -281,6 +310,7 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.enqueueBatch.flushNow();
     this.wake?.close();
     await Promise.allSettled([closeConnection(this.redis), this.subscriber && closeConnection(this.subscriber)]);
   }
@@ -295,16 +325,6 @@ async function closeConnection(redis: Redis): Promise<void> {
 /** reap.lua's bound on its clock for 'dead' mode: the latest store time it may reap at ('' = any). */
 function contactBound(options: RecoverOptions): string {
   return options.contactAt === undefined ? '' : String(Math.floor(options.contactAt + (options.contactWithinMs ?? 0)));
-}
-
-function groupByQueue(jobs: readonly QueuedJob[]): Map<string, string[]> {
-  const byQueue = new Map<string, string[]>();
-  for (const job of jobs) {
-    let list = byQueue.get(job.queue);
-    if (!list) byQueue.set(job.queue, (list = []));
-    list.push(job.payload);
-  }
-  return byQueue;
 }
 
 function throwFirst(results: [Error | null, unknown][] | null): void {

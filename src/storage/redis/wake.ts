@@ -1,9 +1,12 @@
 // Wake-ups for idle workers: one subscriber connection per store listens on the wake channel.
 // Producers publish the queue name when a queue goes from empty to non-empty ('*' for "look
-// everywhere", '@<ms>' for a job falling due that many ms from now). Lifecycle: start() before the first
-// reserve, so no announcement made after a reserve can be missed; close() with the store.
+// everywhere", '@<ms>' for a job falling due that many ms from now). Lifecycle: start() as the
+// worker registers, without holding up its first reserve; close() with the store.
 // The race between "reserve found nothing" and "start waiting" is closed by a per-worker mark:
-// any wake since that worker's last reserve makes its next wait return at once.
+// any wake since that worker's last reserve makes its next wait return at once. A reserve that
+// began before the subscription was active may have missed one: that worker's next wait first
+// looks at its queues (`probe`) and returns at once if they hold jobs, so no announcement made
+// after a reserve can be missed.
 
 import type { Redis } from 'ioredis';
 
@@ -16,29 +19,50 @@ interface Waiter {
 
 export class WakeListener {
   private readonly waiters = new Set<Waiter>();
-  private readonly woken = new Map<string, boolean>();
+  /** Per worker: the queues of its last reserve, and whether one of them was announced since. */
+  private readonly marks = new Map<string, { queues: ReadonlySet<string> | '*'; woken: boolean }>();
   private started: Promise<void> | undefined;
+  private subscribed = false;
+  /** Workers whose last reserve began before the subscription was active. */
+  private readonly unsure = new Set<string>();
   /** Earliest due time announced for a scheduled job; waits end then so it is promoted on time. */
   private nextDueAt = Infinity;
 
-  constructor(private readonly subscriber: Redis, private readonly channel: string) {}
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly channel: string,
+    /** Whether these queues may hold jobs now (true when it cannot tell cheaply). */
+    private readonly probe: (queues: readonly string[] | '*') => Promise<boolean>,
+  ) {}
 
   start(): Promise<void> {
-    this.started ??= (async () => {
-      this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
-      await this.subscriber.subscribe(this.channel);
-    })();
+    if (!this.started) {
+      const starting = (async () => {
+        this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
+        await this.subscriber.subscribe(this.channel);
+        this.subscribed = true;
+      })();
+      this.started = starting;
+      // A failed subscription is not kept: the next wait tries again.
+      starting.catch(() => {
+        this.subscriber.removeAllListeners('message');
+        if (this.started === starting) this.started = undefined;
+      });
+    }
     return this.started;
   }
 
   /** Called as a reserve begins: from now on, wakes count for this worker. */
-  markReserving(workerId: string): void {
-    this.woken.set(workerId, false);
+  markReserving(workerId: string, queues: readonly string[] | '*'): void {
+    this.marks.set(workerId, { queues: queues === '*' ? '*' : new Set(queues), woken: false });
+    if (this.subscribed) this.unsure.delete(workerId);
+    else this.unsure.add(workerId);
   }
 
   async wait(workerId: string, queues: readonly string[] | '*', timeoutMs: number, signal?: AbortSignal): Promise<void> {
     await this.start();
-    if (this.woken.get(workerId) || signal?.aborted) return;
+    if (this.unsure.delete(workerId) && (await this.probe(queues))) return;
+    if (this.marks.get(workerId)?.woken || signal?.aborted) return;
     const now = Date.now();
     if (this.nextDueAt <= now) this.nextDueAt = Infinity;
     const dueAt = Math.min(now + timeoutMs, this.nextDueAt);
@@ -73,14 +97,15 @@ export class WakeListener {
       }
       return;
     }
-    for (const workerId of this.woken.keys()) this.woken.set(workerId, true);
+    for (const mark of this.marks.values()) if (message === '*' || mark.queues === '*' || mark.queues.has(message)) mark.woken = true;
     for (const waiter of this.waiters) {
       if (message === '*' || waiter.queues === '*' || waiter.queues.has(message)) waiter.resolve();
     }
   }
 
   forget(workerId: string): void {
-    this.woken.delete(workerId);
+    this.marks.delete(workerId);
+    this.unsure.delete(workerId);
   }
 
   close(): void {

@@ -23,6 +23,10 @@ import { WakeHub } from './wake.ts';
 import { waitForWork, type WakeMark } from './wait.ts';
 import { SqliteAdmin } from './admin.ts';
 import { SqliteSchedules } from './schedules.ts';
+import { EnqueueBatch } from '../enqueue-batch.ts';
+
+/** Single enqueues shared by one transaction at most (see enqueue-batch.ts). */
+const MAX_ENQUEUE_BATCH = 1_000;
 import type { ScheduleStore } from '../schedule-types.ts';
 import { countStoreError } from '../incidents.ts';
 
@@ -46,6 +50,8 @@ export class SqliteStore implements Store {
   private adminStore: SqliteAdmin | undefined;
   private scheduleStore: SqliteSchedules | undefined;
   private readonly tx;
+  /** Single enqueues of one event-loop turn, written as one transaction (one commit, one wake-up). */
+  readonly enqueueBatch = new EnqueueBatch({ write: async (jobs) => this.pushNow(jobs), maxBatch: MAX_ENQUEUE_BATCH, maxInFlight: Infinity });
 
   static open(options: SqliteStoreOptions): SqliteStore {
     const path = resolve(options.path);
@@ -124,6 +130,14 @@ export class SqliteStore implements Store {
 
   async push(jobs: readonly QueuedJob[]): Promise<void> {
     if (jobs.length === 0) return;
+    // The common single enqueue: shares its transaction with the others of this turn, if any.
+    if (jobs.length === 1) return this.enqueueBatch.add(jobs[0]!);
+    // Single enqueues still pending go first, so one caller's jobs keep their order.
+    this.enqueueBatch.flushNow();
+    this.pushNow(jobs);
+  }
+
+  private pushNow(jobs: readonly QueuedJob[]): void {
     this.run('push', () => this.tx.push.immediate(jobs));
     this.hub.notify();
   }
@@ -199,6 +213,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.enqueueBatch.flushNow();
     this.closed = true;
     this.hub.release(this);
     this.db.close();

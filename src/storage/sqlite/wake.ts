@@ -21,7 +21,7 @@ export interface Waiter {
 }
 
 /** A commit's frames may land in the -wal file a moment before its header makes them visible. */
-const TRAILING_CHECKS_MS = [15, 150] as const;
+const TRAILING_CHECKS_MS = [1, 4, 15, 150] as const;
 const IDLE_UNWATCH_MS = 5_000;
 
 const hubs = new Map<string, WakeHub>();

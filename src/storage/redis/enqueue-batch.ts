@@ -1,0 +1,58 @@
+// The Redis write of one micro-batch of single enqueues (../enqueue-batch.ts collects them):
+// one push.lua call per queue — the script appends any number of payloads, registers the queue
+// and publishes a wake-up only when the queue was empty — and several queues as one pipeline.
+// Invariants: payloads keep their batch order within each queue; the calls are independent, so
+// each job's caller learns its own queue's outcome (a queue whose call failed rejects only the
+// callers of that queue; a failed pipeline rejects them all).
+
+import type { Redis } from 'ioredis';
+import { StoreError } from '../../errors.ts';
+import type { QueuedJob } from '../types.ts';
+import type { RedisKeys } from './keys.ts';
+import { commandName, type ScriptCall } from './scripts.ts';
+
+const PUSH_COMMAND = commandName('push');
+
+export interface EnqueueBatchDeps {
+  readonly redis: Redis;
+  readonly keys: RedisKeys;
+  readonly push: ScriptCall;
+  /** The store's error wrapping (StoreError naming the server). */
+  readonly call: <T>(what: string, run: () => Promise<T>) => Promise<T>;
+  readonly description: string;
+}
+
+/** Writes the batch; resolves when every job is stored, or to one error (or undefined) per job. */
+export async function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly QueuedJob[]): Promise<void | unknown[]> {
+  const k = deps.keys;
+  const queue = jobs[0]!.queue;
+  if (jobs.every((job) => job.queue === queue)) {
+    const args: string[] = [queue, k.wakeChannel];
+    for (const job of jobs) args.push(job.payload);
+    return deps.call('push', async () => void (await deps.push([k.queues, k.queue(queue)], args)));
+  }
+  const byQueue = groupByQueue(jobs);
+  const replies = await deps.call('push', () => {
+    const pipeline = deps.redis.pipeline();
+    const command = (pipeline as unknown as Record<string, (...a: string[]) => unknown>)[PUSH_COMMAND]!;
+    for (const [name, payloads] of byQueue) command.call(pipeline, '2', k.queues, k.queue(name), name, k.wakeChannel, ...payloads);
+    return pipeline.exec();
+  });
+  const failures = new Map<string, StoreError>();
+  [...byQueue.keys()].forEach((name, i) => {
+    const error = replies?.[i]?.[0];
+    if (error) failures.set(name, new StoreError(`Redis push failed on ${deps.description}: ${error.message}`, { cause: error }));
+  });
+  return jobs.map((job) => failures.get(job.queue));
+}
+
+/** Payloads by queue, in order (a Map keeps the queues in first-seen order). */
+export function groupByQueue(jobs: readonly QueuedJob[]): Map<string, string[]> {
+  const byQueue = new Map<string, string[]>();
+  for (const job of jobs) {
+    let list = byQueue.get(job.queue);
+    if (!list) byQueue.set(job.queue, (list = []));
+    list.push(job.payload);
+  }
+  return byQueue;
+}
