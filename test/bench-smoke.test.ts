@@ -9,7 +9,7 @@ import { closeRedisUtil } from '../bench/adapters/redis-util.ts';
 import { runSuite } from '../bench/suite.ts';
 import { markdownTable } from '../bench/report.ts';
 
-test('every bench adapter runs and counts exactly the jobs it was given', { timeout: 60_000 }, async () => {
+test('every bench adapter runs and counts exactly the jobs it was given', { timeout: 180_000 }, async () => {
   const systems = await Promise.all(SYSTEMS.map(loadAdapter));
   try {
     const results = await runSuite({
