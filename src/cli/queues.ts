@@ -2,8 +2,7 @@
 // `resume NAME` pause one queue for every errand worker (kept in the store) and let them take it
 // again. Ruby Resque workers do not know this pause.
 
-import { parseArgs } from 'node:util';
-import { errandFrom, usage, UsageError, STORE_HELP, storeFlags } from './shared.ts';
+import { errandFrom, listOrAction, UsageError, STORE_HELP } from './shared.ts';
 
 export const help = `Usage: errand queues [list | pause NAME | resume NAME] [--json]
 
@@ -15,14 +14,9 @@ Ruby Resque workers do not know a per-queue pause: they keep taking a paused que
 ${STORE_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = usage(() => parseArgs({ args: argv, options: { ...storeFlags, json: { type: 'boolean' } }, allowPositionals: true, strict: true }));
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
-  const [action = 'list', name, ...extra] = positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
-  if (action !== 'list' && !name) throw new UsageError(`queues ${action} needs a queue NAME`);
+  const parsed = listOrAction(argv, help, 'queues', 'queue');
+  if (!parsed) return 0;
+  const { values, action, name } = parsed;
   const errand = errandFrom(values);
   try {
     const admin = await errand.admin();

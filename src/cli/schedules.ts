@@ -3,11 +3,10 @@
 // state every process reads at its next tick. Reads definitions from the store, so no job code
 // is loaded here.
 
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.ts';
 import type { ScheduleState } from '../storage/schedule-types.ts';
 import { definitionOf, nextRun, runScheduleNow } from '../scheduler/declared.ts';
-import { errandFrom, usage, UsageError, STORE_HELP, storeFlags } from './shared.ts';
+import { errandFrom, listOrAction, UsageError, STORE_HELP } from './shared.ts';
 
 export const help = `Usage: errand schedules [list | run NAME | pause NAME | resume NAME] [--json]
 
@@ -35,14 +34,9 @@ export function formatSchedules(states: readonly ScheduleState[], now = Date.now
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = usage(() => parseArgs({ args: argv, options: { ...storeFlags, json: { type: 'boolean' } }, allowPositionals: true, strict: true }));
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
-  const [action = 'list', name, ...extra] = positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
-  if (action !== 'list' && !name) throw new UsageError(`schedules ${action} needs a schedule NAME`);
+  const parsed = listOrAction(argv, help, 'schedules', 'schedule');
+  if (!parsed) return 0;
+  const { values, action, name } = parsed;
   const errand = errandFrom(values);
   try {
     const schedules = (await errand.store()).schedules();

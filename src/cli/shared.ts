@@ -1,7 +1,7 @@
 // What every CLI command shares: flag parsing with a one-line reason on bad flags, the store
 // flags (--url, --namespace), and turning known errors into a one-line message and an exit code.
 
-import type { ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ErrandError } from '../errors.ts';
 import { createErrand, type Errand } from '../client/errand.ts';
 
@@ -42,3 +42,20 @@ export function reportError(error: unknown): number {
 
 export const STORE_HELP = `  --url URL          store: redis://host:port, rediss://…, sqlite:path (default: ERRAND_URL, REDIS_URL, sqlite:./var/errand.db)
   --namespace NAME   Redis key prefix (default: resque)`;
+
+/**
+ * The flags and words of a `<command> [list | ACTION NAME] [--json]` command (schedules, queues):
+ * undefined after printing `help` for --help; a UsageError for extra words or an ACTION without
+ * its NAME (`noun` says what NAME names).
+ */
+export function listOrAction(argv: string[], help: string, command: string, noun: string) {
+  const { values, positionals } = usage(() => parseArgs({ args: argv, options: { ...storeFlags, json: { type: 'boolean' } }, allowPositionals: true, strict: true }));
+  if (values.help) {
+    process.stdout.write(`${help}\n`);
+    return undefined;
+  }
+  const [action = 'list', name, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  if (action !== 'list' && !name) throw new UsageError(`${command} ${action} needs a ${noun} NAME`);
+  return { values, action, name };
+}
