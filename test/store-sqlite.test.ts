@@ -428,3 +428,39 @@ test('two processes reserving from one file never get the same job, and lose non
   assert.equal(stats.processed, jobs.length);
   assert.deepEqual(stats.workers, [], 'both unregistered');
 });
+
+// Catches: a statement that adds or takes waiting jobs without moving the queue's kept count
+// (push, reserve, release, a reap handing jobs back, poison, remove one, clear, a retry or run
+// now), and a page read from the tail that is not the same slice as one read from the head.
+test('the kept per-queue waiting count always equals the rows, and pages near the tail read from the tail', async (t) => {
+  const path = tempPath(t);
+  const store = open(t, path);
+  const raw = new Database(path, { readonly: true });
+  t.after(() => raw.close());
+  const truth = () => Object.fromEntries((raw.prepare('SELECT queue, COUNT(*) AS n FROM jobs WHERE worker IS NULL GROUP BY queue').all() as { queue: string; n: number }[]).map((r) => [r.queue, r.n]));
+  const kept = async () => Object.fromEntries((await store.admin().stats()).queues.filter((q) => q.size > 0).map((q) => [q.name, q.size]));
+  const check = async (step: string) => assert.deepEqual(await kept(), truth(), step);
+  await push(store, 'a', Array.from({ length: 60 }, (_, i) => job(i, 'a')));
+  await push(store, 'b', Array.from({ length: 5 }, (_, i) => job(i, 'b')));
+  await check('after pushes');
+  const w = await store.register({ id: 'host:1:a', queues: ['a', 'b'], startedAt: new Date(), leaseMs: 60_000 });
+  const held = await store.reserve(w, ['a', 'b'], 30);
+  await check('after a reserve');
+  assert.equal(await store.release(w, held.slice(20).map((j) => j.token)), 10);
+  await check('after a release');
+  await store.settle(w, held.slice(0, 5).map((j) => ({ token: j.token, kind: 'done' as const })));
+  await store.settle(w, [{ token: held[5]!.token, kind: 'retry', job: { queue: 'a', payload: job(99, 'a'), runAt: Date.now() - 1 } }]);
+  await store.recover({ maxDeaths: 3, promoteLimit: 100, reapDead: false });
+  await check('after settles and a due retry promoted');
+  assert.equal(await store.admin().removeQueued('a', job(40, 'a')), true);
+  assert.equal(await store.admin().clearQueue('b'), 5);
+  await check('after remove one and clear');
+  await store.unregister(w);
+  await check('after unregister hands back what it held');
+  const size = truth().a!;
+  const all = await store.admin().peek('a', 0, size);
+  assert.equal(all.length, size);
+  assert.deepEqual(await store.admin().peek('a', size - 7, 10), all.slice(size - 7), 'the last page, read from the tail');
+  assert.deepEqual(await store.admin().peek('a', -3, 3), all.slice(-3));
+  assert.deepEqual(await store.admin().peek('a', 2, 4), all.slice(2, 6), 'a page near the head');
+});

@@ -11,13 +11,21 @@ import type { Statements } from './statements.ts';
 
 type Sql = (source: string) => Database.Statement;
 
-export function removeQueued(sql: Sql, queue: string, payload: string): boolean {
+export function removeQueued(db: Database.Database, sql: Sql, queue: string, payload: string): boolean {
   const id = 'SELECT id FROM jobs WHERE queue = ? AND worker IS NULL AND payload = ? ORDER BY pos LIMIT 1';
-  return sql(`DELETE FROM jobs WHERE id = (${id})`).run(queue, payload).changes === 1;
+  return db.transaction(() => {
+    const removed = sql(`DELETE FROM jobs WHERE id = (${id})`).run(queue, payload).changes === 1;
+    if (removed) sql('UPDATE queues SET waiting = waiting - 1 WHERE name = ?').run(queue);
+    return removed;
+  }).immediate();
 }
 
-export function clearQueue(sql: Sql, queue: string): number {
-  return sql('DELETE FROM jobs WHERE queue = ? AND worker IS NULL').run(queue).changes;
+export function clearQueue(db: Database.Database, sql: Sql, queue: string): number {
+  return db.transaction(() => {
+    const removed = sql('DELETE FROM jobs WHERE queue = ? AND worker IS NULL').run(queue).changes;
+    sql('UPDATE queues SET waiting = 0 WHERE name = ?').run(queue);
+    return removed;
+  }).immediate();
 }
 
 interface ScheduledRow { id: number; run_at: number; queue: string; payload: string }

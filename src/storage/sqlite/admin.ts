@@ -41,9 +41,16 @@ export class SqliteAdmin implements AdminStore {
 
   peek(queue: string, start: number, count: number): Promise<string[]> {
     return this.read('peek', () => {
-      const sql = 'SELECT payload FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos LIMIT ? OFFSET ?';
-      const [offset, limit] = window(start, count, () => this.sql('SELECT COUNT(*) FROM jobs WHERE queue = ? AND worker IS NULL').pluck().get(queue) as number);
-      return limit > 0 ? (this.sql(sql).pluck().all(queue, limit, offset) as string[]) : [];
+      const size = this.st.queueWaiting.get(queue) ?? 0;
+      const [offset, limit] = window(start, count, () => size);
+      if (limit <= 0) return [];
+      // An OFFSET walks the index from its end: a page near the tail is read from the tail.
+      if (offset > size / 2) {
+        const fromTail = Math.max(0, size - offset - limit);
+        const sql = 'SELECT payload FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos DESC LIMIT ? OFFSET ?';
+        return (this.sql(sql).pluck().all(queue, Math.min(limit, size - offset), fromTail) as string[]).reverse();
+      }
+      return this.sql('SELECT payload FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos LIMIT ? OFFSET ?').pluck().all(queue, limit, offset) as string[];
     });
   }
 
@@ -156,11 +163,11 @@ export class SqliteAdmin implements AdminStore {
   }
 
   async removeQueued(queue: string, payload: string): Promise<boolean> {
-    return this.host.run('remove queued job', () => lists.removeQueued((s) => this.sql(s), queue, payload));
+    return this.host.run('remove queued job', () => lists.removeQueued(this.db, (s) => this.sql(s), queue, payload));
   }
 
   async clearQueue(queue: string): Promise<number> {
-    return this.host.run('clear queue', () => lists.clearQueue((s) => this.sql(s), queue));
+    return this.host.run('clear queue', () => lists.clearQueue(this.db, (s) => this.sql(s), queue));
   }
 
   scheduled(start: number, count: number): Promise<ScheduledEntry[]> {
@@ -214,7 +221,7 @@ export class SqliteAdmin implements AdminStore {
       const queues: QueueStats[] = this.st.queueNames.all().map((name) => ({
         name,
         recentlyDone: this.st.throughputSince.get(name, since) ?? 0,
-        size: this.sql('SELECT COUNT(*) FROM jobs WHERE queue = ? AND worker IS NULL').pluck().get(name) as number,
+        size: this.st.queueWaiting.get(name) ?? 0,
         oldestEnqueuedAt: enqueuedAtOf(this.sql('SELECT payload FROM jobs WHERE queue = ? AND worker IS NULL ORDER BY pos LIMIT 1').pluck().get(name) as string | undefined),
         paused: paused.has(name),
       }));

@@ -19,23 +19,24 @@ export function append(st: Statements, queue: string, payloads: readonly string[
   st.queueEnsure.run(queue);
   let tail = st.queueEnds.get(queue)!.tail;
   for (const payload of payloads) st.jobInsert.run(queue, ++tail, payload);
-  st.queueSetTail.run(tail, queue);
+  st.queueSetTail.run(tail, payloads.length, queue);
 }
 
 /** Puts existing job rows back at the head of their queues; `rows` end up in this order there. */
 export function putBack(st: Statements, rows: readonly Pick<JobRow, 'id' | 'queue'>[]): void {
-  const heads = new Map<string, number>();
+  const heads = new Map<string, { head: number; count: number }>();
   for (let i = rows.length - 1; i >= 0; i--) {
     const { id, queue } = rows[i]!;
-    let head = heads.get(queue);
-    if (head === undefined) {
+    let at = heads.get(queue);
+    if (at === undefined) {
       st.queueEnsure.run(queue);
-      head = st.queueEnds.get(queue)!.head;
+      heads.set(queue, (at = { head: st.queueEnds.get(queue)!.head, count: 0 }));
     }
-    heads.set(queue, --head);
-    st.jobRequeue.run(head, id);
+    at.head--;
+    at.count++;
+    st.jobRequeue.run(at.head, id);
   }
-  for (const [queue, head] of heads) st.queueSetHead.run(head, queue);
+  for (const [queue, { head, count }] of heads) st.queueSetHead.run(head, count, queue);
 }
 
 export function push(st: Statements, jobs: readonly QueuedJob[]): void {
@@ -70,6 +71,7 @@ export function reserve(st: Statements, workerId: string, names: readonly string
     if (paused.has(queue)) continue;
     // RETURNING gives rows in no promised order: the claim numbers carry the queue order.
     const rows = st.jobsClaim.all(workerId, seq, queue, want).sort((a, b) => a.claim - b.claim);
+    if (rows.length > 0) st.queueWaitingAdd.run(-rows.length, queue);
     for (const row of rows) out.push({ token: String(row.claim), queue, payload: row.payload });
     seq += rows.length;
   }

@@ -129,7 +129,11 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 7: queues an operator paused: workers skip them (see ops.reserve); their jobs stay in place.
   // Per job class metrics, one count per (grain, slot, class, field) (see ../job-metrics.ts).
+  // Each queue's waiting jobs counted as they come and go (ops.ts, admin-lists.ts), so sizes
+  // are read, not counted over a million rows.
   `
+  ALTER TABLE queues ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+  UPDATE queues SET waiting = (SELECT COUNT(*) FROM jobs WHERE jobs.queue = queues.name AND jobs.worker IS NULL);
   CREATE TABLE paused_queues (name TEXT PRIMARY KEY) WITHOUT ROWID;
   CREATE TABLE job_metrics (
     grain TEXT NOT NULL,

@@ -29,8 +29,12 @@ export function prepareStatements(db: Db) {
     nowMs: pluck<number>("SELECT CAST(round((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)"),
     queueEnsure: p('INSERT INTO queues (name) VALUES (?) ON CONFLICT DO NOTHING'),
     queueEnds: p<{ head: number; tail: number }>('SELECT head, tail FROM queues WHERE name = ?'),
-    queueSetHead: p('UPDATE queues SET head = ? WHERE name = ?'),
-    queueSetTail: p('UPDATE queues SET tail = ? WHERE name = ?'),
+    // `waiting` counts the queue's jobs not in flight: every statement that adds or takes ready
+    // jobs moves it in the same transaction.
+    queueSetHead: p('UPDATE queues SET head = ?, waiting = waiting + ? WHERE name = ?'),
+    queueSetTail: p('UPDATE queues SET tail = ?, waiting = waiting + ? WHERE name = ?'),
+    queueWaitingAdd: p('UPDATE queues SET waiting = waiting + ? WHERE name = ?'),
+    queueWaiting: pluck<number>('SELECT waiting FROM queues WHERE name = ?'),
     queueNames: pluck<string>('SELECT name FROM queues ORDER BY name'),
     // Every job that enters a queue moves head down or tail up: this sum only grows (see wake.ts).
     // A paused queue counts for nothing, so pausing or resuming one with jobs in it moves the sum
