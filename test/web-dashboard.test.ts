@@ -79,7 +79,7 @@ async function assertInert(page: Page, problems: string[], where: string): Promi
 }
 
 for (const kind of ['sqlite', 'redis'] as const) {
-  describe(`dashboard on ${kind}`, () => {
+  describe(`dashboard on ${kind}`, { timeout: 240_000 }, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
     let site: Awaited<ReturnType<typeof serve>>;

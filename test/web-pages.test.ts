@@ -74,7 +74,7 @@ async function inert(page: Page, problems: string[], where: string): Promise<str
 }
 
 for (const kind of ['sqlite', 'redis'] as const) {
-  describe(`job and schedules pages on ${kind}`, () => {
+  describe(`job and schedules pages on ${kind}`, { timeout: 240_000 }, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
     let site: Awaited<ReturnType<typeof serve>>;

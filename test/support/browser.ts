@@ -35,6 +35,9 @@ export async function serve(handler: RequestListener): Promise<{ server: Server;
 /** A new page that records every dialog, console error and page error as a problem; window.alert is recorded, not shown. */
 export async function openWatchedPage(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
   const page = await context.newPage();
+  // A page that never shows what a test waits for fails the test instead of hanging the suite.
+  page.setDefaultTimeout(30_000);
+  page.setDefaultNavigationTimeout(30_000);
   const problems: string[] = [];
   await page.addInitScript(() => {
     const w = window as unknown as { __alerts: string[] };
