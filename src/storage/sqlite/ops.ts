@@ -72,6 +72,7 @@ export function reserve(st: Statements, workerId: string, names: readonly string
     // RETURNING gives rows in no promised order: the claim numbers carry the queue order.
     const rows = st.jobsClaim.all(workerId, seq, queue, want).sort((a, b) => a.claim - b.claim);
     if (rows.length > 0) st.queueWaitingAdd.run(-rows.length, queue);
+    if (rows.length < want) st.queueWaitingDrained.run(queue);
     for (const row of rows) out.push({ token: String(row.claim), queue, payload: row.payload });
     seq += rows.length;
   }

@@ -35,6 +35,9 @@ export function prepareStatements(db: Db) {
     queueSetTail: p('UPDATE queues SET tail = ?, waiting = waiting + ? WHERE name = ?'),
     queueWaitingAdd: p('UPDATE queues SET waiting = waiting + ? WHERE name = ?'),
     queueWaiting: pluck<number>('SELECT waiting FROM queues WHERE name = ?'),
+    // A claim that came up short took every ready job: the count is 0, exactly (this also mends
+    // a count an older errand process, which does not keep it, left off).
+    queueWaitingDrained: p('UPDATE queues SET waiting = 0 WHERE name = ? AND waiting <> 0'),
     queueNames: pluck<string>('SELECT name FROM queues ORDER BY name'),
     // Every job that enters a queue moves head down or tail up: this sum only grows (see wake.ts).
     // A paused queue counts for nothing, so pausing or resuming one with jobs in it moves the sum
