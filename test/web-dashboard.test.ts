@@ -5,16 +5,15 @@
 // token changes nothing, and readOnly offers and accepts no change. One browser for the file.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openStore } from '../src/storage/open.ts';
 import type { Store } from '../src/storage/types.ts';
 import { createDashboard } from '../src/web/index.ts';
-import { launchBrowser, openWatchedPage, serve } from './support/browser.ts';
-import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
+import { freshStore, launchBrowser, openWatchedPage, serve } from './support/browser.ts';
+import { waitFor } from './support/redis.ts';
 
 const LONG = `long-${'L'.repeat(100_000)}`;
 const HOSTILE = [
@@ -85,22 +84,13 @@ for (const kind of ['sqlite', 'redis'] as const) {
     let site: Awaited<ReturnType<typeof serve>>;
     let base = '';
     before(async () => {
-      if (kind === 'sqlite') {
-        const dir = await mkdtemp(join(tmpdir(), 'errand-web-'));
-        store = await openStore(`sqlite:${join(dir, 'errand.db')}`);
-        cleanup = () => rm(dir, { recursive: true, force: true });
-      } else {
-        const namespace = uniqueNamespace();
-        store = await openStore(REDIS_URL, { namespace });
-        cleanup = () => deleteNamespace(namespace);
-      }
+      ({ store, cleanup } = await freshStore(kind));
       await seed(store);
       site = await serve(createDashboard({ store, basePath: '/errand', secret: SECRET }).node);
       base = `${site.url}/errand`;
     });
     after(async () => {
       await site?.close();
-      await store?.close();
       await cleanup?.();
     });
 

@@ -5,16 +5,15 @@
 // shown, and readOnly offers and accepts none. One browser for the file.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { openStore } from '../src/storage/open.ts';
 import type { Store } from '../src/storage/types.ts';
 import { createDashboard } from '../src/web/index.ts';
-import { launchBrowser, openWatchedPage, serve } from './support/browser.ts';
-import { deleteNamespace, REDIS_URL, uniqueNamespace } from './support/redis.ts';
+import { freshStore, launchBrowser, openWatchedPage, serve } from './support/browser.ts';
+
 
 const HOSTILE = [
   '<script>window.__xss=1;alert(1)</script>',
@@ -81,22 +80,13 @@ for (const kind of ['sqlite', 'redis'] as const) {
     let base = '';
     let worker = '';
     before(async () => {
-      if (kind === 'sqlite') {
-        const dir = await mkdtemp(join(tmpdir(), 'errand-web-pages-'));
-        store = await openStore(`sqlite:${join(dir, 'errand.db')}`);
-        cleanup = () => rm(dir, { recursive: true, force: true });
-      } else {
-        const namespace = uniqueNamespace();
-        store = await openStore(REDIS_URL, { namespace });
-        cleanup = () => deleteNamespace(namespace);
-      }
+      ({ store, cleanup } = await freshStore(kind));
       worker = await seed(store);
       site = await serve(createDashboard({ store, basePath: '/errand', secret: SECRET }).node);
       base = `${site.url}/errand`;
     });
     after(async () => {
       await site?.close();
-      await store?.close();
       await cleanup?.();
     });
 

@@ -1,12 +1,15 @@
 // Test support: one headless Debian chromium through playwright-core (no browser download), kept
 // off the network (no background fetches, updates, sync or QUIC) with a fresh profile; and a
-// dashboard served on a free loopback port.
+// dashboard served on a free loopback port, on a fresh store of either kind.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { openStore } from '../../src/storage/open.ts';
+import type { Store } from '../../src/storage/types.ts';
+import { deleteNamespace, REDIS_URL, uniqueNamespace } from './redis.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -48,4 +51,19 @@ export async function openWatchedPage(context: BrowserContext): Promise<{ page: 
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   return { page, problems };
+}
+
+/**
+ * A fresh store of `kind` (an SQLite file in a temp folder, or a new Redis namespace) and a
+ * function that closes it and deletes what it held: what each dashboard suite runs on.
+ */
+export async function freshStore(kind: 'sqlite' | 'redis'): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+  if (kind === 'sqlite') {
+    const dir = await mkdtemp(join(tmpdir(), 'errand-web-'));
+    const store = await openStore(`sqlite:${join(dir, 'errand.db')}`);
+    return { store, cleanup: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
+  }
+  const namespace = uniqueNamespace();
+  const store = await openStore(REDIS_URL, { namespace });
+  return { store, cleanup: async () => { await store.close(); await deleteNamespace(namespace); } };
 }
