@@ -14,7 +14,6 @@ import type { Store } from '../src/storage/types.ts';
 import { createDashboard } from '../src/web/index.ts';
 import { freshStore, launchBrowser, openWatchedPage, serve } from './support/browser.ts';
 
-
 const HOSTILE = [
   '<script>window.__xss=1;alert(1)</script>',
   '"><img src=x onerror="window.__xss=2;alert(2)">',

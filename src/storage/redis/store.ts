@@ -7,8 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { defaults } from '../../defaults.ts';
 import { StoreError } from '../../errors.ts';
-import { countByQueue, minuteOf } from '../throughput.ts';
-import { slotOf, tallyByClass } from '../job-metrics.ts';
 import type {
   AdminStore, Control, HeartbeatChecks, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
   SettleResult, Store, StoreSpec, WorkerRegistration, WorkerStatus,
@@ -18,6 +16,7 @@ import { redisKeys, type RedisKeys } from './keys.ts';
 import { commandName, loadScripts, type ScriptCall, type ScriptName } from './scripts.ts';
 import { plainIdAllowed, resqueIdOf, suffixedInstanceId } from '../identity.ts';
 import { WakeListener } from './wake.ts';
+import { settleCall } from './settle-call.ts';
 import { countStoreError, countStoreReconnect } from '../incidents.ts';
 import { EnqueueBatch } from '../enqueue-batch.ts';
 import { groupByQueue, pushEnqueueBatch } from './enqueue-batch.ts';
@@ -195,31 +194,8 @@ export class RedisStore implements Store {
 
   async settle(workerId: string, outcomes: readonly Outcome[], startedUpTo = 0): Promise<SettleResult> {
     if (outcomes.length === 0) return { settled: 0 };
-    const done: string[] = [];
-    const failed: string[] = [];
-    const retried: (string | number)[] = [];
-    const now = Date.now();
-    for (const outcome of outcomes) {
-      if (outcome.kind === 'done') done.push(outcome.token);
-      else if (outcome.kind === 'failed') failed.push(outcome.token, outcome.entry);
-      // A delay, not a due time: settle.lua adds it to Redis's clock.
-      else retried.push(outcome.token, Math.max(0, Math.floor(outcome.job.runAt - now)), `r${outcome.token}\n${outcome.job.queue}\n${outcome.job.payload}`);
-    }
-    const k = this.keys;
-    const resqueId = resqueIdOf(workerId);
-    const minute = minuteOf(now);
-    const keys = [k.inflight(workerId), k.processed, k.failedCount, `${k.processed}:${resqueId}`, `${k.failedCount}:${resqueId}`, k.failed, k.schedule, k.instance(workerId),
-      k.metrics('m', slotOf('m', now)), k.metrics('t', slotOf('t', now))];
-    const counts: number[] = [];
-    for (const [queue, count] of countByQueue(outcomes)) {
-      keys.push(`${k.donePrefix}${queue}:${minute}`);
-      counts.push(count);
-    }
-    const cells: (string | number)[] = [];
-    for (const [cell, count] of tallyByClass(outcomes)) cells.push(cell, count);
-    const settled = await this.call('settle', () =>
-      this.scripts.settle(keys, [done.length, failed.length / 2, retried.length / 3, k.wakeChannel, Math.floor(startedUpTo), cells.length / 2, ...counts, ...cells, ...done, ...failed, ...retried]),
-    );
+    const { keys, args } = settleCall(this.keys, workerId, outcomes, startedUpTo);
+    const settled = await this.call('settle', () => this.scripts.settle(keys, args));
     return { settled: Number(settled) };
   }
 
