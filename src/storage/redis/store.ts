@@ -264,15 +264,23 @@ export class RedisStore implements Store {
     return this.wake;
   }
 
-  /** For the wake listener's first wait: any of these queues non-empty ('*': assumed so). */
+  /**
+   * For the wake listener's first wait: any of these queues holds jobs a reserve would take
+   * ('*': assumed so). A paused queue's jobs are nobody's work: counting them would turn the
+   * wait into a busy poll until the resume (which announces the queue).
+   */
   private async mayHoldJobs(queues: readonly string[] | '*'): Promise<boolean> {
     if (queues === '*' || queues.length === 0) return true;
-    const lengths = await this.call('probe', () => {
+    const replies = await this.call('probe', () => {
       const pipeline = this.redis.pipeline();
+      pipeline.smembers(this.keys.pausedQueues);
       for (const queue of queues) pipeline.llen(this.keys.queue(queue));
       return pipeline.exec();
     });
-    return (lengths ?? []).some(([error, length]) => error !== null || Number(length) > 0);
+    const [paused, ...lengths] = replies ?? [];
+    if (!paused || paused[0]) return true;
+    const pausedQueues = new Set((paused?.[1] as string[] | undefined) ?? []);
+    return lengths.some(([error, length], i) => error !== null || (Number(length) > 0 && !pausedQueues.has(queues[i]!)));
   }
 
   admin(): AdminStore {
