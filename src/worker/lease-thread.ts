@@ -2,8 +2,10 @@
 // worker's lease. It runs beside the worker's event loop, so a job that keeps that loop busy
 // (resizing an image, number crunching) does not make a healthy worker look dead. It still
 // catches a truly stuck worker: the main thread stamps a shared "pulse" each time it handles a
-// message from here, and once that pulse is older than the stuck timeout the thread stops
-// renewing, so the lease runs out and the worker's jobs go back to their queues.
+// message from here, and once a message has gone unanswered for the stuck timeout the thread
+// stops renewing, so the lease runs out and the worker's jobs go back to their queues. Silence is
+// counted from the unanswered message, not from the last pulse: an idle worker hears from this
+// thread only every idle beat, so the age of its pulse is the beat interval, not a stall.
 // Lifecycle: started by ThreadBeats (beats.ts) with LeaseThreadData; beats every heartbeat
 // interval while the worker holds jobs, every idle interval otherwise; 'stop' closes the store
 // and ends the thread. Invariant: at most one heartbeat in flight, and every beat (renewed,
@@ -25,7 +27,13 @@ const FIRST_BEAT_MS = 50;
 let data!: LeaseThreadData;
 let shared!: Float64Array;
 const port = parentPort!;
-const post = (message: FromLeaseThread) => port.postMessage(message);
+/** Monotonic ms of the oldest message the main thread has not answered (its pulse answers them). */
+let unansweredSince: number | undefined;
+const answered = () => unansweredSince === undefined || shared[SHARED.pulse]! >= unansweredSince;
+const post = (message: FromLeaseThread) => {
+  if (answered()) unansweredSince = monotonicMs();
+  port.postMessage(message);
+};
 
 let instance = '';
 let workingOn: WorkerStatus['workingOn'] = null;
@@ -47,7 +55,8 @@ async function beat(): Promise<void> {
   if (stopping || !store) return;
   beating = true;
   lastBeatAt = monotonicMs();
-  const silentMs = lastBeatAt - shared[SHARED.pulse]!;
+  // Every message answered: not silent, whatever the pulse's age.
+  const silentMs = answered() ? 0 : lastBeatAt - unansweredSince!;
   if (silentMs > data.stuckTimeoutMs) {
     // The worker's event loop has not answered for the stuck timeout: let the lease run out.
     post({ type: 'withheld', silentMs });
