@@ -2,15 +2,26 @@
 // createErrand() per process, a defineJob() no-op, enqueueBulk() for bulk, a worker with the
 // given concurrency and every other option at its default (batched reserve up to 1000, adaptive
 // prefetch, batched settle, pub/sub or WAL-watch wake-ups).
+// The code under test is the built package when ERRAND_BENCH_BUILT names a build of this checkout
+// (`npm run bench` makes one in .bench/dist), as an app runs it in production and as the peers
+// run (plain JavaScript); without it, the sources through tsx, whose compiling on first load (in
+// the worker and again in its lease thread) lands inside start-up figures.
 
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
-import { createErrand, defineJob, type Errand } from '../../src/index.ts';
+import type * as ErrandApi from '../../src/index.ts';
+import type { Errand } from '../../src/index.ts';
 import { deleteKeys, redisUsedMemory } from './redis-util.ts';
 import { QUEUE, REDIS_URL, type Adapter, type ConsumerHooks } from './types.ts';
+
+const built = process.env.ERRAND_BENCH_BUILT;
+const { createErrand, defineJob }: typeof ErrandApi = built
+  ? await import(pathToFileURL(join(resolve(built), 'index.mjs')).href)
+  : await import('../../src/index.ts');
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 let onStart: (arg: number) => void = () => {};
@@ -44,7 +55,7 @@ function errandAdapter(store: 'redis' | 'sqlite'): Adapter {
   return {
     name: `errand-${store}`,
     store,
-    config: store === 'redis' ? 'defaults (batched reserve/settle, pub/sub wake-ups)' : 'defaults, temp file (WAL)',
+    config: (store === 'redis' ? 'defaults (batched reserve/settle, pub/sub wake-ups)' : 'defaults, temp file (WAL)') + (built ? '; the built package' : '; the sources through tsx'),
     jobsAtConcurrency1: (jobs) => jobs,
     async producer(ns) {
       const errand = open(store, ns);
