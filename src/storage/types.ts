@@ -178,6 +178,12 @@ export interface Store {
    */
   register(worker: WorkerRegistration): Promise<string>;
   /**
+   * Optional: register() and a first reserve() (as reserve's arguments) in one round trip, for a
+   * fresh worker's first jobs. Jobs come back only when they are the new instance's; otherwise
+   * (or when the reserve part failed) `jobs` is empty and the worker reserves as usual.
+   */
+  registerAndReserve?(worker: WorkerRegistration, queues: readonly string[] | '*', max: number, startNow: number): Promise<{ instance: string; jobs: ReservedJob[] }>;
+  /**
    * Moves up to `max` jobs from `queues` ('*' = every queue, alphabetically) into the worker's
    * in-flight set. Tokens grow in reservation order and a worker starts jobs in that order, so
    * one number, its started watermark, says which held jobs it started: `startNow` of these

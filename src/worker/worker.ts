@@ -14,7 +14,7 @@ import type { JobSpec } from '../job/define.ts';
 import type { JobInfo, Plugin, WorkerInfoForHooks } from '../job/types.ts';
 import { childLogger, trace, type Logger } from '../log.ts';
 import { runWorkerHook } from '../plugins/hooks.ts';
-import type { Control, ReservedJob, Store, WorkerStatus } from '../storage/types.ts';
+import type { Control, ReservedJob, Store, WorkerRegistration, WorkerStatus } from '../storage/types.ts';
 import { execute, type ExecutorDeps } from './executor.ts';
 import { queueLabel, queueOrder, type QueueSelection } from './queues.ts';
 import { Nudge } from './nudge.ts';
@@ -120,21 +120,44 @@ export class Worker extends EventEmitter {
     return { id: this.id, queues: this.selection.kind === 'all' ? ['*'] : queueLabel(this.selection).split(',') };
   }
 
+  private registration(): WorkerRegistration {
+    return { id: this.resqueId, queues: this.hookInfo.queues, startedAt: new Date(), concurrency: this.concurrency, leaseMs: this.leaseMs };
+  }
+
   private register(): Promise<string> {
-    return this.deps.store.register({ id: this.resqueId, queues: this.hookInfo.queues, startedAt: new Date(), concurrency: this.concurrency, leaseMs: this.leaseMs });
+    return this.deps.store.register(this.registration());
+  }
+
+  /** Registers; where the store can, its first jobs come back in the same round trip. */
+  private async registerWithFirstJobs(): Promise<ReservedJob[]> {
+    const store = this.deps.store;
+    if (!store.registerAndReserve || this.paused) {
+      this.id = await this.register();
+      return [];
+    }
+    const want = Math.min(this.concurrency + this.prefetch.extra(), defaults.maxBatch);
+    const { instance, jobs } = await store.registerAndReserve(this.registration(), queueOrder(this.selection), want, this.concurrency);
+    this.id = instance;
+    return jobs;
   }
 
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`worker ${this.id} was already started`);
     const sentAt = monotonicMs();
-    this.id = await this.register();
+    const firstJobs = await this.registerWithFirstJobs();
     const registration = { sentAt, rttMs: monotonicMs() - sentAt };
     if (this.id !== this.resqueId) this.log.info({ instance: this.id }, 'another live instance shows the same Resque id: this one has its own instance id');
     this.state = 'running';
     await runWorkerHook(this.deps.plugins, 'workerStart', this.hookInfo);
-    // The fetch loop runs up to its first reserve's send before anything else: a fresh worker
-    // takes its first jobs as soon as it is registered. Registration set the lease, so the
-    // heartbeats (the lease thread) may start a moment after.
+    // Jobs taken with the registration start now; then the fetch loop runs up to its first
+    // reserve's send before anything else: a fresh worker takes its first jobs as soon as it is
+    // registered. Registration set the lease, so the heartbeats (the lease thread) may start a
+    // moment after.
+    if (firstJobs.length > 0) {
+      this.idle = false;
+      for (const job of firstJobs) this.buffer.push(job);
+      this.dispatch();
+    }
     this.loopDone = this.fetchLoop();
     this.upkeep.start(registration);
     this.log.info({ queues: queueLabel(this.selection), concurrency: this.concurrency, store: this.deps.store.description }, 'worker started');

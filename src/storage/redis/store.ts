@@ -5,18 +5,18 @@
 
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { defaults } from '../../defaults.ts';
 import { StoreError } from '../../errors.ts';
 import type {
   AdminStore, Control, HeartbeatChecks, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
   SettleResult, Store, StoreSpec, WorkerRegistration, WorkerStatus,
 } from '../types.ts';
-import { resqueFailedAt, resqueIso, resqueSchedulerItem, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
+import { resqueFailedAt, resqueIso, resqueSchedulerItem, resqueWorkingOn } from '../resque-format.ts';
 import { redisKeys, type RedisKeys } from './keys.ts';
 import { commandName, loadScripts, type ScriptCall, type ScriptName } from './scripts.ts';
 import { plainIdAllowed, resqueIdOf, suffixedInstanceId } from '../identity.ts';
-import { WakeListener } from './wake.ts';
+import { queuesHoldWork, WakeListener } from './wake.ts';
 import { settleCall } from './settle-call.ts';
+import { pipelineScripts, registerCall, reserveCall, toReserved } from './start-calls.ts';
 import { countStoreError, countStoreReconnect } from '../incidents.ts';
 import { EnqueueBatch } from '../enqueue-batch.ts';
 import { groupByQueue, pushEnqueueBatch } from './enqueue-batch.ts';
@@ -39,6 +39,8 @@ export type DelayedLayout = 'errand' | 'resque-scheduler';
 /** Lua's unpack() has a stack limit; batches stay well below it. */
 const MAX_ARGS_PER_CALL = 4_000;
 const SCHEDULE_COMMAND = commandName('schedule');
+const REGISTER_COMMAND = commandName('register');
+const RESERVE_COMMAND = commandName('reserve');
 /** Single enqueues shared by one push.lua call at most (see enqueue-batch.ts). */
 const MAX_ENQUEUE_BATCH = 1_000;
 /** Poison-job death counts expire a week after the last death, so they cannot pile up. */
@@ -152,16 +154,33 @@ export class RedisStore implements Store {
   }
 
   async register(worker: WorkerRegistration): Promise<string> {
-    const k = this.keys;
-    const now = new Date();
+    const { keys, args } = registerCall(this.keys, worker, suffixedInstanceId(worker.id), plainIdAllowed(worker.id), randomBytes(8).toString('hex'));
+    return String(await this.call('register', () => this.scripts.register(keys, args)));
+  }
+
+  /**
+   * register() and a first reserve() in one write: the reserve names the instance id the
+   * registration will give unless a live instance holds it, and the registration's owner token,
+   * so when the id went elsewhere it takes nothing (reserve.lua) and the worker reserves as usual.
+   */
+  async registerAndReserve(worker: WorkerRegistration, queues: readonly string[] | '*', max: number, startNow: number): Promise<{ instance: string; jobs: ReservedJob[] }> {
+    const plain = plainIdAllowed(worker.id);
     const suffixed = suffixedInstanceId(worker.id);
-    const instance = await this.call('register', () =>
-      this.scripts.register(
-        [k.workers, k.workerStarted(worker.id), k.heartbeats, k.leases, k.instancesOf(worker.id), k.instance(worker.id), k.instance(suffixed)],
-        [worker.id, suffixed, plainIdAllowed(worker.id) ? 1 : 0, resqueIso(now), resqueTimeToS(worker.startedAt), worker.concurrency ?? 0, Math.floor(worker.leaseMs ?? defaults.deadAfterMs)],
-      ),
-    );
-    return String(instance);
+    const hoped = plain ? worker.id : suffixed;
+    const owner = randomBytes(8).toString('hex');
+    const registration = registerCall(this.keys, worker, suffixed, plain, owner);
+    const reserve = reserveCall(this.keys, hoped, queues, max, startNow, `${this.processTag}.${(this.requestCounter++).toString(36)}`, owner);
+    const wake = this.wakeListener();
+    wake.markReserving(hoped, queues);
+    const replies = await this.call('register', () => pipelineScripts(this.redis, [[REGISTER_COMMAND, registration], [RESERVE_COMMAND, reserve]]));
+    const [registered, reserved] = replies ?? [];
+    if (!registered || registered[0]) throw new StoreError(`Redis register failed on ${this.description}: ${registered?.[0]?.message ?? 'no reply'}`, { cause: registered?.[0] });
+    const instance = String(registered[1]);
+    wake.start().catch(() => {});
+    if (instance !== hoped) wake.forget(hoped);
+    // The registration stands even when the reserve failed: the worker reserves again as usual,
+    // and a batch whose reply was lost is still in this instance's in-flight set for recovery.
+    return { instance, jobs: !reserved || reserved[0] ? [] : toReserved(reserved[1] as string[]) };
   }
 
   async reserve(workerId: string, queues: readonly string[] | '*', max: number, startNow = 0): Promise<ReservedJob[]> {
@@ -172,13 +191,8 @@ export class RedisStore implements Store {
     // batch rather than stranding it (see reserve.lua).
     let request = this.unansweredReserve.get(workerId);
     if (!request) this.unansweredReserve.set(workerId, (request = `${this.processTag}.${(this.requestCounter++).toString(36)}`));
-    const named = queues === '*' ? [] : queues;
-    const reply = this.call('reserve', () =>
-      this.scripts.reserve(
-        [k.inflight(workerId), k.pauseAll, k.queues, k.leases, k.tokenCounter, k.lastReserve(workerId), k.instance(workerId), k.pausedQueues, ...named.map(k.queue)],
-        [max, workerId, request, startNow, queues === '*' ? '*' : '', k.queuePrefix, ...named],
-      ),
-    );
+    const { keys, args } = reserveCall(this.keys, workerId, queues, max, startNow, request);
+    const reply = this.call('reserve', () => this.scripts.reserve(keys, args));
     const flat = (await reply) as string[];
     // The wake-up subscription (its own connection: a connect and a ready check) comes up after
     // the first reserve is answered, not before: a fresh worker takes its first jobs without
@@ -187,9 +201,7 @@ export class RedisStore implements Store {
     // in that wait.
     wake.start().catch(() => {});
     this.unansweredReserve.delete(workerId);
-    const jobs: ReservedJob[] = new Array(flat.length / 3);
-    for (let i = 0, j = 0; i < flat.length; i += 3, j++) jobs[j] = { token: flat[i]!, queue: flat[i + 1]!, payload: flat[i + 2]! };
-    return jobs;
+    return toReserved(flat);
   }
 
   async settle(workerId: string, outcomes: readonly Outcome[], startedUpTo = 0): Promise<SettleResult> {
@@ -259,28 +271,9 @@ export class RedisStore implements Store {
       // lazyConnect: the connection opens with the subscription (see reserve()).
       this.subscriber = this.redis.duplicate({ commandTimeout: undefined, lazyConnect: true });
       this.subscriber.on('error', () => {});
-      this.wake = new WakeListener(this.subscriber, this.keys.wakeChannel, (queues) => this.mayHoldJobs(queues));
+      this.wake = new WakeListener(this.subscriber, this.keys.wakeChannel, (queues) => this.call('probe', () => queuesHoldWork(this.redis, this.keys, queues)));
     }
     return this.wake;
-  }
-
-  /**
-   * For the wake listener's first wait: any of these queues holds jobs a reserve would take
-   * ('*': assumed so). A paused queue's jobs are nobody's work: counting them would turn the
-   * wait into a busy poll until the resume (which announces the queue).
-   */
-  private async mayHoldJobs(queues: readonly string[] | '*'): Promise<boolean> {
-    if (queues === '*' || queues.length === 0) return true;
-    const replies = await this.call('probe', () => {
-      const pipeline = this.redis.pipeline();
-      pipeline.smembers(this.keys.pausedQueues);
-      for (const queue of queues) pipeline.llen(this.keys.queue(queue));
-      return pipeline.exec();
-    });
-    const [paused, ...lengths] = replies ?? [];
-    if (!paused || paused[0]) return true;
-    const pausedQueues = new Set((paused?.[1] as string[] | undefined) ?? []);
-    return lengths.some(([error, length], i) => error !== null || (Number(length) > 0 && !pausedQueues.has(queues[i]!)));
   }
 
   admin(): AdminStore {

@@ -9,6 +9,7 @@
 // after a reserve can be missed.
 
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys.ts';
 
 interface Waiter {
   queues: ReadonlySet<string> | '*';
@@ -111,4 +112,21 @@ export class WakeListener {
   close(): void {
     for (const waiter of this.waiters) waiter.resolve();
   }
+}
+
+/**
+ * The probe for a wait whose reserve began before the subscription was active: whether any of
+ * these queues holds jobs a reserve would take ('*': assumed so). A paused queue's jobs are
+ * nobody's work: counting them would turn the wait into a busy poll until the resume (which
+ * announces the queue).
+ */
+export async function queuesHoldWork(redis: Redis, keys: RedisKeys, queues: readonly string[] | '*'): Promise<boolean> {
+  if (queues === '*' || queues.length === 0) return true;
+  const pipeline = redis.pipeline();
+  pipeline.smembers(keys.pausedQueues);
+  for (const queue of queues) pipeline.llen(keys.queue(queue));
+  const [paused, ...lengths] = (await pipeline.exec()) ?? [];
+  if (!paused || paused[0]) return true;
+  const pausedQueues = new Set((paused[1] as string[] | undefined) ?? []);
+  return lengths.some(([error, length], i) => error !== null || (Number(length) > 0 && !pausedQueues.has(queues[i]!)));
 }

@@ -8,7 +8,9 @@
 -- KEYS[9..] the queues in strict priority order (<ns>:queue:<name>), when named
 -- ARGV[1] max jobs   ARGV[2] instance id   ARGV[3] request id   ARGV[4] jobs that start at once
 -- ARGV[5] '*' for every queue (alphabetical; their keys come from <ns>:queues, so they cannot be
--- declared), else ''   ARGV[6] queue key prefix (<ns>:queue:)   ARGV[7..] queue names, as KEYS[9..]
+-- declared), else ''   ARGV[6] queue key prefix (<ns>:queue:)
+-- ARGV[7] the registration this reserve belongs to ('' for any; see below)
+-- ARGV[8..] queue names, as KEYS[9..]
 -- Returns a flat array token, queue, payload, ... (empty when paused or the instance is not alive).
 -- A paused queue is skipped as if empty; its jobs stay where they are, in order.
 -- A job is never only in the worker's memory: it leaves the queue in the same step that records
@@ -22,6 +24,13 @@
 -- sits in flight unknown to its worker. The replay comes before the pause check: a batch taken
 -- just before pause-all-workers was set must still reach its worker.
 if not redis.call('ZSCORE', KEYS[4], ARGV[2]) then
+  return {}
+end
+-- A worker's first reserve travels in the same write as its registration, before the reply
+-- says which instance id it got (register.lua: the Resque id itself, unless a live instance
+-- holds it). It names the id it hopes for and its registration's owner token: an id held by
+-- another instance shows another owner, and then this reserve takes nothing.
+if ARGV[7] ~= '' and redis.call('HGET', KEYS[7], 'owner') ~= ARGV[7] then
   return {}
 end
 local last = redis.call('GET', KEYS[6])
@@ -62,8 +71,8 @@ if ARGV[5] == '*' then
   end
 else
   for i = 9, #KEYS do
-    if not skip[ARGV[i - 2]] then
-      names[#names + 1] = ARGV[i - 2]
+    if not skip[ARGV[i - 1]] then
+      names[#names + 1] = ARGV[i - 1]
       keys[#keys + 1] = KEYS[i]
     end
   end
