@@ -185,6 +185,10 @@ test('errand schedules: list with next and last run, run NAME now, pause and res
     assert.equal(ran.code, 0, ran.stderr);
     const [payload] = await world.redis.lrange(world.key('queue:reports'), 0, -1);
     assert.match(payload!, /^\{"class":"NightlyReport","args":\[7\],"id":"[0-9a-f-]{36}","queue":"reports","enqueued_at":\d+,"attempt":1,"schedule":\{"name":"nightly","tick":\d+,"caught_up":false\}\}$/);
+    // The last run names its job (its state is looked up by id); the last tick says it is the claim's result.
+    const listed = (await world.run(['schedules', ...world.store])).stdout;
+    assert.ok(listed.includes(` (job ${JSON.parse(payload!).id})\n`), listed);
+    assert.match(listed, /\n  last tick \S+ \(what the claim did, not how the job ended\)\n/);
     assert.equal((await world.run(['schedules', 'pause', 'nightly', ...world.store])).code, 0);
     assert.match((await world.run(['schedules', ...world.store])).stdout, /nightly  PAUSED/);
     assert.equal((await world.run(['schedules', 'resume', 'nightly', ...world.store])).code, 0);
