@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { createErrand, defineJob } from '../src/index.ts';
+import { openStore } from '../src/storage/open.ts';
 import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -132,7 +133,8 @@ test('a Ruby-scheduled job due in a few seconds is promoted by an idle worker at
 
 // Catches: a layout option that is ignored (errand's own set written), items not byte-identical to
 // Ruby's (key order, extra errand fields), a missing reverse index or zset entry, a due second
-// off by the client's clock, and such jobs never promoted.
+// off by the client's clock, Ruby's remove_delayed not finding errand's item, an emptied
+// timestamp never retired, and such jobs never promoted.
 test("createErrand({ delayed: 'resque-scheduler' }): enqueueIn writes exactly Ruby's keys, and the job runs when due", async () => {
   const ran: [number, string][] = [];
   const job = defineJob({ name: 'RsWritten', queue: 'rs-written', async perform(n: number, path: string) { ran.push([n, path]); } });
@@ -153,16 +155,102 @@ test("createErrand({ delayed: 'resque-scheduler' }): enqueueIn writes exactly Ru
       await deleteNamespace(twin);
     }
     assert.equal(await redis.zcard(`${ns}:errand:schedule`), 0, "nothing in errand's own scheduled set");
+    // Ruby's Resque.remove_delayed(RsWritten, 4, 'removed') on a job errand wrote: it searches by
+    // the JSON of {class, args, queue: RsWritten's @queue}, LREMs it from each list the reverse
+    // index names and SREMs the index, leaving the timestamp's zset member behind.
+    await errand.enqueueIn('3s', job, 4, 'removed');
+    const search = '{"class":"RsWritten","args":[4,"removed"],"queue":"rs-written"}';
+    let removed = 0;
+    for (const key of await redis.smembers(`${ns}:timestamps:${search}`)) {
+      removed += await redis.lrem(`${ns}:${key}`, 0, search);
+      await redis.srem(`${ns}:timestamps:${search}`, key);
+    }
+    assert.equal(removed, 1);
+    assert.equal(await redis.zcard(`${ns}:delayed_queue_schedule`), 2, 'the emptied timestamp is still scheduled');
     await errand.enqueueIn('1s', job, 3, 'soon');
     const worker = errand.worker({ queues: 'rs-written' });
     await worker.start();
     try {
       await waitFor('the job due in a second to run', () => ran.length === 1, 15_000);
+      // The emptied timestamp, once due, is retired by a worker pass; the 2 h one stays.
+      await waitFor('the emptied timestamp to be retired', async () => (await redis.zcard(`${ns}:delayed_queue_schedule`)) === 1, 15_000);
+      assert.deepEqual(await redis.zrange(`${ns}:delayed_queue_schedule`, 0, -1), [String(ts)]);
       assert.deepEqual(ran, [[3, 'soon']]);
     } finally {
       await worker.stop();
     }
   }, { delayed: 'resque-scheduler' });
+});
+
+// Items Ruby's delayed_push (or resque-web) can leave that Resque.enqueue_at itself does not
+// write, and what resque-scheduler's enqueue_from_config pushes for each: custom_job_class (not
+// loadable here: Resque::Job.create(queue, custom_job_class, *params)), args as Array(args)
+// (Hash -> [hash], null or missing -> [], scalar -> [scalar]), no queue (NoQueueError: dropped).
+const CUSTOM = '{"class":"Report","args":[1],"queue":"rep","custom_job_class":"Resque::JobWithStatus"}';
+const PLAIN_JOB = '{"class":"Report","args":[2],"queue":"rep","custom_job_class":"Resque::Job"}';
+const HASH_ARGS = '{"class":"Opts","args":{"a":[1,2],"b":"c/d"},"queue":"odd"}';
+const NULL_ARGS = '{"class":"Nil","args":null,"queue":"odd"}';
+const SCALAR_ARGS = '{"class":"Scalar","args":"x y","queue":"odd"}';
+const NO_QUEUE = '{"class":"Lost","args":[3]}';
+const NO_ARGS = '{"class":"Bare","queue":"odd"}';
+
+test('odd Ruby items, a timestamp larger than one pass, an empty timestamp, and the pass bound: exact keys after each pass', async () => {
+  await withWorld(async (redis, ns) => {
+    const store = await openStore(REDIS_URL, { namespace: ns });
+    const pass = () => store.recover({ maxDeaths: 5, promoteLimit: 3, reapDead: false });
+    try {
+      const now = await redisSeconds(redis);
+      const [tA, tB, tC] = [now - 300, now - 200, now - 100];
+      for (const item of [CUSTOM, HASH_ARGS, NULL_ARGS, SCALAR_ARGS, NO_QUEUE, NO_ARGS, PLAIN_JOB]) await rubyEnqueueAt(redis, ns, tA, item);
+      // What Resque.remove_delayed leaves of a timestamp whose only job it removed: the zset member.
+      await redis.zadd(`${ns}:delayed_queue_schedule`, tB, String(tB));
+      await rubyEnqueueAt(redis, ns, tC, PING);
+      const stillIndexed = (items: string[], ts: number) => Object.fromEntries(items.map((item) => [`timestamps:${item}`, [`delayed:${ts}`]]));
+
+      // Pass 1 takes the limit (3) from tA: the rest of its list and its zset member stay.
+      await pass();
+      const pushed1 = { 'queue:rep': ['{"class":"Resque::JobWithStatus","args":[1]}'], 'queue:odd': ['{"class":"Opts","args":[{"a":[1,2],"b":"c/d"}]}', '{"class":"Nil","args":[]}'] };
+      assert.deepEqual(await resqueKeys(redis, ns), {
+        delayed_queue_schedule: [String(tA), String(tA), String(tB), String(tB), String(tC), String(tC)],
+        [`delayed:${tA}`]: [SCALAR_ARGS, NO_QUEUE, NO_ARGS, PLAIN_JOB],
+        [`delayed:${tC}`]: [PING],
+        ...pushed1,
+        queues: ['odd', 'rep'],
+        ...stillIndexed([SCALAR_ARGS, NO_QUEUE, NO_ARGS, PLAIN_JOB], tA),
+        ...stillIndexed([PING], tC),
+      });
+
+      // Pass 2: three more from tA (one dropped for want of a queue, its index cleaned too).
+      await pass();
+      assert.deepEqual(await resqueKeys(redis, ns), {
+        delayed_queue_schedule: [String(tA), String(tA), String(tB), String(tB), String(tC), String(tC)],
+        [`delayed:${tA}`]: [PLAIN_JOB],
+        [`delayed:${tC}`]: [PING],
+        'queue:rep': pushed1['queue:rep'],
+        'queue:odd': [...pushed1['queue:odd'], '{"class":"Scalar","args":["x y"]}', '{"class":"Bare","args":[]}'],
+        queues: ['odd', 'rep'],
+        ...stillIndexed([PLAIN_JOB], tA),
+        ...stillIndexed([PING], tC),
+      });
+
+      // Pass 3: the last of tA (custom_job_class Resque::Job keeps the class), the empty tB
+      // retired, tC promoted.
+      await pass();
+      assert.deepEqual(await resqueKeys(redis, ns), {
+        'queue:rep': [...pushed1['queue:rep'], '{"class":"Report","args":[2]}'],
+        'queue:odd': [...pushed1['queue:odd'], '{"class":"Scalar","args":["x y"]}', '{"class":"Bare","args":[]}'],
+        'queue:ping': ['{"class":"Ping","args":[]}'],
+        queues: ['odd', 'ping', 'rep'],
+      });
+
+      // The pass bound: four empty due timestamps, a limit of 3: three retired, one left.
+      for (const ts of [now - 40, now - 30, now - 20, now - 10]) await redis.zadd(`${ns}:delayed_queue_schedule`, ts, String(ts));
+      await pass();
+      assert.deepEqual(await redis.zrange(`${ns}:delayed_queue_schedule`, 0, -1), [String(now - 10)]);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 test("delayed: 'resque-scheduler' on a store that is not Redis, or an unknown layout, is a ConfigError at createErrand", () => {

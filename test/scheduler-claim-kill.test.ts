@@ -3,6 +3,9 @@
 // exactly one run in the queue and no tick past the cursor has one; the next tick is claimable
 // by another process. Catches: a claim split in two (cursor moved without its run, or a run
 // without its cursor), e.g. a claim done as two calls or a SQLite claim outside one transaction.
+// Then, with real worker processes, kill -9 of exactly the process that just claimed a tick: the
+// others claim every tick after it. Catches a process that leaves the next ticks to the last
+// claimer (a leader in all but name), whose death would leave a hole.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/storage/open.ts';
 import { deleteNamespace, REDIS_URL, uniqueNamespace } from './support/redis.ts';
-import { ROOT } from './support/cli-harness.ts';
+import { inWorld, ROOT, waitFor, type CliProcess, type World } from './support/cli-harness.ts';
+import { createErrand } from '../src/index.ts';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'claim-loop.ts');
 const KILLS = 3;
@@ -60,5 +64,51 @@ for (const kind of ['redis', 'sqlite'] as const) {
       await deleteNamespace(namespace);
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+}
+
+const PID_FIXTURE = join(ROOT, 'test', 'fixtures', 'schedule-pid-jobs.ts');
+const CLAIMER_KILLS = 3;
+
+for (const kind of ['redis', 'sqlite'] as const) {
+  test(`kill -9 of the process that just claimed a tick on ${kind} (4 workers): the tick sequence stays exact`, { timeout: 120_000 }, async (t) => {
+    await inWorld(async (world: World) => {
+      const db = `sqlite:${join(world.dir, 'claimer.db')}`;
+      const store = kind === 'redis' ? world.store : ['--url', db];
+      const reader = kind === 'redis' ? undefined : createErrand({ url: db });
+      try {
+        const admin = reader ? await reader.admin() : undefined;
+        const all = async () => (admin ? admin.peek('sched-claimer', 0, 1_000_000) : world.redis.lrange(world.key('queue:sched-claimer'), 0, -1));
+        const runs = async () => (await all()).map((p) => JSON.parse(p) as { id: string; args: [number]; schedule: { tick: number } });
+        const start = (): CliProcess => world.spawn(['work', '--require', PID_FIXTURE, ...store, '--queues', 'sched-idle']);
+        const procs = [0, 1, 2, 3].map(start);
+        await waitFor('the first tick to be enqueued', async () => (await all()).length >= 1, 60_000);
+        const killed: number[] = [];
+        for (let kill = 0; kill < CLAIMER_KILLS; kill++) {
+          const seen = (await all()).length;
+          // The newest run names the process that claimed it a moment ago: kill that one.
+          const claimer = await waitFor('a new tick', async () => { const r = await runs(); return r.length > seen ? r[r.length - 1]!.args[0] : undefined; }, 30_000);
+          const index = procs.findIndex((p) => p.pid === claimer);
+          assert.ok(index >= 0, `the claimer ${claimer} is one of the running workers`);
+          procs[index]!.signal('SIGKILL');
+          await procs[index]!.exited;
+          killed.push(claimer);
+          procs[index] = start();
+        }
+        const target = (await all()).length + 4;
+        await waitFor('four ticks after the last kill', async () => (await all()).length >= target, 60_000);
+        for (const proc of procs) proc.signal('SIGKILL');
+        await Promise.all(procs.map((p) => p.exited));
+        const final = await runs();
+        const ticks = final.map((r) => r.schedule.tick).sort((a, b) => a - b);
+        const expected = Array.from({ length: (ticks[ticks.length - 1]! - ticks[0]!) / 1000 + 1 }, (_, i) => ticks[0]! + i * 1000);
+        t.diagnostic(`${kind}: ${final.length} ticks, claimers killed: ${killed.join(', ')}`);
+        assert.equal(new Set(final.map((r) => r.id)).size, final.length);
+        assert.deepEqual(ticks, expected, 'one enqueue per tick, none twice, none missing');
+        for (const pid of killed) assert.ok(final.some((r) => r.args[0] === pid), `${pid} claimed a tick before it was killed`);
+      } finally {
+        await reader?.close();
+      }
+    });
   });
 }

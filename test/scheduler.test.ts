@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { createErrand, defineJob, defineSchedule, type Errand, type ScheduleDefinition } from '../src/index.ts';
 import { inWorld, REDIS_URL, ROOT, waitFor, type CliProcess, type World } from './support/cli-harness.ts';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { uniqueNamespace, deleteNamespace } from './support/redis.ts';
 import { PrivateRedis } from '../chaos/fault-scenarios.ts';
 
@@ -73,15 +75,18 @@ for (const kind of ['redis', 'sqlite'] as const) {
   });
 }
 
-async function withErrand(body: (errand: Errand, queue: () => Promise<Run[]>) => Promise<void>): Promise<void> {
+type Kind = 'redis' | 'sqlite';
+async function withErrand(kind: Kind, body: (errand: Errand, queue: () => Promise<Run[]>) => Promise<void>, options: { schedules?: ScheduleDefinition[] } = {}): Promise<void> {
   const namespace = uniqueNamespace('errand-sched');
-  const errand = createErrand({ url: REDIS_URL, namespace });
+  const dir = mkdtempSync(join(tmpdir(), 'errand-sched-'));
+  const errand = createErrand({ url: kind === 'redis' ? REDIS_URL : `sqlite:${join(dir, 'sched.db')}`, namespace, ...options });
   try {
     const admin = await errand.admin();
     await body(errand, async () => runsOf(await admin.peek('sched-inproc', 0, 100_000)));
   } finally {
     await errand.close();
-    await deleteNamespace(namespace);
+    if (kind === 'redis') await deleteNamespace(namespace);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -95,84 +100,101 @@ async function scheduling(errand: Errand, schedules: ScheduleDefinition[]) {
   return worker;
 }
 
-test('ticks missed while no process ran: skipped by default, caught up (and marked) with catchUp', async () => {
-  await withErrand(async (errand, queued) => {
-    const skip = defineSchedule({ name: 'skip', every: '1s', job, args: ['skip'] });
-    const catchUp = defineSchedule({ name: 'catch', every: '1s', job, args: ['catch'], catchUp: '1h' });
-    let worker = await scheduling(errand, [skip, catchUp]);
-    await waitFor('both schedules to run once', async () => new Set((await queued()).map((r) => r.tick)).size >= 1 && (await queued()).length >= 2);
-    await worker.stop();
-    const downAt = Math.max(...(await queued()).map((r) => r.tick));
-    await sleep(3_500); // every process down across three ticks
-    worker = await scheduling(errand, [skip, catchUp]);
-    const admin = await errand.admin();
-    const of = async (label: string) => (await admin.peek('sched-inproc', 0, 1000)).map((p) => JSON.parse(p)).filter((j) => j.args[0] === label);
-    await waitFor('a tick after the restart', async () => (await of('skip')).some((j) => j.schedule.tick > downAt + 3_000));
-    await worker.stop();
-    const caught = (await of('catch')).map((j) => j.schedule);
-    const skipped = (await of('skip')).map((j) => j.schedule.tick);
-    const caughtTicks = caught.map((s) => s.tick).sort((a, b) => a - b);
-    for (let i = 1; i < caughtTicks.length; i++) assert.equal(caughtTicks[i]! - caughtTicks[i - 1]!, 1_000, 'catch-up leaves no hole');
-    assert.ok(caught.some((s) => s.caught_up === true), 'the late runs are marked caughtUp');
-    assert.ok(skipped.length < caughtTicks.length, `default skips missed ticks (${skipped.length} vs ${caughtTicks.length})`);
-    assert.equal(new Set(skipped).size, skipped.length);
-  });
-});
-
-test('overlap: false skips ticks while the previous run waits', async () => {
-  await withErrand(async (errand, queued) => {
-    const lone = defineSchedule({ name: 'lone', every: '1s', job, args: ['lone'], overlap: false });
-    const worker = await scheduling(errand, [lone]);
-    const store = (await errand.store()).schedules();
-    await waitFor('three ticks handled', async () => {
-      const state = (await store.list()).find((s) => s.name === 'lone');
-      return state?.cursor !== undefined && state.lastRunTick !== undefined && state.cursor >= state.lastRunTick + 2_000;
+for (const kind of ['redis', 'sqlite'] as const) {
+  test(`ticks missed while no process ran: skipped by default, caught up (and marked) with catchUp (${kind})`, async () => {
+    await withErrand(kind, async (errand, queued) => {
+      const skip = defineSchedule({ name: 'skip', every: '1s', job, args: ['skip'] });
+      const catchUp = defineSchedule({ name: 'catch', every: '1s', job, args: ['catch'], catchUp: '1h' });
+      let worker = await scheduling(errand, [skip, catchUp]);
+      await waitFor('both schedules to run once', async () => new Set((await queued()).map((r) => r.tick)).size >= 1 && (await queued()).length >= 2);
+      await worker.stop();
+      const downAt = Math.max(...(await queued()).map((r) => r.tick));
+      await sleep(3_500); // every process down across three ticks
+      worker = await scheduling(errand, [skip, catchUp]);
+      const admin = await errand.admin();
+      const of = async (label: string) => (await admin.peek('sched-inproc', 0, 1000)).map((p) => JSON.parse(p)).filter((j) => j.args[0] === label);
+      await waitFor('a tick after the restart', async () => (await of('skip')).some((j) => j.schedule.tick > downAt + 3_000));
+      await worker.stop();
+      const caught = (await of('catch')).map((j) => j.schedule);
+      const skipped = (await of('skip')).map((j) => j.schedule.tick);
+      const caughtTicks = caught.map((s) => s.tick).sort((a, b) => a - b);
+      for (let i = 1; i < caughtTicks.length; i++) assert.equal(caughtTicks[i]! - caughtTicks[i - 1]!, 1_000, 'catch-up leaves no hole');
+      assert.ok(caught.some((s) => s.caught_up === true), 'the late runs are marked caughtUp');
+      assert.ok(skipped.length < caughtTicks.length, `default skips missed ticks (${skipped.length} vs ${caughtTicks.length})`);
+      assert.equal(new Set(skipped).size, skipped.length);
     });
-    await worker.stop();
-    assert.equal((await queued()).length, 1);
-    assert.equal((await store.list()).find((s) => s.name === 'lone')!.lastOutcome, 'overlap');
   });
-});
 
-test('pause and resume at runtime (state in the store); a schedule removed from code stops', async () => {
-  await withErrand(async (errand, queued) => {
-    const kept = defineSchedule({ name: 'kept', every: '1s', job, args: ['kept'] });
-    const dropped = defineSchedule({ name: 'dropped', every: '1s', job, args: ['dropped'] });
-    let worker = await scheduling(errand, [kept, dropped]);
-    const store = (await errand.store()).schedules();
-    const count = async (label: string) => (await (await errand.admin()).peek('sched-inproc', 0, 1000)).filter((p) => p.includes(`"args":["${label}"]`)).length;
-    await waitFor('both run', async () => (await count('kept')) >= 1 && (await count('dropped')) >= 1);
-    assert.equal(await store.setPaused('kept', true), true);
-    const pausedAt = await count('kept');
-    await waitFor('two paused ticks', async () => ((await store.list()).find((s) => s.name === 'kept')!.lastOutcome === 'paused'));
-    await sleep(1_100);
-    assert.equal(await count('kept'), pausedAt);
-    await store.setPaused('kept', false);
-    await waitFor('a run after resume', async () => (await count('kept')) > pausedAt);
-    await worker.stop();
-    // The next deploy no longer has `dropped`.
-    const droppedRuns = await count('dropped');
-    worker = await scheduling(errand, [kept]);
-    const keptBefore = await count('kept');
-    await waitFor('kept runs twice more', async () => (await count('kept')) >= keptBefore + 2);
-    await worker.stop();
-    assert.equal(await count('dropped'), droppedRuns);
-    assert.equal(new Set((await queued()).map((r) => r.id)).size, (await queued()).length);
+  test(`overlap: false skips ticks while the previous run waits (${kind})`, async () => {
+    await withErrand(kind, async (errand, queued) => {
+      const lone = defineSchedule({ name: 'lone', every: '1s', job, args: ['lone'], overlap: false });
+      const worker = await scheduling(errand, [lone]);
+      const store = (await errand.store()).schedules();
+      await waitFor('three ticks handled', async () => {
+        const state = (await store.list()).find((s) => s.name === 'lone');
+        return state?.cursor !== undefined && state.lastRunTick !== undefined && state.cursor >= state.lastRunTick + 2_000;
+      });
+      await worker.stop();
+      assert.equal((await queued()).length, 1);
+      assert.equal((await store.list()).find((s) => s.name === 'lone')!.lastOutcome, 'overlap');
+    });
   });
-});
 
-test('an edited schedule running beside its old definition (a rolling deploy) fires each tick once', async () => {
-  await withErrand(async (errand, queued) => {
-    const old = defineSchedule({ name: 'edited', cron: '*/1 * * * * *', job, args: ['x'] });
-    const edited = defineSchedule({ name: 'edited', every: '2s', job, args: ['x'] });
-    const a = await scheduling(errand, [old]);
-    const b = await scheduling(errand, [edited]);
-    await waitFor('six runs', async () => (await queued()).length >= 6);
-    await Promise.all([a.stop(), b.stop()]);
-    const ticks = (await queued()).map((r) => r.tick);
-    assert.equal(new Set(ticks).size, ticks.length, 'no tick enqueued twice');
+  test(`pause and resume at runtime (state in the store); a schedule removed from code stops (${kind})`, async () => {
+    await withErrand(kind, async (errand, queued) => {
+      const kept = defineSchedule({ name: 'kept', every: '1s', job, args: ['kept'] });
+      const dropped = defineSchedule({ name: 'dropped', every: '1s', job, args: ['dropped'] });
+      let worker = await scheduling(errand, [kept, dropped]);
+      const store = (await errand.store()).schedules();
+      const count = async (label: string) => (await (await errand.admin()).peek('sched-inproc', 0, 1000)).filter((p) => p.includes(`"args":["${label}"]`)).length;
+      await waitFor('both run', async () => (await count('kept')) >= 1 && (await count('dropped')) >= 1);
+      assert.equal(await store.setPaused('kept', true), true);
+      const pausedAt = await count('kept');
+      await waitFor('two paused ticks', async () => ((await store.list()).find((s) => s.name === 'kept')!.lastOutcome === 'paused'));
+      await sleep(1_100);
+      assert.equal(await count('kept'), pausedAt);
+      await store.setPaused('kept', false);
+      await waitFor('a run after resume', async () => (await count('kept')) > pausedAt);
+      await worker.stop();
+      // The next deploy no longer has `dropped`.
+      const droppedRuns = await count('dropped');
+      worker = await scheduling(errand, [kept]);
+      const keptBefore = await count('kept');
+      await waitFor('kept runs twice more', async () => (await count('kept')) >= keptBefore + 2);
+      await worker.stop();
+      assert.equal(await count('dropped'), droppedRuns);
+      assert.equal(new Set((await queued()).map((r) => r.id)).size, (await queued()).length);
+    });
   });
-});
+
+  test(`an edited schedule running beside its old definition (a rolling deploy) fires each tick once (${kind})`, async () => {
+    await withErrand(kind, async (errand, queued) => {
+      const old = defineSchedule({ name: 'edited', cron: '*/1 * * * * *', job, args: ['x'] });
+      const edited = defineSchedule({ name: 'edited', every: '2s', job, args: ['x'] });
+      const a = await scheduling(errand, [old]);
+      const b = await scheduling(errand, [edited]);
+      await waitFor('six runs', async () => (await queued()).length >= 6);
+      await Promise.all([a.stop(), b.stop()]);
+      const ticks = (await queued()).map((r) => r.tick);
+      assert.equal(new Set(ticks).size, ticks.length, 'no tick enqueued twice');
+    });
+  });
+
+  test(`createErrand({ schedules }): a worker of the instance runs them beside its own, one name per schedule (${kind})`, async () => {
+    const instance = defineSchedule({ name: 'instance', every: '1s', job, args: ['instance'] });
+    const own = defineSchedule({ name: 'own', every: '1s', job, args: ['own'] });
+    await withErrand(kind, async (errand) => {
+      const twin = defineSchedule({ name: 'instance', every: '2s', job, args: ['twin'] });
+      assert.throws(() => errand.worker({ queues: 'sched-none', schedules: [twin] }), { name: 'ConfigError', message: /two schedules are named instance/ });
+      const labels = async () => (await (await errand.admin()).peek('sched-inproc', 0, 1000)).map((p) => JSON.parse(p).args[0] as string);
+      const worker = await scheduling(errand, [own]);
+      await waitFor('both schedules to run', async () => { const l = await labels(); return l.includes('instance') && l.includes('own'); });
+      await worker.stop();
+      assert.deepEqual((await (await errand.store()).schedules().list()).map((s) => s.name).sort(), ['instance', 'own']);
+      assert.ok(!(await labels()).includes('twin'));
+    }, { schedules: [instance] });
+  });
+}
 
 test('errand schedules: list with next and last run, run NAME now, pause and resume NAME, unknown names refused', { timeout: 60_000 }, async () => {
   await inWorld(async (world) => {
@@ -185,6 +207,10 @@ test('errand schedules: list with next and last run, run NAME now, pause and res
     assert.equal(ran.code, 0, ran.stderr);
     const [payload] = await world.redis.lrange(world.key('queue:reports'), 0, -1);
     assert.match(payload!, /^\{"class":"NightlyReport","args":\[7\],"id":"[0-9a-f-]{36}","queue":"reports","enqueued_at":\d+,"attempt":1,"schedule":\{"name":"nightly","tick":\d+,"caught_up":false\}\}$/);
+    // The last run names its job (its state is looked up by id); the last tick says it is the claim's result.
+    const listed = (await world.run(['schedules', ...world.store])).stdout;
+    assert.ok(listed.includes(` (job ${JSON.parse(payload!).id})\n`), listed);
+    assert.match(listed, /\n  last tick \S+ \(what the claim did, not how the job ended\)\n/);
     assert.equal((await world.run(['schedules', 'pause', 'nightly', ...world.store])).code, 0);
     assert.match((await world.run(['schedules', ...world.store])).stdout, /nightly  PAUSED/);
     assert.equal((await world.run(['schedules', 'resume', 'nightly', ...world.store])).code, 0);

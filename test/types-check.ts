@@ -1,7 +1,7 @@
 // Type-level tests: `npm test` type-checks this file first, and every @ts-expect-error below
 // must be an error. If job args stop being typed end to end, the build fails here.
 
-import { createErrand, defineJob, type JobContext } from '../src/index.ts';
+import { createErrand, defineJob, defineSchedule, type JobContext } from '../src/index.ts';
 
 const errand = createErrand({ url: 'redis://127.0.0.1:6379' });
 
@@ -71,3 +71,26 @@ welcomeEvents.on('finished', () => {});
 // @ts-expect-error a started event has no duration
 welcomeEvents.on('started', (event) => void event.durationMs);
 errand.events({ queues: ['email'] }).on('enqueued', (event) => void [...event.args]);
+
+// defineSchedule: a schedule's args are checked against the job's perform like any enqueue.
+void defineSchedule({ name: 'typed-welcome', cron: '0 3 * * *', job: welcome, args: [42] });
+void defineSchedule({ name: 'typed-report', every: '1h', job: report, args: ['Q3', { pages: 3 }] });
+void defineSchedule({ name: 'typed-no-args', every: '1h', job: noArgs });
+void defineSchedule({ name: 'typed-archive', every: '1h', job: Archive, args: [44, 'masterbrew'] });
+void defineSchedule({ name: 'typed-context', every: '1h', job: WithContext, args: [1] });
+// @ts-expect-error args are required when perform needs them
+void defineSchedule({ name: 'typed-missing', cron: '0 3 * * *', job: welcome });
+// @ts-expect-error a string is not a userId
+void defineSchedule({ name: 'typed-wrong', cron: '0 3 * * *', job: welcome, args: ['42'] });
+// @ts-expect-error one arg only
+void defineSchedule({ name: 'typed-arity', cron: '0 3 * * *', job: welcome, args: [42, 43] });
+// @ts-expect-error options are required
+void defineSchedule({ name: 'typed-short', every: '1h', job: report, args: ['Q3'] });
+// @ts-expect-error pages must be a number
+void defineSchedule({ name: 'typed-deep', every: '1h', job: report, args: ['Q3', { pages: 'three' }] });
+// @ts-expect-error takes no args
+void defineSchedule({ name: 'typed-none', every: '1h', job: noArgs, args: [1] });
+// @ts-expect-error args typed from the static perform
+void defineSchedule({ name: 'typed-static', every: '1h', job: Archive, args: ['masterbrew', 44] });
+// @ts-expect-error the context is not an arg
+void defineSchedule({ name: 'typed-ctx', every: '1h', job: WithContext, args: [1, {}] });

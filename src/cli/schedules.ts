@@ -10,7 +10,10 @@ import { errandFrom, listOrAction, UsageError, STORE_HELP } from './shared.ts';
 
 export const help = `Usage: errand schedules [list | run NAME | pause NAME | resume NAME] [--json]
 
-  list          every schedule a worker declared: timing, next run, last run and its outcome, paused
+  list          every schedule a worker declared: timing, next run, last run (its time and job
+                id), the last tick's outcome, paused. The outcome is what the tick's claim did
+                (enqueued, caught-up, missed, overlap, paused), not whether the job succeeded:
+                look the job up by its id (the dashboard's job page) for that
   run NAME      enqueue a run of NAME now (it counts as its last run; the ticks go on as before)
   pause NAME    skip NAME's ticks until resumed (kept in the store: every process obeys)
   resume NAME   run NAME's ticks again from the next one (ticks skipped while paused do not run)
@@ -27,7 +30,9 @@ export function formatSchedules(states: readonly ScheduleState[], now = Date.now
     return [
       `${state.name}${state.paused ? '  PAUSED' : ''}`,
       `  ${timing} -> ${def?.job ?? '?'} on ${def?.queue ?? '?'}`,
-      `  next ${state.paused ? '(paused)' : at(nextRun(def, state, now))}   last run ${at(state.lastRunAt)}   last tick outcome ${state.lastOutcome ?? '-'}`,
+      `  next ${state.paused ? '(paused)' : at(nextRun(def, state, now))}   last run ${at(state.lastRunAt)}${state.lastJobId ? ` (job ${state.lastJobId})` : ''}`,
+      // The claim's result, not the job's: a run that then failed still reads "enqueued".
+      `  last tick ${state.lastOutcome ?? '-'} (what the claim did, not how the job ended)`,
       `  last declared or claimed ${at(state.seenAt)}`,
     ].join('\n');
   }).join('\n');

@@ -23,5 +23,5 @@ export async function schedulesPage(ctx: PageContext, schedules: ScheduleStore |
   });
   return layout(ctx, 'schedules', 'Schedules', html`<section class="panel"><div class="panel-head"><span>${compact(states.length)} ${states.length === 1 ? 'schedule' : 'schedules'} (declared by the workers that define them)</span></div>
 ${states.length === 0 ? html`<p class="empty">No schedules: a worker declares its schedules when it starts.</p>` : html`<div class="scroll"><table><thead><tr><th>Name</th><th>Timing</th><th>Enqueues</th><th>Next run</th><th>Last run</th><th>Last tick</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`}
-<p class="muted small">Next runs are computed here from the definition; the store's clock decides when a tick is due. Run now enqueues one run at once (it counts as the last run); ticks skipped while paused do not run later.</p></section>`);
+<p class="muted small">Next runs are computed here from the definition; the store's clock decides when a tick is due. Run now enqueues one run at once (it counts as the last run); ticks skipped while paused do not run later. Last tick is what the tick's claim did (enqueued, caught-up, missed, overlap, paused), not whether its job succeeded: the last run's job link shows that.</p></section>`);
 }
