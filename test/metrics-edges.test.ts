@@ -144,3 +144,14 @@ test('sqlite: a command that fails (the write lock held by another connection) i
     assert.equal(valueOf(m, 'errand_store_errors_total', { store: 'sqlite' }), before + 1);
   }, { timeout: 200 });
 });
+
+test('createDashboard({ metrics: { store: false } }) serves the recorded metrics without the store gauges', async () => {
+  await stores.sqlite(async (errand) => {
+    const { createDashboard } = await import('../src/index.ts');
+    const text = async (metrics: boolean | { store: boolean }) =>
+      parseExposition(await (await createDashboard({ errand, metrics }).fetch(new Request('http://errand.test/metrics'))).text());
+    const without = await text({ store: false });
+    assert.ok(without.has('errand_jobs_processed_total') && !without.has('errand_store_up') && !without.has('errand_queue_size'));
+    assert.equal(valueOf(await text(true), 'errand_store_up'), 1, 'and with them by default');
+  });
+});

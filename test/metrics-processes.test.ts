@@ -1,6 +1,7 @@
 // Metrics checks that need a process of their own (issue #13, part 1): a worker that nobody
 // scrapes never loads prom-client (and without metrics has no observer), and `errand web`
-// serves /metrics behind its --auth. Real processes on SQLite files under the temp folder.
+// serves /metrics behind its --auth, and a pool started with --no-store-metrics serves its counters
+// without the store gauges. Real processes on SQLite files under the temp folder.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,6 +45,34 @@ test('errand web serves /metrics behind its --auth: 401 without credentials, the
     assert.equal(await exited, 0);
   } finally {
     web.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('errand work --health-port --no-store-metrics: the pool\'s counters and slots, no store gauges (another process reads them)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-no-store-'));
+  const root = join(import.meta.dirname, '..');
+  const env: NodeJS.ProcessEnv = { ...process.env, ERRAND_TEST_OUT: join(dir, 'out.txt') };
+  for (const name of ['ERRAND_URL', 'REDIS_URL', 'QUEUE', 'QUEUES', 'COUNT', 'ERRAND_SUPERVISED']) delete env[name];
+  const sv = spawn(process.execPath, [join(root, 'bin', 'errand.js'), 'work', '--require', join(root, 'test', 'fixtures', 'cli-jobs.ts'),
+    '--url', `sqlite:${join(dir, 'pool.db')}`, '--processes', '1', '--health-port', '0', '--no-store-metrics'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  sv.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  sv.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const exited = new Promise<number | null>((resolve) => sv.on('close', resolve));
+  try {
+    const port = await waitFor(`the health port (${out})`, () => /"port":(\d+)/.exec(out)?.[1], 20_000);
+    // The slots come with the child's first heartbeat: once they are there, the scrape is complete.
+    const m = await waitFor('the worker\'s slots in /metrics', async () => {
+      const scraped = parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      return valueOf(scraped, 'errand_worker_slots') === 1 ? scraped : undefined;
+    }, 20_000);
+    assert.ok(m.has('errand_jobs_processed_total'), 'the recorded metrics are served');
+    for (const name of ['errand_store_up', 'errand_queue_size', 'errand_scheduled_jobs', 'errand_failed_jobs', 'errand_workers']) assert.ok(!m.has(name), `${name} is left out`);
+    sv.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    sv.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });
