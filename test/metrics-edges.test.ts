@@ -1,7 +1,8 @@
 // Prometheus metrics for the rarer events (issue #13, part 1), each counted exactly: a job that
 // is poisoned (in flight in maxDeaths worker deaths, the last one reaped by a real worker), busy
-// slots while a job blocks and after it ends, a schedule tick claimed too late (missed), and a
-// SQLite command that fails because another connection holds the write lock.
+// slots while a job blocks and after it ends, a schedule tick claimed too late (missed), a
+// SQLite command that fails because another connection holds the write lock, and the errors and
+// reconnects of a lease thread's own connection. Also: a dashboard's metrics without store gauges.
 // Real Redis (own namespace) and SQLite files under the temp folder; no store mocks. The busy
 // loop below is the only way to make a tick late without a fake clock: it is a cause, not a timing assertion.
 
@@ -154,4 +155,30 @@ test('createDashboard({ metrics: { store: false } }) serves the recorded metrics
     assert.ok(without.has('errand_jobs_processed_total') && !without.has('errand_store_up') && !without.has('errand_queue_size'));
     assert.equal(valueOf(await text(true), 'errand_store_up'), 1, 'and with them by default');
   });
+});
+
+test('the lease thread\'s own connection: its failed heartbeats and reconnects are added to this process\'s store counters', async () => {
+  const { makeBeats } = await import('../src/worker/beats.ts');
+  const { RedisStore } = await import('../src/storage/redis/store.ts');
+  const { storeIncidents } = await import('../src/storage/incidents.ts');
+  // A store nobody listens on. The worker's side of it is closed at once: from here on, every
+  // error and reconnect counted comes from the thread's connection.
+  const store = new RedisStore({ url: 'redis://127.0.0.1:1', namespace: 'errand-metrics-lease', commandTimeoutMs: 200 });
+  await store.close();
+  const before = storeIncidents();
+  let failedBeats = 0;
+  const beats = makeBeats(store, { heartbeatMs: 100, idleBeatMs: 100, stuckTimeoutMs: 60_000 }, {
+    instance: () => 'metrics-lease:1:q', status: () => ({ workingOn: null }), holdsJobs: () => false, queues: () => ['q'],
+    async onBeat(result) { if (!result.ok) failedBeats++; },
+  }, quiet);
+  beats.start();
+  try {
+    await waitFor('two failed heartbeats in the thread', () => failedBeats >= 2, 20_000);
+  } finally {
+    await beats.stop(); // the thread's last message carries its final totals
+  }
+  const after = storeIncidents();
+  assert.equal(after.errors.redis - before.errors.redis, failedBeats, 'one error per failed heartbeat');
+  assert.ok(after.reconnects.redis > before.reconnects.redis, 'its reconnects too');
+  assert.equal(after.errors.sqlite, before.errors.sqlite);
 });
