@@ -1,7 +1,8 @@
 // Metrics checks that need a process of their own (issue #13, part 1): a worker that nobody
 // scrapes never loads prom-client (and without metrics has no observer), and `errand web`
 // serves /metrics behind its --auth, and a pool started with --no-store-metrics serves its counters
-// without the store gauges. Real processes on SQLite files under the temp folder.
+// without the store gauges, and `errand web --no-metrics` serves none. Real processes on SQLite
+// files under the temp folder.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,6 +74,25 @@ test('errand work --health-port --no-store-metrics: the pool\'s counters and slo
     assert.equal(await exited, 0);
   } finally {
     sv.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('errand web --no-metrics serves no /metrics (another process reads the store gauges); the dashboard still answers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-web-off-'));
+  const web = spawn(process.execPath, [join(import.meta.dirname, '..', 'bin', 'errand.js'), 'web', '--port', '0', '--no-metrics', '--url', `sqlite:${join(dir, 'web.db')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  web.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  web.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const exited = new Promise<number | null>((resolve) => web.on('close', resolve));
+  try {
+    const base = await waitFor(`errand web to listen (${out})`, () => /errand dashboard on (http:\/\/\S+?)\/?\s/.exec(out)?.[1], 20_000);
+    assert.equal((await fetch(`${base}/metrics`)).status, 404);
+    assert.equal((await fetch(`${base}/`)).status, 200);
+    web.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    web.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });
