@@ -2,7 +2,8 @@
 // is poisoned (in flight in maxDeaths worker deaths, the last one reaped by a real worker), busy
 // slots while a job blocks and after it ends, a schedule tick claimed too late (missed), a
 // SQLite command that fails because another connection holds the write lock, and the errors and
-// reconnects of a lease thread's own connection. Also: a dashboard's metrics without store gauges.
+// reconnects of a lease thread's own connection; the retrying gauge. Also: a dashboard's metrics
+// without store gauges.
 // Real Redis (own namespace) and SQLite files under the temp folder; no store mocks. The busy
 // loop below is the only way to make a tick late without a fake clock: it is a cause, not a timing assertion.
 
@@ -70,6 +71,29 @@ for (const [kind, withErrand] of Object.entries(stores)) {
       assert.equal(valueOf(m, 'errand_worker_deaths_recovered_total'), 1, 'only the death this worker reaped');
       assert.equal(valueOf(m, 'errand_jobs_recovered_total'), 0, 'poisoned, not handed back');
       await worker.stop();
+    });
+  });
+}
+
+for (const [kind, withErrand] of Object.entries(stores)) {
+  test(`${kind}: errand_retrying_jobs counts the retries waiting in the scheduled set, not delayed jobs nor unknown jobs put back`, async () => {
+    await withErrand(async (errand) => {
+      const queue = `retrying-${kind}`;
+      const flaky = defineJob({ name: `MetricsRetrying_${kind}`, queue, retry: { attempts: 3, delay: '1h', jitter: 0 }, perform() { throw new Error('again later'); } });
+      const worker = errand.worker({ queues: [queue] });
+      let retried = 0;
+      worker.on('retrying', () => retried++);
+      await errand.enqueue(flaky);
+      await errand.enqueueIn('1h', flaky);
+      const store = await errand.store();
+      await store.push([{ queue, payload: JSON.stringify({ class: 'NobodyKnowsMe', args: [], id: 'unknown-1', queue, enqueued_at: Date.now(), attempt: 1 }) }]);
+      await worker.start();
+      const admin = await errand.admin();
+      await waitFor('the retry and the put-back in the scheduled set', async () => retried === 1 && (await admin.stats()).scheduled === 3);
+      await worker.stop();
+      const m = parseExposition(await (await errand.metrics()).metrics());
+      assert.equal(valueOf(m, 'errand_scheduled_jobs'), 3);
+      assert.equal(valueOf(m, 'errand_retrying_jobs'), 1);
     });
   });
 }
