@@ -24,5 +24,9 @@ end
 if retries > 0 then
   redis.call('DECRBY', KEYS[3], retries)
 end
+-- An older errand's promote moved retries out without counting them down: an empty set mends that.
+if #due > 0 and redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[3])
+end
 local next_due = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return { #due, next_due[2] and math.max(0, math.floor(tonumber(next_due[2])) - now) or -1 }
