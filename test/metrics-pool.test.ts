@@ -2,7 +2,8 @@
 // serves one coherent set, the sum of what both worker processes counted (sent in their
 // heartbeats over the IPC channel) plus the store gauges read by the supervisor alone; a
 // process that leaves keeps its counts in the sum and takes its slots with it. Real processes,
-// real Redis on a namespace of its own. And the sum itself (PoolMetrics): late heartbeats, reused pids.
+// on both stores: real Redis on a namespace of its own, and a SQLite file the processes share.
+// And the sum itself (PoolMetrics): late heartbeats, reused pids.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,20 +23,21 @@ import { emptySnapshot, type MetricsSnapshot } from '../src/metrics/snapshot.ts'
 
 const SV_JOBS = join(ROOT, 'test', 'fixtures', 'supervisor-jobs.ts');
 
-test('the supervisor\'s /metrics sums both processes\' counters; counts survive a process leaving', async () => {
+for (const kind of ['redis', 'sqlite'] as const) test(`${kind}: the supervisor's /metrics sums both processes' counters; counts survive a process leaving`, async () => {
   const namespace = uniqueNamespace('errand-metrics-pool');
   const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-pool-'));
   const out = join(dir, 'out.txt');
+  const store = kind === 'redis' ? ['--url', REDIS_URL, '--namespace', namespace] : ['--url', `sqlite:${join(dir, 'pool.db')}`];
   const env: NodeJS.ProcessEnv = { ...process.env, ERRAND_TEST_OUT: out };
   for (const name of ['ERRAND_URL', 'REDIS_URL', 'QUEUE', 'QUEUES', 'COUNT', 'VERBOSE', 'VVERBOSE', 'ERRAND_SUPERVISED']) delete env[name];
-  const sv = spawn(process.execPath, [BIN, 'work', '--require', SV_JOBS, '--require', JOBS, '--url', REDIS_URL, '--namespace', namespace,
+  const sv = spawn(process.execPath, [BIN, 'work', '--require', SV_JOBS, '--require', JOBS, ...store,
     '--processes', '2', '--health-port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   sv.stdout.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
   sv.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
   const exited = new Promise<number | null>((resolve) => sv.on('close', (code) => resolve(code)));
   const lines = () => log.split('\n').flatMap((line) => { try { return [JSON.parse(line) as Record<string, unknown>]; } catch { return []; } });
-  const client = createErrand({ url: REDIS_URL, namespace, logger: quiet, jobs: [Nap, Boom] });
+  const client = createErrand({ url: store[1]!, ...(kind === 'redis' ? { namespace } : {}), logger: quiet, jobs: [Nap, Boom] });
   try {
     const port = await waitFor('the health port', () => lines().find((line) => typeof line.port === 'number')?.port as number | undefined);
     await waitFor('two worker processes ready', () => lines().filter((line) => /^worker process \d+ ready$/.test(String(line.msg))).length === 2);
@@ -76,7 +78,7 @@ test('the supervisor\'s /metrics sums both processes\' counters; counts survive 
   } finally {
     sv.kill('SIGKILL');
     await client.close();
-    await deleteNamespace(namespace);
+    if (kind === 'redis') await deleteNamespace(namespace);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -240,3 +240,22 @@ test('redis store: a reserve resent while pause-all-workers is set still returns
     await deleteNamespace(namespace);
   }
 });
+
+test('redis store: a retry count left high (an older errand promoted retries without counting them down) is mended when promote empties the set', async () => {
+  const namespace = uniqueNamespace();
+  const store = await openStore(REDIS_URL, { namespace });
+  const raw = new Redis(REDIS_URL);
+  try {
+    await raw.set(`${namespace}:errand:retrying`, 5);
+    await store.schedule([{ queue: 'q', payload: '{"class":"X","args":[1]}', runAt: Date.now() - 1_000 }]);
+    assert.equal((await store.admin().stats()).retrying, 1, 'shown bounded by the set');
+    assert.equal((await store.recover({ maxDeaths: 3, promoteLimit: 1_000, reapDead: false })).promoted, 1);
+    assert.equal(await raw.get(`${namespace}:errand:retrying`), null, 'the set is empty: so is the count');
+    await store.schedule([{ queue: 'q', payload: '{"class":"X","args":[2]}', runAt: Date.now() + 3_600_000 }]);
+    assert.equal((await store.admin().stats()).retrying, 0);
+  } finally {
+    raw.disconnect();
+    await store.close();
+    await deleteNamespace(namespace);
+  }
+});

@@ -8,7 +8,7 @@ import { createDashboard } from '../web/index.ts';
 import { constantTimeEqual } from '../web/security.ts';
 import { errandFrom, usage, STORE_HELP, storeFlags, UsageError } from './shared.ts';
 
-export const help = `Usage: errand web [--port 5678] [--host 127.0.0.1] [--base-path /errand] [--auth user:password] [--read-only]
+export const help = `Usage: errand web [--port 5678] [--host 127.0.0.1] [--base-path /errand] [--auth user:password] [--read-only] [--no-metrics]
 
 Serves the dashboard: queues, failures, scheduled jobs, workers, a live jobs/s chart.
   --port N           port to listen on (default 5678; 0 picks a free one)
@@ -16,6 +16,7 @@ Serves the dashboard: queues, failures, scheduled jobs, workers, a live jobs/s c
   --base-path PATH   serve under PATH (behind a proxy that keeps the prefix), e.g. /errand
   --auth USER:PASS   require HTTP Basic credentials (default: ERRAND_WEB_AUTH); use HTTPS in front
   --read-only        show everything, change nothing
+  --no-metrics       serve no /metrics (another process reads the store gauges: docs/metrics.md)
 GET /metrics (behind the same auth) serves Prometheus metrics read from the store: queue sizes and latency,
 scheduled, failed, workers (the per-job counters come from the workers: errand work --health-port).
 ${STORE_HELP}`;
@@ -37,7 +38,7 @@ export function basicAuth(userPass: string): (request: Request) => true | Respon
 export async function run(argv: string[]): Promise<number> {
   const { values } = usage(() => parseArgs({
     args: argv,
-    options: { ...storeFlags, port: { type: 'string' }, host: { type: 'string' }, 'base-path': { type: 'string' }, auth: { type: 'string' }, 'read-only': { type: 'boolean' } },
+    options: { ...storeFlags, port: { type: 'string' }, host: { type: 'string' }, 'base-path': { type: 'string' }, auth: { type: 'string' }, 'read-only': { type: 'boolean' }, 'no-metrics': { type: 'boolean' } },
     allowPositionals: false, strict: true,
   }));
   if (values.help) {
@@ -51,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   if (auth && !/^[^:]+:.+$/.test(auth)) throw new UsageError('--auth (or ERRAND_WEB_AUTH) must be user:password, both non-empty');
   if (!auth && !isLoopback(host)) throw new UsageError(`refusing to serve the dashboard on ${host} without credentials: anyone who reaches it could change your queues. Pass --auth user:password (or set ERRAND_WEB_AUTH), or listen on 127.0.0.1`);
   const errand = errandFrom(values);
-  const dashboard = createDashboard({ errand, basePath: values['base-path'], readOnly: values['read-only'], authorize: auth ? basicAuth(auth) : undefined, metrics: true });
+  const dashboard = createDashboard({ errand, basePath: values['base-path'], readOnly: values['read-only'], authorize: auth ? basicAuth(auth) : undefined, metrics: !values['no-metrics'] });
   await errand.admin(); // open the store now: a bad URL fails here, not at the first page view
   const server = createServer(dashboard.node);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));

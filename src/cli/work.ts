@@ -40,6 +40,9 @@ Supervised pool (any of these runs a supervisor that keeps worker processes runn
   --max-jobs N            replace a process gracefully after it finished N jobs
   --health-port P         serve GET /healthz (supervisor alive), /readyz (a worker is registered) and /metrics
                           (Prometheus: the processes' counters summed, store gauges; docs/metrics.md) on port P
+  --no-store-metrics      /metrics leaves out the gauges read from the store (queues, scheduled, failed, workers):
+                          give it to every pool but the one process that reads them (or errand web), so the store
+                          is read once per scrape interval, not once per pool
   --watch                 development: rolling restart when files next to the --require files change
 
 Signals: TERM/INT graceful stop (a second INT forces) · QUIT wait for running jobs · USR2 pause · CONT resume.
@@ -60,6 +63,7 @@ const options = {
   'max-jobs': { type: 'string' },
   'stuck-timeout': { type: 'string' },
   'health-port': { type: 'string' },
+  'no-store-metrics': { type: 'boolean' },
   watch: { type: 'boolean' },
 } as const;
 
@@ -103,8 +107,9 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.namespace === undefined ? [] : ['--namespace', values.namespace]),
       ...(maxJobs === undefined ? [] : ['--max-jobs', String(maxJobs)])];
     const healthPort = wholeNumber(values['health-port'], '--health-port', 0);
-    // /metrics reads the store's gauges through a connection of the supervisor's own, opened at the first scrape.
-    const store = healthPort === undefined ? undefined : errandFrom(values);
+    // /metrics reads the store's gauges through a connection of the supervisor's own, opened at the
+    // first scrape; with --no-store-metrics another process reads them and this one opens none.
+    const store = healthPort === undefined || values['no-store-metrics'] ? undefined : errandFrom(values);
     return supervise({
       processes: wholeNumber(processesText, processesText === values.processes ? '--processes' : 'COUNT', 0) ?? 1,
       childArgs,

@@ -1,5 +1,5 @@
 // Gauges read from the store at scrape time (prom-client collect callbacks), by the one process
-// that serves /metrics: queue sizes and latency, scheduled and failed counts, registered
+// that serves /metrics: queue sizes and latency, scheduled, retrying and failed counts, registered
 // workers and jobs in flight, Resque's processed/failed counters, schedules' last runs. A scrape
 // costs the store one stats() and, with schedules, one list(), shared by every gauge of that
 // scrape. A store that does not answer makes errand_store_up 0 and leaves the others out, so
@@ -67,6 +67,7 @@ export function registerStoreGauges(prom: typeof Prom, registry: Prom.Registry, 
     for (const queue of stats.queues) g.set({ queue: queue.name }, queue.oldestEnqueuedAt === undefined ? 0 : Math.max(0, at - queue.oldestEnqueuedAt) / 1000);
   });
   gauge('errand_scheduled_jobs', 'Jobs in the scheduled set: delayed enqueues and retries waiting for their time.', [], (g, { stats }) => g.set(stats.scheduled));
+  gauge('errand_retrying_jobs', 'Of the scheduled set, the jobs waiting for another attempt after a failed one.', [], (g, { stats }) => g.set(stats.retrying));
   gauge('errand_failed_jobs', 'Entries in the failed list.', [], (g, { stats }) => g.set(stats.failedCount));
   gauge('errand_workers', 'Workers registered in the store (errand and Ruby Resque, every host).', [], (g, { stats }) => g.set(stats.workers.length));
   gauge('errand_jobs_in_flight', 'Jobs reserved by workers (running or in their buffers), from the store.', [], (g, { stats }) => g.set(stats.workers.reduce((n, w) => n + w.inFlight, 0)));

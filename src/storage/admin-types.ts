@@ -74,6 +74,12 @@ export interface Stats {
   readonly failed: number;
   readonly queues: readonly QueueStats[];
   readonly scheduled: number;
+  /**
+   * Of `scheduled`, the jobs waiting for another attempt after a failed one: not delayed
+   * enqueues, not unknown jobs put back to wait. Counted from what this errand version stored
+   * (a retry scheduled by an older one is in `scheduled` only).
+   */
+  readonly retrying: number;
   readonly failedCount: number;
   readonly workers: readonly WorkerView[];
   readonly paused: boolean;

@@ -59,8 +59,11 @@ interface OutcomeFacts {
 
 export type Outcome =
   | (OutcomeFacts & { readonly kind: 'done' })
-  /** Back to the scheduled set with a new payload (next attempt). */
-  | (OutcomeFacts & { readonly kind: 'retry'; readonly job: ScheduledJob })
+  /**
+   * Back to the scheduled set with a new payload (next attempt). `deferred`: an unknown job put
+   * back to wait for a worker that knows it, no attempt spent, so not counted in Stats.retrying.
+   */
+  | (OutcomeFacts & { readonly kind: 'retry'; readonly job: ScheduledJob; readonly deferred?: boolean })
   /** To the failed list; `entry` is a Resque failure JSON. */
   | (OutcomeFacts & { readonly kind: 'failed'; readonly entry: string });
 

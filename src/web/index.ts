@@ -11,7 +11,7 @@ import { toNodeHandler, type NodeHandler } from './node.ts';
 
 export interface DashboardOptions {
   /** An errand from createErrand(): the dashboard uses its admin side. */
-  readonly errand?: { admin(): Promise<AdminStore>; store?(): Promise<Store>; metrics?(): Promise<Registry> };
+  readonly errand?: { admin(): Promise<AdminStore>; store?(): Promise<Store>; metrics?(options?: { store?: boolean }): Promise<Registry> };
   /** Or a store (from openStore) or its admin side. */
   readonly store?: Store | AdminStore;
   /** Where it is mounted, e.g. '/errand' (default: the root). Links and forms include it. */
@@ -28,9 +28,10 @@ export interface DashboardOptions {
   /**
    * Serve GET /metrics (Prometheus text) behind the same authorize hook: the errand's registry
    * (errand.metrics(): its workers' counters and the store gauges), or with a store alone the
-   * store gauges. Off by default. See docs/metrics.md.
+   * store gauges. Off by default. `{ store: false }` leaves the store gauges out, when another
+   * process is the one that reads them (docs/metrics.md, "One reader of the store gauges").
    */
-  readonly metrics?: boolean;
+  readonly metrics?: boolean | { readonly store?: boolean };
 }
 
 export interface Dashboard {
@@ -49,8 +50,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   // The Schedules page needs the store's ScheduleStore: an errand or a Store has one, an AdminStore alone does not.
   const schedules = errand ? async () => (errand.store ? (await errand.store()).schedules() : undefined) : async () => ('schedules' in store! ? store.schedules() : undefined);
   let registry: Promise<Registry> | undefined;
-  const metrics = !options.metrics ? undefined : () => (registry ??= errand?.metrics ? errand.metrics()
-    : import('../metrics/registry.ts').then(async ({ buildRegistry }) => buildRegistry({ snapshot: (await import('../metrics/snapshot.ts')).emptySnapshot, store: { admin, schedules } })));
+  const storeGauges = typeof options.metrics !== 'object' || options.metrics.store !== false;
+  const metrics = !options.metrics ? undefined : () => (registry ??= errand?.metrics ? errand.metrics({ store: storeGauges })
+    : import('../metrics/registry.ts').then(async ({ buildRegistry }) => buildRegistry({
+      snapshot: (await import('../metrics/snapshot.ts')).emptySnapshot, ...(storeGauges ? { store: { admin, schedules } } : {}),
+    })));
   const app = buildApp({ admin, schedules, basePath, readOnly: options.readOnly ?? false, secret: options.secret, authorize: options.authorize, metrics });
   const fetch = async (request: Request) => app.fetch(request);
   return { fetch, node: toNodeHandler(fetch), basePath };

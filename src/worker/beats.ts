@@ -7,6 +7,7 @@
 
 import type { Worker as Thread } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
+import { addStoreIncidents, type StoreIncidents } from '../storage/incidents.ts';
 import type { Control, Store, StoreSpec, WorkerStatus } from '../storage/types.ts';
 import { monotonicMs } from './contact.ts';
 import { SHARED, type FromLeaseThread, type LeaseThreadData, type ToLeaseThread } from './lease-protocol.ts';
@@ -57,6 +58,8 @@ class ThreadBeats implements Beats {
   private stoppedSignal: (() => void) | undefined;
   private withheldReported = false;
   private chain: Promise<void> = Promise.resolve();
+  /** The thread's incident totals already added to this process's (its messages carry totals, not increments). */
+  private forwarded: StoreIncidents = { errors: { redis: 0, sqlite: 0 }, reconnects: { redis: 0, sqlite: 0 } };
 
   constructor(private readonly spec: StoreSpec, private readonly store: Store, private readonly pace: BeatPace, private readonly handlers: BeatHandlers, private readonly log: Logger) {}
 
@@ -86,6 +89,7 @@ class ThreadBeats implements Beats {
     this.shared[SHARED.pulse] = monotonicMs();
     this.shared[SHARED.busy] = this.handlers.holdsJobs() ? 1 : 0;
     this.sendStatus();
+    if ('incidents' in message) this.forward(message.incidents);
     if (message.type === 'fatal') return this.fallBack(new Error(message.message));
     if (message.type === 'stopped') return this.stoppedSignal?.();
     if (message.type === 'withheld') {
@@ -101,6 +105,14 @@ class ThreadBeats implements Beats {
       ? { ok: true, control: message.control, sentAt: message.sentAt, rttMs: message.rttMs }
       : { ok: false, error: new Error(message.message) };
     this.chain = this.chain.then(() => this.handlers.onBeat(result)).catch((error) => this.log.error({ err: error }, 'heartbeat handling failed'));
+  }
+
+  /** Adds the store errors and reconnects of the thread's connection counted since its last message. */
+  private forward(totals: StoreIncidents): void {
+    const last = this.forwarded;
+    const delta = (now: Record<string, number>, before: Record<string, number>) => ({ redis: (now.redis ?? 0) - (before.redis ?? 0), sqlite: (now.sqlite ?? 0) - (before.sqlite ?? 0) });
+    addStoreIncidents({ errors: delta(totals.errors, last.errors), reconnects: delta(totals.reconnects, last.reconnects) });
+    this.forwarded = totals;
   }
 
   private sendStatus(): void {

@@ -162,7 +162,7 @@ function unknown(reserved: ReservedJob, deps: ExecutorDeps, decoded: DecodedJob,
   if (decision.kind === 'fail') return fail(reserved, deps, decoded.raw, decision.error, undefined, started);
   deps.log.warn({ job: decoded.name, queue: reserved.queue, retryInMs: decision.delayMs, deferrals: decoded.unknownDeferrals + 1 },
     'this worker does not know this job; put back for a worker that does (deploy under way? else load it with --require)');
-  const outcome: Outcome = { token: reserved.token, kind: 'retry', queue: reserved.queue, job: { queue: reserved.queue, payload: decision.payload, runAt: decision.runAt } };
+  const outcome: Outcome = { token: reserved.token, kind: 'retry', deferred: true, queue: reserved.queue, job: { queue: reserved.queue, payload: decision.payload, runAt: decision.runAt } };
   return { outcome, info: undefined, error: undefined, result: undefined, durationMs: performance.now() - started };
 }
 

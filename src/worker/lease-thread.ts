@@ -14,6 +14,7 @@
 import { parentPort } from 'node:worker_threads';
 // Both store classes, loaded statically: a checkout compiles them with tsx's require hook here
 // (see beats.ts), which a dynamic import would bypass.
+import { storeIncidents } from '../storage/incidents.ts';
 import { openStoreWith } from '../storage/open.ts';
 import { RedisStore } from '../storage/redis/store.ts';
 import { SqliteStore } from '../storage/sqlite/store.ts';
@@ -65,9 +66,9 @@ async function beat(): Promise<void> {
     try {
       const status: WorkerStatus = { workingOn, startedUpTo: shared[SHARED.startedUpTo]! };
       const control = await store.heartbeat(instance, status, { queues: data.queues });
-      post({ type: 'beat', instance, control, sentAt, rttMs: monotonicMs() - sentAt });
+      post({ type: 'beat', instance, control, sentAt, rttMs: monotonicMs() - sentAt, incidents: storeIncidents() });
     } catch (error) {
-      post({ type: 'beat-failed', instance, message: (error as Error).message, sentAt });
+      post({ type: 'beat-failed', instance, message: (error as Error).message, sentAt, incidents: storeIncidents() });
     }
   }
   beating = false;
@@ -105,7 +106,7 @@ port.on('message', async (message: ToLeaseThread) => {
     stopping = true;
     clearTimeout(timer);
     await store?.close().catch(() => {});
-    post({ type: 'stopped' });
+    post({ type: 'stopped', incidents: storeIncidents() });
     port.close();
   }
 });

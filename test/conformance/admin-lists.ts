@@ -1,9 +1,10 @@
 // Conformance: the admin list edits the dashboard uses — remove one waiting job, clear a queue,
 // the scheduled list by due time (run one now, remove one, run or remove all that match), and the failed list's filtered bulk
-// actions (remove or retry all that match, in one pass).
+// actions (remove or retry all that match, in one pass); the scheduled jobs counted as retrying,
+// down again by every way out of the set.
 
 import assert from 'node:assert/strict';
-import { contents, payload, payloads, pushAll, Registry } from './harness.ts';
+import { contents, payload, payloads, pushAll, recoverDefaults, Registry } from './harness.ts';
 import type { Store } from '../../src/storage/types.ts';
 
 /** Failure entries with the given class, queue and error, put in the failed list through settle. */
@@ -124,5 +125,43 @@ export function adminListCases(r: Registry): void {
     assert.deepEqual(all, { retried: 1, skipped: 1 });
     assert.deepEqual((await admin.failed(0, 10)).map((f) => f.raw), ['not json either'], 'the unretryable entry stays');
     assert.deepEqual(await contents(store, 'bill'), ['{"class":"Bill","args":[]}']);
+  });
+
+  // Catches: a retry not counted, a delayed job or an unknown job put back counted, a way out
+  // of the scheduled set (promote, run one, remove one, run or remove all that match) that
+  // leaves the count behind.
+  r.case('admin stats retrying: retries in the scheduled set, not delayed jobs nor unknown jobs put back; each way out counts down', async ({ store, worker }) => {
+    const later = Date.now() + 3_600_000;
+    const admin = store.admin();
+    await store.schedule([{ queue: 'q', payload: payload('q', 'delayed'), runAt: later }]);
+    const [inQ, inR] = [payloads('q', 5, 'q'), payloads('r', 2, 'r')];
+    await pushAll(store, 'q', inQ);
+    await pushAll(store, 'r', inR);
+    const w = await worker(['q', 'r']);
+    const held = await store.reserve(w, ['q', 'r'], 7);
+    assert.equal(held.length, 7);
+    // The first of q is due at once (for promote); the last of q is an unknown job put back.
+    await store.settle(w, held.map((job, i) => ({
+      token: job.token, kind: 'retry' as const, ...(i === 4 ? { deferred: true } : {}),
+      job: { queue: job.queue, payload: job.payload, runAt: i === 0 ? Date.now() - 1_000 : later },
+    })));
+    const counts = async () => {
+      const stats = await admin.stats();
+      return [stats.scheduled, stats.retrying];
+    };
+    assert.deepEqual(await counts(), [8, 6], 'one delayed job and one unknown job put back are not retries');
+    assert.equal((await store.recover({ ...recoverDefaults, reapDead: false })).promoted, 1);
+    assert.deepEqual(await counts(), [7, 5], 'promoted');
+    const entries = await admin.scheduled(0, 100);
+    const keyOf = (p: string) => entries.find((e) => e.payload === p)!.key;
+    assert.equal(await admin.runScheduled(keyOf(inQ[1]!)), true);
+    assert.deepEqual(await counts(), [6, 4], 'run now');
+    assert.equal(await admin.removeScheduled(keyOf(inQ[2]!)), true);
+    assert.equal(await admin.removeScheduled(keyOf(inQ[2]!)), false);
+    assert.deepEqual(await counts(), [5, 3], 'removed, once');
+    assert.equal(await admin.runScheduledMatching({ queue: 'r' }), 2);
+    assert.deepEqual(await counts(), [3, 1], 'run all that match');
+    assert.equal(await admin.removeScheduledMatching({ queue: 'q' }), 3);
+    assert.deepEqual(await counts(), [0, 0], 'removed all that match');
   });
 }

@@ -24,7 +24,7 @@ export function adminCases(r: Registry): void {
   r.case('admin stats: queue sizes, counters, scheduled, failed, workers with inFlight', async ({ store, worker }) => {
     const empty = await store.admin().stats();
     assert.deepEqual({ ...empty, queues: [...empty.queues], workers: [...empty.workers] },
-      { processed: 0, failed: 0, queues: [], scheduled: 0, failedCount: 0, workers: [], paused: false });
+      { processed: 0, failed: 0, queues: [], scheduled: 0, retrying: 0, failedCount: 0, workers: [], paused: false });
     await pushAll(store, 'emails', payloads('emails', 3));
     await pushAll(store, 'reports', payloads('reports', 1));
     await store.schedule([{ queue: 'emails', payload: payload('emails', 'later'), runAt: Date.now() + 3_600_000 }]);

@@ -45,16 +45,16 @@ export async function scheduled(redis: Redis, keys: RedisKeys, start: number, co
 export async function runScheduled(keys: RedisKeys, scripts: Scripts, key: string): Promise<boolean> {
   const parsed = parseMember(key);
   if (!parsed) return false;
-  return Number(await scripts['run-scheduled']([keys.schedule, keys.queues, keys.queue(parsed.queue)], [key, parsed.queue, parsed.payload, keys.wakeChannel])) === 1;
+  return Number(await scripts['run-scheduled']([keys.schedule, keys.queues, keys.queue(parsed.queue), keys.retrying], [key, parsed.queue, parsed.payload, keys.wakeChannel])) === 1;
 }
 
-export async function removeScheduled(redis: Redis, keys: RedisKeys, key: string): Promise<boolean> {
-  return (await redis.zrem(keys.schedule, key)) === 1;
+export async function removeScheduled(keys: RedisKeys, scripts: Scripts, key: string): Promise<boolean> {
+  return Number(await scripts['remove-scheduled']([keys.schedule, keys.retrying], [key])) === 1;
 }
 
 /** Runs now or removes every scheduled entry matching `filter`: one scheduled-filter.lua call. */
 export async function scheduledMatching(keys: RedisKeys, scripts: Scripts, mode: 'run' | 'remove', filter: ScheduledFilter): Promise<number> {
-  return Number(await scripts['scheduled-filter']([keys.schedule, keys.queues], [mode, filter.class ?? '', filter.queue ?? '', keys.queuePrefix, keys.wakeChannel]));
+  return Number(await scripts['scheduled-filter']([keys.schedule, keys.queues, keys.retrying], [mode, filter.class ?? '', filter.queue ?? '', keys.queuePrefix, keys.wakeChannel]));
 }
 
 function filterArgs(filter: FailedFilter): string[] {

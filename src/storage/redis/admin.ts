@@ -160,7 +160,7 @@ export class RedisAdmin implements AdminStore {
   }
 
   removeScheduled(key: string): Promise<boolean> {
-    return this.guard('remove scheduled job', () => lists.removeScheduled(this.redis, this.keys, key));
+    return this.guard('remove scheduled job', () => lists.removeScheduled(this.keys, this.scripts, key));
   }
 
   runScheduledMatching(filter: ScheduledFilter): Promise<number> {
@@ -189,12 +189,16 @@ export class RedisAdmin implements AdminStore {
 
   stats(): Promise<Stats> {
     return this.guard('stats', async () => {
-      const [processed, failed, paused, failedCount, scheduled] = await Promise.all([
+      const [processed, failed, paused, failedCount, scheduled, retrying] = await Promise.all([
         this.redis.get(this.keys.processed), this.redis.get(this.keys.failedCount), this.redis.get(this.keys.pauseAll),
-        this.redis.llen(this.keys.failed), this.redis.zcard(this.keys.schedule),
+        this.redis.llen(this.keys.failed), this.redis.zcard(this.keys.schedule), this.redis.get(this.keys.retrying),
       ]);
       const queues = await this.queueStats(await this.queues());
-      return { processed: Number(processed ?? 0), failed: Number(failed ?? 0), paused: paused === 'true', failedCount, scheduled, queues, workers: await this.workers() };
+      // Bounded by the set: a schedule key deleted by hand (not through errand) leaves the counter behind.
+      return {
+        processed: Number(processed ?? 0), failed: Number(failed ?? 0), paused: paused === 'true', failedCount, scheduled,
+        retrying: Math.min(scheduled, Math.max(0, Number(retrying ?? 0))), queues, workers: await this.workers(),
+      };
     });
   }
 }

@@ -2,6 +2,9 @@
 // Resque and resque-web read errand's data; errand's additions live under `<ns>:errand:`.
 // A namespace with a hash tag (`{resque}`) puts every key in one Redis Cluster slot.
 
+/** First character of a retry's scheduled member tag: not in base64url, so no delayed job's tag starts with it. */
+export const RETRY_TAG = '!';
+
 export interface RedisKeys {
   readonly namespace: string;
   readonly queues: string;
@@ -32,8 +35,14 @@ export interface RedisKeys {
   readonly instancePrefix: string;
   /** Set of the live instances showing one Resque id: its Resque keys go when the last one does. */
   instancesOf(resqueId: string): string;
-  /** Sorted set `tag\nqueue\npayload` → due time (epoch ms): delayed jobs and retries. The unique tag keeps identical payloads apart. */
+  /**
+   * Sorted set `tag\nqueue\npayload` → due time (epoch ms): delayed jobs and retries. The unique
+   * tag keeps identical payloads apart; a retry's starts with `!` (RETRY_TAG), which no other tag
+   * does, and `retrying` counts those members.
+   */
   readonly schedule: string;
+  /** How many members of `schedule` are retries (tag `!`): moved by every script that adds or removes one. */
+  readonly retrying: string;
   /** Pub/sub channel announcing new work, so idle workers need not poll. */
   readonly wakeChannel: string;
   readonly deathsPrefix: string;
@@ -86,6 +95,7 @@ export function redisKeys(namespace: string): RedisKeys {
     instancePrefix: `${ns}:errand:instance:`,
     instancesOf: (resqueId) => `${ns}:errand:instances:${resqueId}`,
     schedule: `${ns}:errand:schedule`,
+    retrying: `${ns}:errand:retrying`,
     wakeChannel: `${ns}:errand:wake`,
     metrics: (grain, slot) => `${ns}:errand:metrics:${grain}:${slot}`,
     deathsPrefix: `${ns}:errand:deaths:`,

@@ -6,7 +6,7 @@ import { slotOf, tallyByClass } from '../job-metrics.ts';
 import { countByQueue, minuteOf } from '../throughput.ts';
 import { resqueIdOf } from '../identity.ts';
 import type { Outcome } from '../types.ts';
-import type { RedisKeys } from './keys.ts';
+import { RETRY_TAG, type RedisKeys } from './keys.ts';
 
 export function settleCall(k: RedisKeys, workerId: string, outcomes: readonly Outcome[], startedUpTo: number, now = Date.now()): { keys: string[]; args: (string | number)[] } {
   const done: string[] = [];
@@ -16,12 +16,13 @@ export function settleCall(k: RedisKeys, workerId: string, outcomes: readonly Ou
     if (outcome.kind === 'done') done.push(outcome.token);
     else if (outcome.kind === 'failed') failed.push(outcome.token, outcome.entry);
     // A delay, not a due time: settle.lua adds it to Redis's clock.
-    else retried.push(outcome.token, Math.max(0, Math.floor(outcome.job.runAt - now)), `r${outcome.token}\n${outcome.job.queue}\n${outcome.job.payload}`);
+    // A retry's tag marks it (settle.lua counts it in keys.retrying); an unknown job put back is not one.
+    else retried.push(outcome.token, Math.max(0, Math.floor(outcome.job.runAt - now)), `${outcome.deferred ? 'r' : RETRY_TAG}${outcome.token}\n${outcome.job.queue}\n${outcome.job.payload}`);
   }
   const resqueId = resqueIdOf(workerId);
   const minute = minuteOf(now);
   const keys = [k.inflight(workerId), k.processed, k.failedCount, `${k.processed}:${resqueId}`, `${k.failedCount}:${resqueId}`, k.failed, k.schedule, k.instance(workerId),
-    k.metrics('m', slotOf('m', now)), k.metrics('t', slotOf('t', now))];
+    k.metrics('m', slotOf('m', now)), k.metrics('t', slotOf('t', now)), k.retrying];
   const counts: number[] = [];
   for (const [queue, count] of countByQueue(outcomes)) {
     keys.push(`${k.donePrefix}${queue}:${minute}`);

@@ -240,7 +240,7 @@ export class RedisStore implements Store {
     // the due jobs Ruby's resque-scheduler wrote (Resque.enqueue_at), as its own process would.
     const [reaped, [promoted, nextDueIn], [rubyPromoted, , rubyNextDueIn]] = await Promise.all([
       options.reapDead ? this.reap('dead', contactBound(options), options.maxDeaths, options.expiredForMs ?? 0) : { requeued: 0, poisoned: 0, deadWorkers: [] },
-      this.call('promote', () => this.scripts.promote([k.schedule, k.queues], [options.promoteLimit, k.queuePrefix, k.wakeChannel])) as Promise<[number, number]>,
+      this.call('promote', () => this.scripts.promote([k.schedule, k.queues, k.retrying], [options.promoteLimit, k.queuePrefix, k.wakeChannel])) as Promise<[number, number]>,
       this.call('promote-delayed', () =>
         this.scripts['promote-delayed']([k.delayedSchedule, k.queues], [options.promoteLimit, `${k.namespace}:`, k.wakeChannel]),
       ) as Promise<[number, number, number]>,

@@ -231,6 +231,8 @@ export class SqliteAdmin implements AdminStore {
         paused: this.st.paused.get() === 'true',
         failedCount: this.countFailed(),
         scheduled: this.sql('SELECT COUNT(*) FROM scheduled').pluck().get() as number,
+        // Through the partial index scheduled_retry: as many steps as there are retries.
+        retrying: this.sql('SELECT COUNT(*) FROM scheduled WHERE retry = 1').pluck().get() as number,
         queues,
         workers: this.workerViews(),
       };

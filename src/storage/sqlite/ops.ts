@@ -109,7 +109,7 @@ export function settle(st: Statements, workerId: string, outcomes: readonly Outc
       if (outcome.kind === 'failed') {
         st.failedPush.run(outcome.entry);
       } else {
-        st.scheduleInsert.run(dueOnStoreClock(outcome.job.runAt, clientNow, now), outcome.job.queue, outcome.job.payload);
+        st.retryInsert.run(dueOnStoreClock(outcome.job.runAt, clientNow, now), outcome.job.queue, outcome.job.payload, outcome.deferred ? 0 : 1);
         retried = true;
       }
     }

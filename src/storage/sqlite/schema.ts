@@ -11,7 +11,7 @@
 //   jobs       waiting jobs (worker IS NULL, ordered by pos) and in-flight jobs (worker = id).
 //              Reserve flips `worker` in place and stamps `claim`, a number drawn from the
 //              `claim` counter that is never reused: it is the token, and orders put-backs.
-//   scheduled  delayed jobs and retries, by due time.
+//   scheduled  delayed jobs and retries, by due time; `retry` marks a failed attempt's next one.
 //   failed     Resque failure entries, oldest first (id order), stored as the exact strings given.
 //   workers    one row per worker process instance (id = instance id, see ../identity.ts):
 //              registration and its lease. `alive_ms` is its last renewal and `lease_ms` its
@@ -143,6 +143,15 @@ const MIGRATIONS: readonly string[] = [
     count INTEGER NOT NULL,
     PRIMARY KEY (grain, slot, class, field)
   ) WITHOUT ROWID;
+  `,
+  // 8: which scheduled rows are retries (a failed attempt waiting for the next), so Stats.retrying
+  // counts them through a partial index at the cost of their number, not the table's. Rows stored
+  // before are marked from their payload: attempt above 1 and not an unknown job put back.
+  `
+  ALTER TABLE scheduled ADD COLUMN retry INTEGER NOT NULL DEFAULT 0;
+  UPDATE scheduled SET retry = 1 WHERE CASE WHEN json_valid(payload)
+    THEN coalesce(json_extract(payload, '$.attempt') > 1 AND json_extract(payload, '$.unknown_since') IS NULL, 0) ELSE 0 END;
+  CREATE INDEX scheduled_retry ON scheduled (retry) WHERE retry = 1;
   `,
 ];
 

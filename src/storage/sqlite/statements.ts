@@ -65,6 +65,7 @@ export function prepareStatements(db: Db) {
     jobsOfWorker: p<HeldRow>('SELECT id, queue, payload, claim FROM jobs WHERE worker = ? ORDER BY claim'),
 
     scheduleInsert: p('INSERT INTO scheduled (run_at, queue, payload) VALUES (?, ?, ?)'),
+    retryInsert: p('INSERT INTO scheduled (run_at, queue, payload, retry) VALUES (?, ?, ?, ?)'),
     scheduledDue: p<JobRow>('SELECT id, queue, payload FROM scheduled WHERE run_at <= ? ORDER BY run_at, id LIMIT ?'),
     scheduledDelete: p('DELETE FROM scheduled WHERE id = ?'),
     scheduledNext: pluck<number | null>('SELECT MIN(run_at) FROM scheduled'),

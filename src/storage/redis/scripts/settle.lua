@@ -4,7 +4,8 @@
 -- KEYS[6] <ns>:failed (list)   KEYS[7] <ns>:errand:schedule (zset)   KEYS[8] <ns>:errand:instance:<instance> (hash)
 -- KEYS[9] <ns>:errand:metrics:m:<minute>   KEYS[10] <ns>:errand:metrics:t:<ten minutes> (hashes
 -- `field:class` -> count: the per class metrics, see src/storage/job-metrics.ts)
--- KEYS[11..] per-queue, per-minute throughput counters (<ns>:errand:done:<queue>:<minute>), Q of them
+-- KEYS[11] <ns>:errand:retrying (how many schedule members are retries: tag starting with '!')
+-- KEYS[12..] per-queue, per-minute throughput counters (<ns>:errand:done:<queue>:<minute>), Q of them
 -- ARGV[1] D done count   ARGV[2] F failed count   ARGV[3] R retry count   ARGV[4] wake channel
 -- ARGV[5] started watermark (0 = unchanged)   ARGV[6] M metric cells
 -- ARGV[7..] Q attempt counts (one per throughput key), then M pairs (cell, count), then D done
@@ -20,7 +21,7 @@ local applied, failures = 0, 0
 local metric_cells = tonumber(ARGV[6])
 local i = 7
 -- Recent throughput per queue (errand stats): one counter per queue and minute, kept 10 minutes.
-for k = 11, #KEYS do
+for k = 12, #KEYS do
   redis.call('INCRBY', KEYS[k], ARGV[i])
   redis.call('EXPIRE', KEYS[k], 600)
   i = i + 1
@@ -54,7 +55,9 @@ if retried > 0 then
   for _ = 1, retried do
     if redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
       local delay = math.max(0, tonumber(ARGV[i + 1]))
-      redis.call('ZADD', KEYS[7], now + delay, ARGV[i + 2])
+      if redis.call('ZADD', KEYS[7], now + delay, ARGV[i + 2]) == 1 and string.byte(ARGV[i + 2], 1) == 33 then
+        redis.call('INCR', KEYS[11]) -- '!': a retry, not an unknown job put back
+      end
       applied, failures = applied + 1, failures + 1
       if not soonest or delay < soonest then soonest = delay end
     end
