@@ -1,8 +1,9 @@
 // The dashboard in a real headless Chromium, on both stores: every page renders (a screenshot
 // of each goes under the temp folder), every action changes the store as shown, hostile strings
 // in queue names, job classes, args, errors, backtraces and worker ids execute nothing and show
-// as text, a form posted from another origin or without the token changes nothing, and readOnly
-// offers and accepts no change. One browser for the file (the chart: web-chart.test.ts).
+// as text, times show relative with UTC on hover, the overview fits a 390 px phone, a form posted
+// from another origin or without the token changes nothing, and readOnly offers and accepts no
+// change. One browser for the file (the chart: web-chart.test.ts).
 
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -129,6 +130,13 @@ for (const kind of ['sqlite', 'redis'] as const) {
       assert.ok((await page.locator('details pre').first().innerText()).includes(HOSTILE[1]!.replace(/"/g, '\\"')), 'payload pretty-printed as text');
       const failed = await visit('/failed', 'failed');
       assert.ok(failed.includes('Bill broke'));
+      // app.js shows times relative, in the viewer's zone; hovering gives the exact UTC time.
+      const times = await page.locator('time[datetime]').evaluateAll((els) => els.map((el) => ({ iso: el.getAttribute('datetime')!, title: el.getAttribute('title') ?? '', text: el.textContent ?? '' })));
+      assert.ok(times.length > 0, 'the failed list shows times');
+      for (const t of times) {
+        assert.ok(t.title.endsWith(`${t.iso.slice(0, 19).replace('T', ' ')} UTC`), `title ${t.title} gives ${t.iso} in UTC`);
+        assert.match(t.text, / ago$|^in /, 'the text is relative (app.js ran)');
+      }
       for (const c of CORPUS) assert.ok(failed.includes(clip(c, 80)) && failed.includes(`error ${c}`.slice(0, 140)), `class and error ${c.slice(0, 40)} in the failed list`);
       const details = await page.locator('tbody a[href*="/failed/"]').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
       let hostileDetails = 0;
@@ -151,8 +159,12 @@ for (const kind of ['sqlite', 'redis'] as const) {
       for (const c of CORPUS) assert.ok(workers.includes(clip(workerId(c), 160)) && workers.includes(`${clip(c, 80)} on ${clip(c, 60)} since`), `worker ${c.slice(0, 40)} and what it runs`);
       const metrics = await visit('/job-metrics', 'job-metrics');
       for (const c of CORPUS) assert.ok(metrics.includes(clip(c, 120)), `metrics class ${c.slice(0, 40)}`);
+      // A phone: the overview (a 200-character queue name without a break included) fits the
+      // width; wide tables scroll inside their box, not the page.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await visit('', 'overview-phone');
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390, 'no sideways scroll on a 390 px phone');
       if (kind === 'sqlite') {
-        await page.setViewportSize({ width: 390, height: 844 });
         await page.emulateMedia({ colorScheme: 'dark' });
         await visit('/failed', 'failed-phone-dark');
       }
@@ -229,19 +241,24 @@ for (const kind of ['sqlite', 'redis'] as const) {
       assert.equal((await admin.stats()).paused, false, 'nothing was paused');
       // Read-only: no forms at all, and a well-formed post with a valid token is refused.
       const ro = await serve(createDashboard({ store, basePath: '/errand', secret: SECRET, readOnly: true }).node);
-      const sizes = (await admin.stats()).queues.map((q) => q.size);
-      for (const path of ['', '/queues/mail', '/failed', '/scheduled']) {
-        await page.goto(`${ro.url}/errand${path}`);
-        assert.equal(await page.locator('form[method=post]').count(), 0, `no mutation offered on ${path || '/'}`);
+      // Closed even when a check fails: a server left listening would keep the test process alive.
+      try {
+        const sizes = (await admin.stats()).queues.map((q) => q.size);
+        for (const path of ['', '/queues/mail', '/failed', '/scheduled']) {
+          await page.goto(`${ro.url}/errand${path}`);
+          assert.equal(await page.locator('form[method=post]').count(), 0, `no mutation offered on ${path || '/'}`);
+        }
+        for (const [path, fields] of [['/pause', { paused: '1' }], ['/queues/mail/pause', { paused: '1' }], ['/queues/mail/clear', {}], ['/failed/remove-all', {}], ['/failed/retry-all', {}]] as const) {
+          const status = await page.evaluate(([url, body]) => fetch(url, { method: 'POST', body: new URLSearchParams(body) }).then((r) => r.status), [`${ro.url}/errand${path}`, { ...fields, _csrf: token! }] as const);
+          assert.equal(status, 403, path);
+        }
+        assert.equal((await admin.stats()).paused, false);
+        assert.deepEqual(await admin.pausedQueues(), [], 'no queue was paused');
+        assert.deepEqual((await admin.stats()).queues.map((q) => q.size), sizes);
+        assert.equal(await admin.failedCount(), CORPUS.length);
+      } finally {
+        await ro.close();
       }
-      for (const [path, fields] of [['/pause', { paused: '1' }], ['/queues/mail/clear', {}], ['/failed/remove-all', {}], ['/failed/retry-all', {}]] as const) {
-        const status = await page.evaluate(([url, body]) => fetch(url, { method: 'POST', body: new URLSearchParams(body) }).then((r) => r.status), [`${ro.url}/errand${path}`, { ...fields, _csrf: token! }] as const);
-        assert.equal(status, 403, path);
-      }
-      assert.equal((await admin.stats()).paused, false);
-      assert.deepEqual((await admin.stats()).queues.map((q) => q.size), sizes);
-      assert.equal(await admin.failedCount(), CORPUS.length);
-      await ro.close();
       await page.close();
     });
   });
