@@ -53,7 +53,8 @@ async function measure(kind: string, store: Store): Promise<void> {
     ['queue, first page', '/queues/big'], ['queue, last page', `/queues/big?page=${Math.floor((WAITING - 1) / 25)}`],
     ['failed, newest', '/failed'], ['failed, oldest page', `/failed?page=${Math.floor((FAILED - 1) / 25)}`],
     ['failed, filtered by error text', '/failed?error=smtp'], ['a failure', `/failed/${FAILED - 1}?ref=${refOf(lastFailure!.raw)}`],
-    ['scheduled', '/scheduled'], ['workers', '/workers'], ['job metrics, 24 h', '/job-metrics?window=1440'],
+    ['scheduled', '/scheduled'], ['scheduled, filtered by queue', '/scheduled?queue=later'], ['scheduled, filter matching nothing', '/scheduled?class=NoSuchJob'], ['clear-queue confirmation', '/queues/big/clear'],
+    ['schedules', '/schedules'], ['workers', '/workers'], ['job metrics, 24 h', '/job-metrics?window=1440'],
     ['a job by id (near the queue head)', '/jobs/bench-big-10'], ['a job by id (unknown: full scan)', '/jobs/no-such-id'],
   ];
   console.log(`\n${kind}: ${WAITING.toLocaleString('en')} waiting, ${FAILED.toLocaleString('en')} failed, 10,000 scheduled; ${ROUNDS} timed requests per page\n`);

@@ -4,6 +4,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { inWorld, waitFor, World, type CliResult } from './support/cli-harness.ts';
 
 /** stderr is exactly one line `errand: <reason>`. */
@@ -44,7 +45,9 @@ describe('errand commands', { concurrency: true }, () => {
       [['stats', '--bogus'], /--bogus/],
       [['failed', 'list', '--bogus'], /--bogus/],
       [['nosuchcommand'], /nosuchcommand/],
-      [['failed', 'retry', 'x'], /index/],
+      [['failed', 'retry', 'x'], /N:digest/],
+      [['failed', 'retry', '0'], /position alone is refused/],
+      [['failed', 'remove', '0'], /position alone is refused/],
     ];
     const results = await Promise.all(cases.map(([args]) => world.run([...args, ...world.store])));
     results.forEach((result, i) => {
@@ -173,28 +176,42 @@ describe('errand commands', { concurrency: true }, () => {
     assert.deepEqual(await world.redis.smembers(world.key('errand:paused-queues')), ['later']);
   }));
 
-  test('failed list, retry 0, remove 0, clear and retry all on Resque-format entries', () => inWorld(async (world) => {
+  test('failed list prints N:digest; retry and remove take it, and change nothing when the list moved', () => inWorld(async (world) => {
     const entries = [
       resqueFailure('Record', ['f0'], 'fq', 'boom 0'),
       resqueFailure('Record', ['f1'], 'fq', 'boom 1'),
       resqueFailure('Record', ['f2'], 'other', 'boom 2'),
     ];
     await world.redis.rpush(world.key('failed'), ...entries);
+    const refs = entries.map((e, i) => `${i}:${createHash('sha256').update(e).digest('hex').slice(0, 16)}`);
 
     const list = await world.run(['failed', 'list', ...world.store]);
     assert.equal(list.code, 0, list.stderr);
-    assert.match(list.stdout, /^#0\s+2024\/01\/02 03:04:05 UTC\s+Record\s+on fq\s+RuntimeError: boom 0$/m);
-    assert.match(list.stdout, /^#2 .*Record\s+on other\s+RuntimeError: boom 2$/m);
+    assert.match(list.stdout, new RegExp(`^${refs[0]}\\s+2024/01/02 03:04:05 UTC\\s+Record\\s+on fq\\s+RuntimeError: boom 0$`, 'm'));
+    assert.match(list.stdout, new RegExp(`^${refs[2]} .*Record\\s+on other\\s+RuntimeError: boom 2$`, 'm'));
     assert.match(list.stdout, /3 of 3 failures shown/);
     const json = await world.run(['failed', 'list', '--json', '--offset', '1', '--limit', '1', ...world.store]);
     assert.equal(json.code, 0, json.stderr);
-    const shown = JSON.parse(json.stdout) as { index: number; error: string; payload: unknown }[];
+    const shown = JSON.parse(json.stdout) as { index: number; ref: string; error: string; payload: unknown }[];
     assert.equal(shown.length, 1);
     assert.equal(shown[0]!.index, 1);
+    assert.equal(shown[0]!.ref, refs[1]);
     assert.equal(shown[0]!.error, 'boom 1');
     assert.deepEqual(shown[0]!.payload, { class: 'Record', args: ['f1'] });
 
-    const retry = await world.run(['failed', 'retry', '0', ...world.store]);
+    // The list moves between list and retry (the first entry goes elsewhere): position 0 now
+    // holds f1, so f0's reference is refused for retry and remove alike, and nothing changes.
+    await world.redis.lpop(world.key('failed'));
+    for (const action of ['retry', 'remove']) {
+      const moved = await world.run(['failed', action, refs[0]!, ...world.store]);
+      assert.notEqual(moved.code, 0, `${action} of a moved entry refused`);
+      assertOneLineReason(moved, /no longer 0:[0-9a-f]{16} \(the list moved\); nothing changed/);
+    }
+    assert.deepEqual(await world.redis.lrange(world.key('failed'), 0, -1), entries.slice(1));
+    assert.equal(await world.redis.llen(world.key('queue:fq')), 0, 'nothing was queued');
+    await world.redis.lpush(world.key('failed'), entries[0]!);
+
+    const retry = await world.run(['failed', 'retry', refs[0]!, ...world.store]);
     assert.equal(retry.code, 0, retry.stderr);
     const requeued = await world.redis.lrange(world.key('queue:fq'), 0, -1);
     assert.equal(requeued.length, 1);
@@ -202,11 +219,13 @@ describe('errand commands', { concurrency: true }, () => {
     assert.ok(await world.redis.sismember(world.key('queues'), 'fq'));
     assert.deepEqual(await world.redis.lrange(world.key('failed'), 0, -1), entries.slice(1));
 
-    const remove = await world.run(['failed', 'remove', '0', ...world.store]);
+    // f1 is at position 0 now: it is named by its new position and the same digest.
+    const f1 = refs[1]!.replace(/^1:/, '0:');
+    const remove = await world.run(['failed', 'remove', `#${f1}`, ...world.store]);
     assert.equal(remove.code, 0, remove.stderr);
     assert.deepEqual(await world.redis.lrange(world.key('failed'), 0, -1), entries.slice(2));
 
-    const missing = await world.run(['failed', 'retry', '7', ...world.store]);
+    const missing = await world.run(['failed', 'retry', `7:${'0'.repeat(16)}`, ...world.store]);
     assert.notEqual(missing.code, 0);
     assertOneLineReason(missing, /#7/);
 

@@ -96,7 +96,7 @@ describe('Resque 3 compatibility', { concurrency: true }, () => {
     }
   }));
 
-  test('a failure resque-web would retry (payload {class,args}) is retried by `errand failed retry 0` and runs', () => inWorld(async (world) => {
+  test('a failure resque-web would retry (payload {class,args}) is retried by `errand failed retry` and runs', () => inWorld(async (world) => {
     // As Ruby Resque 3's Failure::Redis#save writes it for Archive.perform(44, "masterbrew").
     const rubyEntry = JSON.stringify({
       failed_at: '2024/05/06 07:08:09 UTC',
@@ -108,7 +108,10 @@ describe('Resque 3 compatibility', { concurrency: true }, () => {
       queue: 'file',
     });
     await world.redis.rpush(world.key('failed'), rubyEntry);
-    const retry = await world.run(['failed', 'retry', '0', ...world.store]);
+    // Named as an operator would: by the reference `failed list` prints for it.
+    const ref = /^(0:[0-9a-f]{16}) /m.exec((await world.run(['failed', 'list', ...world.store])).stdout)?.[1];
+    assert.ok(ref, 'failed list gives the entry a reference');
+    const retry = await world.run(['failed', 'retry', ref, ...world.store]);
     assert.equal(retry.code, 0, retry.stderr);
     const queued = await world.redis.lrange(world.key('queue:file'), 0, -1);
     assert.equal(queued.length, 1);

@@ -1,10 +1,12 @@
 // Operator actions on the failed list, shared by the CLI and the dashboard: retry puts
 // the failed job back as a fresh first attempt on its queue; entries whose payload was never a
-// job (not JSON) cannot be retried and say so.
+// job (not JSON) cannot be retried and say so. One entry is named by position AND digest
+// (ref.ts): when the entry now at that position is another one, nothing is changed.
 
 import { ConfigError } from '../errors.ts';
 import { encodeRequeue } from '../job/payload.ts';
 import type { AdminStore, FailedEntry, FailedFilter } from '../storage/types.ts';
+import { refOf } from './ref.ts';
 
 export function retryableJob(entry: FailedEntry): { queue: string; payload: string } {
   const payload = entry.entry?.payload;
@@ -16,10 +18,17 @@ export function retryableJob(entry: FailedEntry): { queue: string; payload: stri
   return { queue, payload: encodeRequeue(payload as Record<string, unknown>) };
 }
 
-/** Retries the entry at `index`; false if it moved or vanished meanwhile. */
-export async function retryFailedAt(admin: AdminStore, index: number): Promise<boolean> {
+/** The entry at `index` if its digest is `ref`; a ConfigError naming what is there otherwise. */
+async function failedAt(admin: AdminStore, index: number, ref: string): Promise<FailedEntry> {
   const [entry] = await admin.failed(index, 1);
-  if (!entry) throw new ConfigError(`no failure #${index}: the failed list has ${await admin.failedCount()} entries`);
+  if (!entry) throw new ConfigError(`no failure #${index}: the failed list has ${await admin.failedCount()} entries; nothing changed, list again`);
+  if (refOf(entry.raw) !== ref) throw new ConfigError(`failure #${index} is no longer ${index}:${ref} (the list moved); nothing changed, list again`);
+  return entry;
+}
+
+/** Retries the entry at `index` whose digest is `ref`; false if it went meanwhile. */
+export async function retryFailedAt(admin: AdminStore, index: number, ref: string): Promise<boolean> {
+  const entry = await failedAt(admin, index, ref);
   return admin.retryFailed(entry.raw, retryableJob(entry));
 }
 
@@ -37,8 +46,7 @@ export async function retryAllFailed(admin: AdminStore, filter: FailedFilter = {
   });
 }
 
-export async function removeFailedAt(admin: AdminStore, index: number): Promise<boolean> {
-  const [entry] = await admin.failed(index, 1);
-  if (!entry) throw new ConfigError(`no failure #${index}: the failed list has ${await admin.failedCount()} entries`);
-  return admin.removeFailed(entry.raw);
+/** Removes the entry at `index` whose digest is `ref`; false if it went meanwhile. */
+export async function removeFailedAt(admin: AdminStore, index: number, ref: string): Promise<boolean> {
+  return admin.removeFailed((await failedAt(admin, index, ref)).raw);
 }

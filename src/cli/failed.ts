@@ -1,17 +1,27 @@
-// `errand failed list|retry|remove|clear`: the failed list from the shell.
+// `errand failed list|retry|remove|clear`: the failed list from the shell. One failure is named
+// `N:digest` as list prints it (position and a digest of the entry, see admin/ref.ts): a bare
+// position is refused, since the list moves between listing and acting.
 
 import { ConfigError } from '../errors.ts';
 import { removeFailedAt, retryAllFailed, retryFailedAt } from '../admin/failures.ts';
+import { entryReference, parseReference } from '../admin/ref.ts';
 import { parseArgs } from 'node:util';
 import { errandFrom, usage, STORE_HELP, storeFlags, UsageError } from './shared.ts';
 
 export const help = `Usage: errand failed <list|retry|remove|clear> [args]
 
-  list [--offset N] [--limit N] [--json]   show failures, oldest first (#index, time, job, queue, error)
-  retry <index|all>                         put the job back on its queue as a fresh first attempt
-  remove <index>                            delete one failure
+  list [--offset N] [--limit N] [--json]   show failures, oldest first (N:digest, time, job, queue, error)
+  retry <N:digest|all>                      put the job back on its queue as a fresh first attempt
+  remove <N:digest>                         delete one failure
+  (N:digest is the reference list prints: if the entry at N is no longer that one, nothing changes)
   clear                                     delete every failure
 ${STORE_HELP}`;
+
+function referenceArg(text: string | undefined): { index: number; ref: string } {
+  const reference = text === undefined ? undefined : parseReference(text);
+  if (!reference) throw new UsageError(`expected a failure reference N:digest as 'errand failed list' prints it (a position alone is refused: the list moves), got ${text ?? 'nothing'}`);
+  return reference;
+}
 
 function indexArg(text: string | undefined): number {
   const index = Number(text);
@@ -37,13 +47,13 @@ export async function run(argv: string[]): Promise<number> {
         const limit = values.limit === undefined ? 50 : indexArg(values.limit);
         const entries = await admin.failed(offset, limit);
         if (values.json) {
-          process.stdout.write(`${JSON.stringify(entries.map((e) => ({ index: e.index, ...(e.entry ?? { raw: e.raw }) })), null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify(entries.map((e) => ({ index: e.index, ref: entryReference(e.index, e.raw), ...(e.entry ?? { raw: e.raw }) })), null, 2)}\n`);
           return 0;
         }
         const total = await admin.failedCount();
-        for (const { index, entry } of entries) {
+        for (const { index, entry, raw } of entries) {
           const job = (entry?.payload as { class?: string } | undefined)?.class ?? '(not a job)';
-          process.stdout.write(`#${index}  ${entry?.failed_at ?? '?'}  ${job}  on ${entry?.queue ?? '?'}  ${entry?.exception ?? ''}: ${entry?.error ?? ''}\n`);
+          process.stdout.write(`${entryReference(index, raw)}  ${entry?.failed_at ?? '?'}  ${job}  on ${entry?.queue ?? '?'}  ${entry?.exception ?? ''}: ${entry?.error ?? ''}\n`);
         }
         process.stdout.write(`${entries.length} of ${total} failures shown\n`);
         return 0;
@@ -54,14 +64,15 @@ export async function run(argv: string[]): Promise<number> {
           process.stdout.write(`retried ${retried}${skipped ? `, ${skipped} could not be retried (not a job)` : ''}\n`);
           return 0;
         }
-        const ok = await retryFailedAt(admin, indexArg(target));
-        if (!ok) throw new ConfigError(`failure #${target} changed while retrying it; list again`);
-        process.stdout.write(`retried #${target}\n`);
+        const { index, ref } = referenceArg(target);
+        if (!(await retryFailedAt(admin, index, ref))) throw new ConfigError(`failure ${target} went while retrying it; list again`);
+        process.stdout.write(`retried ${target}\n`);
         return 0;
       }
       case 'remove': {
-        if (!(await removeFailedAt(admin, indexArg(target)))) throw new ConfigError(`failure #${target} changed while removing it; list again`);
-        process.stdout.write(`removed #${target}\n`);
+        const { index, ref } = referenceArg(target);
+        if (!(await removeFailedAt(admin, index, ref))) throw new ConfigError(`failure ${target} went while removing it; list again`);
+        process.stdout.write(`removed ${target}\n`);
         return 0;
       }
       default: {

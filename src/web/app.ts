@@ -16,7 +16,7 @@ import { BadInput, entryRef, filterOf, jobIdOf, LIMITS, metricWindowOf, nameOf, 
 import { metricsPage } from './pages/job-metrics.ts';
 import * as act from './actions.ts';
 import { layout, type PageContext } from './layout.ts';
-import { liveFigures, overviewPage } from './pages/overview.ts';
+import { liveFigures, overviewPage, rateHistory } from './pages/overview.ts';
 import { clearConfirmPage, queuePage, queuesPage } from './pages/queues.ts';
 import { failedPage, failureDetailPage } from './pages/failed.ts';
 import { scheduledPage } from './pages/scheduled.ts';
@@ -68,7 +68,14 @@ export function buildApp(options: AppOptions): Hono {
   root.notFound((c) => c.text('not found\n', 404, { 'x-errand-cascade': 'pass' }));
 
   app.get('/', async (c) => page(await overviewPage(ctx(c), await options.admin())));
-  app.get('/stats.json', async (c) => c.json(liveFigures(await (await options.admin()).stats(), Date.now()), 200, { 'cache-control': 'no-store' }));
+  // ?history=1 (the chart's first poll) adds the last hour per minute; later polls stay small.
+  app.get('/stats.json', async (c) => {
+    const admin = await options.admin();
+    const [stats, metrics] = await Promise.all([admin.stats(), c.req.query('history') === '1' ? admin.jobMetrics(60) : undefined]);
+    const now = Date.now();
+    const body = metrics ? { ...liveFigures(stats, now), history: rateHistory(metrics, now) } : liveFigures(stats, now);
+    return c.json(body, 200, { 'cache-control': 'no-store' });
+  });
   if (options.metrics) {
     const metrics = options.metrics;
     app.get('/metrics', async () => {

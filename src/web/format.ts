@@ -2,7 +2,6 @@
 // (with UTC on hover); app.js rewrites their text to the viewer's zone and "3 min ago". Every
 // URL is built by `href`, which encodes each path segment and query value.
 
-import { createHash } from 'node:crypto';
 import { html, type SafeHtml } from './html.ts';
 
 /** 1234 -> "1.2k", 3400000 -> "3.4M". */
@@ -61,10 +60,5 @@ export function ageMs(ms: number | undefined): string {
   return `${Math.round(s / 86_400)} d`;
 }
 
-/**
- * A short digest of a stored entry: forms name an entry by its position AND this, and an action
- * refuses when the entry now at that position is another one (the lists move while you look).
- */
-export function refOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
+// Forms name an entry by its position AND this digest (shared with the CLI's `N:digest`).
+export { refOf } from '../admin/ref.ts';

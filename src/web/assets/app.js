@@ -1,6 +1,6 @@
 // errand dashboard: the little the pages need a script for. Times become the viewer's zone
-// ("3 min ago", UTC on hover), and the overview's jobs/s chart polls stats.json every 3 s and
-// draws itself as SVG. Data only ever reaches the page through textContent and attributes,
+// ("3 min ago", UTC on hover), and the overview's jobs/s chart draws the last hour as SVG: its
+// first poll of stats.json brings the hour per minute, then it adds a live point every 3 s. Data only ever reaches the page through textContent and attributes,
 // never innerHTML, so nothing a job carries can become markup. Served from the dashboard itself
 // under a CSP that forbids inline script.
 'use strict';
@@ -8,7 +8,7 @@
 (function () {
   var SVG = 'http://www.w3.org/2000/svg';
   var POLL_MS = 3000;
-  var KEEP = 1200; // an hour of 3 s samples
+  var KEEP_MS = 3600000; // the chart shows the last hour
 
   function compact(n) {
     var abs = Math.abs(n);
@@ -57,8 +57,9 @@
   function draw(svg, points) {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var w = 600, h = 160, pad = 4;
-    var max = 1;
-    for (var i = 0; i < points.length; i++) if (points[i].rate > max) max = points[i].rate;
+    var max = 1, peak = 0;
+    for (var i = 0; i < points.length; i++) if (points[i].rate > peak) peak = points[i].rate;
+    if (peak > max) max = peak;
     svg.appendChild(node('line', { x1: 0, y1: h - pad, x2: w, y2: h - pad, class: 'axis' }));
     // No <text> here: the SVG stretches to its box, which would distort letters (the figures are beside it).
     if (points.length > 1) {
@@ -70,6 +71,7 @@
       svg.appendChild(node('polyline', { points: coords.join(' '), class: 'line' }));
     }
     svg.setAttribute('data-points', String(points.length));
+    svg.setAttribute('data-peak', String(peak));
   }
 
   function setFigures(figures) {
@@ -89,21 +91,31 @@
     var rateText = document.getElementById('chart-rate');
     var points = [];
     var last = null;
+    var history = true; // the first answer also carries the last hour, per minute
     var paused = false;
     var timer = null;
     function poll() {
       timer = null;
-      fetch(src, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+      fetch(history ? src + (src.indexOf('?') < 0 ? '?' : '&') + 'history=1' : src, { credentials: 'same-origin', headers: { accept: 'application/json' } })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(function (f) {
-          if (last && f.at > last.at) {
-            var rate = Math.max(0, (f.processed - last.processed) / ((f.at - last.at) / 1000));
-            points.push({ at: f.at, rate: rate });
-            if (points.length > KEEP) points.shift();
-            var peak = 0;
-            for (var i = 0; i < points.length; i++) if (points[i].rate > peak) peak = points[i].rate;
-            rateText.textContent = compact(rate) + ' jobs/s now, peak ' + compact(peak);
+          if (history && Array.isArray(f.history)) {
+            history = false;
+            for (var h = 0; h < f.history.length; h++) {
+              var p = f.history[h];
+              if (p && typeof p.at === 'number' && typeof p.rate === 'number') points.push({ at: p.at, rate: Math.max(0, p.rate) });
+            }
+            svg.setAttribute('data-history', String(points.length));
           }
+          var rate = null;
+          if (last && f.at > last.at) {
+            rate = Math.max(0, (f.processed - last.processed) / ((f.at - last.at) / 1000));
+            points.push({ at: f.at, rate: rate });
+          }
+          while (points.length && points[0].at < f.at - KEEP_MS) points.shift();
+          var peak = 0;
+          for (var i = 0; i < points.length; i++) if (points[i].rate > peak) peak = points[i].rate;
+          if (points.length) rateText.textContent = (rate !== null ? compact(rate) + ' jobs/s now, ' : '') + 'peak ' + compact(peak) + ' in the last hour';
           last = f;
           setFigures(f);
           draw(svg, points);
