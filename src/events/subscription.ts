@@ -1,5 +1,5 @@
 // errand.events(): one subscription to the lifecycle events of some queues, from every process
-// on the store (Redis) or this process (SQLite), optionally narrowed to one job. Typed: with a
+// on the store (Redis pub/sub, SQLite tables), optionally narrowed to one job. Typed: with a
 // job, listeners get its args tuple. Lifecycle: subscribes at once (`ready` resolves when
 // subscribed; publishers hear of it within about two seconds); close() unsubscribes. A listener that throws
 // is reported on 'error' if there is an 'error' listener, and otherwise dropped: it must not

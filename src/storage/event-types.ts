@@ -1,5 +1,5 @@
 // Job lifecycle events as they travel between processes, and the transport a store offers for
-// them (redis/events.ts: pub/sub; sqlite/events.ts: in-process). The contract that keeps the
+// them (redis/events.ts: pub/sub; sqlite/events.ts: tables read on each commit). The contract that keeps the
 // hot path free when nobody listens: publishers ask listening(queue) first, a local read, and
 // publish nothing while it is false; the transport learns of subscribers in the background.
 

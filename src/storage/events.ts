@@ -1,5 +1,5 @@
 // The event transport of a store, one per store object, made on first use: Redis pub/sub
-// (redis/events.ts) or SQLite's in-process bus (sqlite/events.ts). Kept beside the store rather
+// (redis/events.ts) or SQLite's tables, on the store's own connection (sqlite/events.ts). Kept beside the store rather
 // than in it so the Store contract stays the hot path's; closed by closeEventTransport().
 
 import type { EventTransport } from './event-types.ts';
@@ -18,13 +18,15 @@ export function eventTransportOf(store: Store): EventTransport {
       const redis = store as RedisStore;
       transport = new RedisEvents(redis.redis, redis.keys);
     } else {
-      transport = new SqliteEvents((store as SqliteStore).path);
+      const sqlite = store as SqliteStore;
+      transport = new SqliteEvents(sqlite.database, sqlite.path);
     }
     transports.set(store, transport);
   }
   return transport;
 }
 
+/** Before the store closes: the SQLite transport flushes its last events through its connection. */
 export function closeEventTransport(store: Store): void {
   transports.get(store)?.close();
   transports.delete(store);

@@ -24,6 +24,8 @@
 //   meta       flags: pause-all-workers.
 //   throughput attempts finished per queue and minute, kept ten minutes.
 //   schedules  recurring schedules by name: definition, cursor, pause, last run.
+//   event_listeners / event_log  job events across processes (events.ts), written only while
+//              someone subscribes.
 
 import type Database from 'better-sqlite3';
 
@@ -152,6 +154,25 @@ const MIGRATIONS: readonly string[] = [
   UPDATE scheduled SET retry = 1 WHERE CASE WHEN json_valid(payload)
     THEN coalesce(json_extract(payload, '$.attempt') > 1 AND json_extract(payload, '$.unknown_since') IS NULL, 0) ELSE 0 END;
   CREATE INDEX scheduled_retry ON scheduled (retry) WHERE retry = 1;
+  `,
+  // 9: job events across processes (see events.ts): who listens to which queue, until when
+  // (renewed while subscribed), and the events published while someone does, kept about a
+  // minute. AUTOINCREMENT so an id is never reused after pruning: subscribers read by id.
+  `
+  CREATE TABLE event_listeners (
+    listener TEXT NOT NULL,
+    queue TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (listener, queue)
+  ) WITHOUT ROWID;
+  CREATE INDEX event_listeners_queue ON event_listeners (queue, expires_at);
+  CREATE TABLE event_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX event_log_at ON event_log (at);
   `,
 ];
 

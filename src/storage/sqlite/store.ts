@@ -53,6 +53,11 @@ export class SqliteStore implements Store {
   /** Single enqueues of one event-loop turn, written as one transaction (one commit, one wake-up). */
   readonly enqueueBatch = new EnqueueBatch({ write: async (jobs) => this.pushNow(jobs), maxBatch: MAX_ENQUEUE_BATCH, maxInFlight: Infinity });
 
+  /** The connection, shared with the event transport (../events.ts) rather than a second one. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   static open(options: SqliteStoreOptions): SqliteStore {
     const path = resolve(options.path);
     return new SqliteStore(openDatabase({ path, busyTimeoutMs: options.busyTimeoutMs }), { ...options, path });
