@@ -3,7 +3,8 @@
 // runs, typed and in order, with names, ids, args and durations; a subscriber to one queue hears
 // nothing of another; with nobody subscribed, no process publishes anything (counted by
 // wrapping their store connections), and with a subscriber the events are batched. On
-// SQLite, events are in-process: two instances on one file in this process.
+// SQLite here: two instances on one file in this process (across processes:
+// events-sqlite.test.ts).
 
 import { after, test } from 'node:test';
 import { spawn } from 'node:child_process';

@@ -1,37 +1,29 @@
 // Job lifecycle events on SQLite, across every process on one database file: the contract of
 // ../event-types.ts over two tables (schema.ts, migration 9), mirroring redis/events.ts.
-// - A subscriber writes one event_listeners row per queue under a random listener id, expiring
-//   LISTEN_TTL_MS ahead and renewed every RENEW_MS; it deletes them when it unsubscribes (a
-//   crashed one's expire). Publishers in this process hear of it at once (a per-path map).
+// - A subscriber (event-subscriber.ts) keeps one event_listeners row per queue alive while
+//   subscribed and reads event_log on each commit to the file. Publishers in this process know
+//   of it at once (a per-path map) and wake it right after their publish.
 // - A publishing process learns which of its queues have live rows with one SELECT every
 //   LEARN_MS while listening() is asked (none while idle), so with nobody subscribed nothing is
 //   written. While someone is, each turn's publishes are appended to event_log in one
-//   transaction (a row per publish: the JSON array), and rows older than KEEP_MS are pruned now
-//   and then.
-// - A subscriber reads the rows past the last id it saw, for its queues, in id order: writes
-//   are serialized, so ids grow in commit order and one publisher's rows keep its order. It
-//   reads on every commit to the file (the store's WakeHub: fs.watch on the -wal, wake.ts), at
-//   once after a publish in this process, and every POLL_MS in case a watch event is missed.
+//   transaction (a row per publish: the JSON array), and rows older than a minute are pruned
+//   every PRUNE_EVERY_MS or so.
 // Uses the store's own connection: one per store with its busy timeout, closed after this
 // transport (storage/events.ts), and better-sqlite3 is synchronous, so these statements never
 // interleave with the store's transactions. Lifecycle: per store on first use; close() first.
 
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { EventTransport, WireEvent } from '../event-types.ts';
-import { WakeHub } from './wake.ts';
+import { LogSubscriber } from './event-subscriber.ts';
 import { prepareEventStatements, type EventStatements } from './event-statements.ts';
 
 /** How often a publishing process re-reads which of its queues are listened to. */
 export const LEARN_MS = 2_000;
-const RENEW_MS = 2_000;
-/** The safety poll of a subscriber, for a commit the file watch did not report. */
-const POLL_MS = 1_000;
 const PRUNE_EVERY_MS = 10_000;
 
 type Deliver = (events: readonly WireEvent[]) => void;
 
-/** Per database path in this process: queues subscribed here, and their readers to nudge. */
+/** Per database path in this process (kept: one small entry per file): queues subscribed here, and their readers to nudge. */
 interface Local {
   readonly queues: Map<string, number>;
   readonly readers: Set<() => void>;
@@ -129,74 +121,21 @@ export class SqliteEvents implements EventTransport {
   }
 
   async subscribe(queues: readonly string[], deliver: Deliver): Promise<() => Promise<void>> {
-    const st = this.statements();
-    const listener = randomUUID();
     const wanted = [...new Set(queues)];
-    const wantedJson = JSON.stringify(wanted);
-    st.announce(listener, wanted);
-    let cursor = st.lastId.get()!;
-    let stopped = false;
-    const read = () => {
-      try {
-        while (!stopped) {
-          const rows = st.read.all(cursor, wantedJson);
-          for (const row of rows) {
-            if (stopped) return;
-            cursor = row.id;
-            let events: unknown;
-            try {
-              events = JSON.parse(row.body);
-            } catch {
-              continue;
-            }
-            if (Array.isArray(events)) deliver(events as WireEvent[]);
-          }
-          if (rows.length < st.readBatch) return;
-        }
-      } catch {
-        // Unreadable now: the next wake-up or poll reads from the same cursor.
-      }
-    };
-    const hub = WakeHub.acquire(this.path);
-    const waiter = { owner: {}, check: read, resolve() {} };
-    hub.add(waiter);
-    hub.watchForCommits();
-    for (const queue of wanted) this.local.queues.set(queue, (this.local.queues.get(queue) ?? 0) + 1);
-    this.local.readers.add(read);
-    let polls = 0;
-    // Ref'd, as a Redis subscriber's connection is: a subscribed process stays up until close.
-    const poll = setInterval(() => {
-      if (!this.db.open) return void unsubscribe();
-      hub.watchForCommits(); // again, in case the watch failed
-      read();
-      if (++polls % (RENEW_MS / POLL_MS) === 0) {
-        try {
-          st.announce(listener, wanted);
-        } catch {
-          // Busy: the row lives LISTEN_TTL_MS, several renewals.
-        }
-      }
-    }, POLL_MS);
-    const unsubscribe = async () => {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(poll);
-      hub.remove(waiter);
-      hub.release(waiter.owner);
-      this.local.readers.delete(read);
+    const unsubscribe = async (): Promise<void> => {
+      if (!this.unsubscribes.delete(unsubscribe)) return;
+      subscriber.stop();
+      this.local.readers.delete(subscriber.read);
       for (const queue of wanted) {
         const count = (this.local.queues.get(queue) ?? 1) - 1;
         if (count > 0) this.local.queues.set(queue, count);
         else this.local.queues.delete(queue);
       }
-      this.unsubscribes.delete(unsubscribe);
-      try {
-        if (this.db.open) st.leave.run(listener);
-      } catch {
-        // Busy: the rows expire after LISTEN_TTL_MS.
-      }
     };
+    const subscriber = new LogSubscriber(this.db, this.path, this.statements(), wanted, deliver, () => void unsubscribe());
     this.unsubscribes.add(unsubscribe);
+    this.local.readers.add(subscriber.read);
+    for (const queue of wanted) this.local.queues.set(queue, (this.local.queues.get(queue) ?? 0) + 1);
     return unsubscribe;
   }
 
