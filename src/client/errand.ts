@@ -1,7 +1,7 @@
 // createErrand(): the object an app holds. It opens the store lazily from one URL, enqueues
-// (single, bulk, delayed), runs jobs at once in inline mode, and makes workers. Lifecycle:
-// create → use → close(). Invariant: nothing reaches the store unless every arg is JSON-safe
-// and every beforeEnqueue hook agreed.
+// (single, bulk, delayed; the writes themselves in enqueue-write.ts), runs jobs at once in inline
+// mode, and makes workers. Lifecycle: create → use → close(). Invariant: nothing reaches the store
+// unless every arg is JSON-safe and every beforeEnqueue hook agreed.
 
 import { ConfigError } from '../errors.ts';
 import { defaults } from '../defaults.ts';
@@ -13,11 +13,8 @@ import { createLogger, verbosityFromEnv, type Logger, type Verbosity } from '../
 import { checkDelayedLayout, openStore, resolveStoreUrl } from '../storage/open.ts';
 import type { AdminStore, JobState, Store } from '../storage/types.ts';
 import { Worker, type WorkerOptions } from '../worker/worker.ts';
-import { batchEncoder, encodeJob, prepareJobs, type Prepared, type PreparedJob } from './prepare.ts';
-import { assertJsonSafe } from '../job/json-safe.ts';
-import { randomUUID } from 'node:crypto';
-import { runAfterEnqueue } from '../plugins/hooks.ts';
-import { runInline } from './inline.ts';
+import { prepareJobs } from './prepare.ts';
+import { EnqueueWrite } from './enqueue-write.ts';
 import { prepareLeaseThread } from '../worker/lease-spawn.ts';
 import { WorkerHandle, type SchedulingOptions } from './worker-handle.ts';
 import { checkUnique, type ScheduleDefinition } from '../scheduler/define.ts';
@@ -28,12 +25,8 @@ import { checkTracingOptions, type TracingOptions } from '../tracing/options.ts'
 import { loadTracing, type LoadedTracing } from '../tracing/load.ts';
 import { closeEventTransport, eventTransportOf } from '../storage/events.ts';
 import { JobEvents } from '../events/subscription.ts';
-import { EnqueueEvents } from '../events/enqueue-events.ts';
 import { WorkerEvents } from '../events/worker-events.ts';
 import { parseQueues, queueOrder } from '../worker/queues.ts';
-
-/** Payloads encoded and stored per round trip in a bulk enqueue on Redis (SQLite: one write). */
-const ENCODE_CHUNK = 5_000;
 
 export interface ErrandOptions {
   /** redis://…, rediss://…, sqlite:path. Default: ERRAND_URL, then REDIS_URL, then sqlite:./var/errand.db. */
@@ -91,7 +84,7 @@ export class Errand {
   /** Set once @opentelemetry/api loaded (never, when it is absent or tracing is off). */
   private tracing: LoadedTracing | undefined;
   private readonly tracingLoaded: Promise<void> | undefined;
-  private enqueueEvents: EnqueueEvents | undefined;
+  private readonly writes: EnqueueWrite;
   private readonly subscriptions = new Set<{ close(): Promise<void> }>();
 
   constructor(private readonly options: ErrandOptions = {}) {
@@ -107,6 +100,10 @@ export class Errand {
     if (options.metrics) this.recorder();
     const tracing = checkTracingOptions(options.tracing, this.url);
     if (tracing && !this.inline) this.tracingLoaded = loadTracing(tracing).then((loaded) => void (this.tracing = loaded));
+    this.writes = new EnqueueWrite({
+      inline: this.inline, plugins: this.plugins, log: this.log, store: () => this.store(), jobs: () => this.jobs(),
+      tracing: () => this.tracing, recorder: () => this.recorder_,
+    });
   }
 
   /**
@@ -185,24 +182,8 @@ export class Errand {
     const store = this.openedStore;
     // The request path's common case, with nothing to ask or wait for before the write: no args
     // schema, no hooks, no tracing, the store open. The same checks and payload, fewer layers.
-    if (store && !this.inline && !spec.argsSchema && spec.plugins.length === 0 && this.plugins.length === 0 && !this.tracing?.tracer.on()) return this.enqueueNow(store, spec, args);
+    if (store && !this.inline && !spec.argsSchema && spec.plugins.length === 0 && this.plugins.length === 0 && !this.tracing?.tracer.on()) return this.writes.now(store, spec, args);
     return this.enqueueSpec(spec, args);
-  }
-
-  /** enqueueSpec() for a job that is due now and needs no hook, schema or span. */
-  private enqueueNow(store: Store, spec: JobSpec, args: unknown[]): Promise<EnqueuedJob> {
-    let job: PreparedJob;
-    try {
-      for (let a = 0; a < args.length; a++) assertJsonSafe(args[a], a);
-      job = { id: randomUUID(), name: spec.name, queue: spec.queue, args, runAt: undefined, attempt: 1, enqueuedAt: Date.now() };
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return store.push([{ queue: job.queue, payload: encodeJob(job) }]).then(() => {
-      (this.enqueueEvents ??= new EnqueueEvents(eventTransportOf(store))).enqueued([job]);
-      this.recorder_?.enqueued(job.queue, job.name, 1);
-      return job;
-    });
   }
 
   enqueueIn<J extends AnyJob>(delay: Duration, job: J, ...args: JobArgs<J>): Promise<EnqueuedJob | null> {
@@ -217,42 +198,13 @@ export class Errand {
 
   /** Many jobs of one kind in one round trip. Resolves to the stored jobs (vetoed ones left out). */
   async enqueueBulk<J extends AnyJob>(job: J, argsList: readonly JobArgs<J>[]): Promise<EnqueuedJob[]> {
-    return this.store_(await prepareJobs(specOf(job), argsList as readonly unknown[][], this.plugins, undefined));
+    return this.writes.write(await prepareJobs(specOf(job), argsList as readonly unknown[][], this.plugins, undefined));
   }
 
   /** Used by job.enqueue() on the default instance and by the typed methods above. */
   async enqueueSpec(spec: JobSpec, args: unknown[], runAt?: number): Promise<EnqueuedJob | null> {
-    const [stored] = await this.store_(await prepareJobs(spec, [args], this.plugins, runAt));
+    const [stored] = await this.writes.write(await prepareJobs(spec, [args], this.plugins, runAt));
     return stored ?? null;
-  }
-
-  private async store_({ jobs, plugins }: Prepared): Promise<EnqueuedJob[]> {
-    if (jobs.length === 0) return [];
-    if (this.inline) {
-      for (const job of jobs) await runInline(job, this.jobs(), this.plugins, this.log);
-    } else {
-      const store = await this.store();
-      // Every job of one call shares runAt: all due now, or all scheduled.
-      const runAt = jobs[0]!.runAt;
-      const due = runAt === undefined || runAt <= Date.now();
-      // Redis: chunks go out without waiting for each other, the next one encoded while the
-      // previous one travels; all are awaited, so a failure still rejects the enqueue. SQLite:
-      // one write, so the bulk enqueue is one transaction, all stored or none (and a local file
-      // gains nothing from overlapping chunks).
-      const writes: Promise<void>[] = [];
-      const sending = this.tracing?.tracer.on() ? this.tracing.tracer.send(jobs, !due) : undefined;
-      const encode = batchEncoder(jobs[0]!, sending?.fields);
-      const chunk = store.kind === 'sqlite' ? jobs.length : ENCODE_CHUNK;
-      for (let start = 0; start < jobs.length; start += chunk) {
-        const stored = jobs.slice(start, start + chunk).map((job) => ({ queue: job.queue, payload: encode(job), runAt: runAt! }));
-        writes.push(due ? store.push(stored) : store.schedule(stored));
-      }
-      await (sending ? sending.around(Promise.all(writes)) : Promise.all(writes));
-      (this.enqueueEvents ??= new EnqueueEvents(eventTransportOf(store))).enqueued(jobs);
-    }
-    this.recorder_?.enqueued(jobs[0]!.queue, jobs[0]!.name, jobs.length); // one call's jobs share name and queue
-    if (plugins.length > 0) for (const job of jobs) await runAfterEnqueue(plugins, job);
-    return jobs;
   }
 
   /**
