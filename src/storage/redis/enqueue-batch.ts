@@ -1,7 +1,8 @@
-// The Redis write of one micro-batch of single enqueues (../enqueue-batch.ts collects them):
-// one push.lua call per queue — the script appends any number of payloads, registers the queue
-// and publishes a wake-up only when the queue was empty — and several queues as one pipeline.
-// Invariants: payloads keep their batch order within each queue; the calls are independent, so
+// The Redis writes of enqueues that carry no due time. One micro-batch of single enqueues
+// (../enqueue-batch.ts collects them): one push.lua call per queue — the script appends any
+// number of payloads, registers the queue and publishes a wake-up only when the queue was empty —
+// and several queues as one pipeline. A bulk push: plain pipelined SADD/RPUSH/PUBLISH (the script
+// would copy every payload into Lua and back). Invariants: payloads keep their batch order within each queue; the calls are independent, so
 // each job's caller learns its own queue's outcome (a queue whose call failed rejects only the
 // callers of that queue; a failed pipeline rejects them all).
 
@@ -44,6 +45,21 @@ export async function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly Qu
     if (error) failures.set(name, new StoreError(`Redis push failed on ${deps.description}: ${error.message}`, { cause: error }));
   });
   return jobs.map((job) => failures.get(job.queue));
+}
+
+/**
+ * A bulk push: Resque's own commands, pipelined (SADD, RPUSH in slices of `maxArgs`, PUBLISH
+ * per queue). Rejects with the first command's error.
+ */
+export async function pushBulk(redis: Redis, k: RedisKeys, jobs: readonly QueuedJob[], maxArgs: number): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (const [queue, payloads] of groupByQueue(jobs)) {
+    const key = k.queue(queue);
+    pipeline.sadd(k.queues, queue);
+    for (let i = 0; i < payloads.length; i += maxArgs) pipeline.rpush(key, ...payloads.slice(i, i + maxArgs));
+    pipeline.publish(k.wakeChannel, queue);
+  }
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
 }
 
 /** Payloads by queue, in order (a Map keeps the queues in first-seen order). */

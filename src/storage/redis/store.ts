@@ -19,7 +19,7 @@ import { settleCall } from './settle-call.ts';
 import { pipelineScripts, registerCall, reserveCall, toReserved } from './start-calls.ts';
 import { countStoreError, countStoreReconnect } from '../incidents.ts';
 import { EnqueueBatch } from '../enqueue-batch.ts';
-import { groupByQueue, pushEnqueueBatch } from './enqueue-batch.ts';
+import { pushBulk, pushEnqueueBatch } from './enqueue-batch.ts';
 import { RedisAdmin } from './admin.ts';
 import { RedisSchedules } from './schedules.ts';
 import type { ScheduleStore } from '../schedule-types.ts';
@@ -112,17 +112,7 @@ export class RedisStore implements Store {
     // the RPUSH itself (every payload copied into Lua and back), and the always-sent PUBLISH at
     // the end replaces its "was empty" check: a worker that drained the queue between two
     // chunks and went to sleep is woken by it too.
-    const byQueue = groupByQueue(jobs);
-    await this.call('push', async () => {
-      const pipeline = this.redis.pipeline();
-      for (const [queue, payloads] of byQueue) {
-        const key = this.keys.queue(queue);
-        pipeline.sadd(this.keys.queues, queue);
-        for (let i = 0; i < payloads.length; i += MAX_ARGS_PER_CALL) pipeline.rpush(key, ...payloads.slice(i, i + MAX_ARGS_PER_CALL));
-        pipeline.publish(this.keys.wakeChannel, queue);
-      }
-      throwFirst(await pipeline.exec());
-    });
+    await this.call('push', () => pushBulk(this.redis, this.keys, jobs, MAX_ARGS_PER_CALL));
   }
 
   async schedule(jobs: readonly ScheduledJob[]): Promise<void> {
