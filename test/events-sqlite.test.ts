@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { createErrand, defineJob, type JobEvent } from '../src/index.ts';
 import { waitFor } from './support/redis.ts';
 import { quiet } from './support/errand.ts';
+import { jsonLines } from './support/json-lines.ts';
 
 const evAdd = defineJob({ name: 'EvAdd', queue: 'ev-a', async perform(_a: number, _label: string) {} });
 
@@ -42,14 +43,7 @@ test('a subscriber in this process hears, in order, the events of a job another 
   events.onAny((event) => heard.push(event));
   await events.ready;
   const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'fixtures', 'sqlite-event-producer.ts'), path], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: { id: string }[] = [];
-  let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const complete = buffered.split('\n');
-    buffered = complete.pop()!;
-    for (const line of complete) lines.push(JSON.parse(line));
-  });
+  const lines = jsonLines<{ id: string }>(child.stdout);
   try {
     // The child learns of the subscriber within about two seconds: probe until it is heard.
     await waitFor('the other process to hear of the subscriber', async () => {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { ConfigError, createErrand, defineJob, type JobEvent } from '../src/index.ts';
 import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 import { quiet } from './support/errand.ts';
+import { jsonLines } from './support/json-lines.ts';
 
 const evAdd = defineJob({
   name: 'EvAdd', queue: 'ev-a', retry: { attempts: 2, backoff: 'fixed', delay: 1, jitter: 0 },
@@ -136,14 +137,7 @@ test('a subscriber in another instance gets enqueued, started, completed, retrie
 test('a subscriber in another process gets a job\'s events in order', async () => {
   await started;
   const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'fixtures', 'event-listener.ts'), REDIS_URL, namespace], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: unknown[] = [];
-  let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const complete = buffered.split('\n');
-    buffered = complete.pop()!;
-    for (const line of complete) lines.push(JSON.parse(line));
-  });
+  const lines = jsonLines<unknown>(child.stdout);
   try {
     await waitFor('the child subscribed', () => lines.includes('ready'), 20_000);
     const heard = () => lines.filter((line): line is JobEvent<[number, string]> => typeof line === 'object');

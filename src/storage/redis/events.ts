@@ -7,6 +7,7 @@
 // deletes its keys when nobody else is subscribed, or they expire after LISTEN_TTL_MS.
 // Lifecycle: made on first use per store (storage/events.ts); close() with the store.
 
+import { ListenerLearning } from '../listener-learning.ts';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from './keys.ts';
 import type { EventTransport, WireEvent } from '../event-types.ts';
@@ -18,58 +19,14 @@ const LISTEN_TTL_MS = 10_000;
 const RENEW_MS = 3_000;
 
 export class RedisEvents implements EventTransport {
-  private readonly known = new Map<string, boolean>();
-  private timer: NodeJS.Timeout | undefined;
-  private learning = false;
-  /** Whether listening() was called since the last round. */
-  private asked = false;
-  private closed = false;
+  private readonly learning: ListenerLearning;
 
-  constructor(private readonly redis: Redis, private readonly keys: RedisKeys) {}
+  constructor(private readonly redis: Redis, private readonly keys: RedisKeys) {
+    this.learning = new ListenerLearning(async (queues) => (await this.redis.mget(queues.map(this.keys.eventListeners))).map((found) => found !== null), LEARN_MS);
+  }
 
   listening(queue: string): boolean {
-    this.asked = true;
-    const state = this.known.get(queue);
-    if (state !== undefined) {
-      if (!this.timer) this.startLearning();
-      return state;
-    }
-    this.known.set(queue, false);
-    // A queue seen for the first time is looked up at once, then with the others.
-    this.startLearning();
-    return false;
-  }
-
-  /**
-   * Looks up now, then every LEARN_MS while anything asks; a round with no ask since the last one
-   * stops the timer, so an idle process sends nothing and is not woken (the next ask restarts it).
-   */
-  private startLearning(): void {
-    setImmediate(() => void this.learn());
-    if (this.timer || this.closed) return;
-    this.timer = setInterval(() => {
-      if (!this.asked) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-        return;
-      }
-      this.asked = false;
-      void this.learn();
-    }, LEARN_MS).unref();
-  }
-
-  private async learn(): Promise<void> {
-    if (this.learning || this.closed) return;
-    this.learning = true;
-    try {
-      const queues = [...this.known.keys()];
-      const found = await this.redis.mget(queues.map(this.keys.eventListeners));
-      queues.forEach((queue, i) => this.known.set(queue, found[i] !== null));
-    } catch {
-      // Store unreachable: keep what was known; the next round tries again.
-    } finally {
-      this.learning = false;
-    }
+    return this.learning.listening(queue);
   }
 
   publish(queue: string, events: readonly WireEvent[]): void {
@@ -97,7 +54,7 @@ export class RedisEvents implements EventTransport {
       await pipeline.exec();
     };
     await announce();
-    for (const queue of queues) this.known.set(queue, true); // publishers in this process need not wait
+    for (const queue of queues) this.learning.set(queue, true); // publishers in this process need not wait
     const renew = setInterval(() => void announce().catch(() => {}), RENEW_MS).unref();
     return async () => {
       clearInterval(renew);
@@ -106,12 +63,11 @@ export class RedisEvents implements EventTransport {
       const counts = (await this.redis.pubsub('NUMSUB', ...channels.keys()).catch(() => [])) as (string | number)[];
       const idle = queues.filter((queue) => Number(counts[counts.indexOf(this.keys.eventsChannel(queue)) + 1] ?? 1) === 0);
       if (idle.length > 0) await this.redis.del(...idle.map(this.keys.eventListeners)).catch(() => {});
-      for (const queue of idle) this.known.set(queue, false);
+      for (const queue of idle) this.learning.set(queue, false);
     };
   }
 
   close(): void {
-    this.closed = true;
-    clearInterval(this.timer);
+    this.learning.close();
   }
 }

@@ -14,6 +14,7 @@
 
 import type Database from 'better-sqlite3';
 import type { EventTransport, WireEvent } from '../event-types.ts';
+import { ListenerLearning } from '../listener-learning.ts';
 import { LogSubscriber } from './event-subscriber.ts';
 import { prepareEventStatements, type EventStatements } from './event-statements.ts';
 
@@ -31,13 +32,9 @@ interface Local {
 const locals = new Map<string, Local>();
 
 export class SqliteEvents implements EventTransport {
-  private readonly known = new Map<string, boolean>();
   private readonly local: Local;
+  private readonly learning: ListenerLearning;
   private st: EventStatements | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private learnQueued = false;
-  /** Whether listening() was called since the last round. */
-  private asked = false;
   private closed = false;
   private pending: [queue: string, body: string][] = [];
   private lastPrune = 0;
@@ -47,6 +44,10 @@ export class SqliteEvents implements EventTransport {
     let local = locals.get(path);
     if (!local) locals.set(path, (local = { queues: new Map(), readers: new Set() }));
     this.local = local;
+    this.learning = new ListenerLearning((queues) => {
+      const found = new Set(this.statements().listened.all(JSON.stringify(queues)));
+      return queues.map((queue) => found.has(queue));
+    }, LEARN_MS);
   }
 
   /** Prepared on first use, not when the transport is made on a hot path. */
@@ -55,48 +56,7 @@ export class SqliteEvents implements EventTransport {
   }
 
   listening(queue: string): boolean {
-    if ((this.local.queues.get(queue) ?? 0) > 0) return true;
-    this.asked = true;
-    const state = this.known.get(queue);
-    if (state !== undefined) {
-      if (!this.timer) this.startLearning();
-      return state;
-    }
-    this.known.set(queue, false);
-    this.startLearning(); // a queue seen for the first time is looked up at once
-    return false;
-  }
-
-  /** As in redis/events.ts: now, then every LEARN_MS while asked; a round with no ask stops. */
-  private startLearning(): void {
-    if (!this.learnQueued) {
-      this.learnQueued = true;
-      setImmediate(() => {
-        this.learnQueued = false;
-        this.learn();
-      });
-    }
-    if (this.timer || this.closed) return;
-    this.timer = setInterval(() => {
-      if (!this.asked) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-        return;
-      }
-      this.asked = false;
-      this.learn();
-    }, LEARN_MS).unref();
-  }
-
-  private learn(): void {
-    if (this.closed) return;
-    try {
-      const queues = [...this.known.keys()];
-      const found = new Set(this.statements().listened.all(JSON.stringify(queues)));
-      for (const queue of queues) this.known.set(queue, found.has(queue));
-    } catch {
-      // Busy or closed: keep what was known; the next round tries again.
-    }
+    return (this.local.queues.get(queue) ?? 0) > 0 || this.learning.listening(queue);
   }
 
   publish(queue: string, events: readonly WireEvent[]): void {
@@ -143,7 +103,7 @@ export class SqliteEvents implements EventTransport {
     if (this.closed) return;
     if (this.db.open) this.flush();
     this.closed = true;
-    clearInterval(this.timer);
+    this.learning.close();
     for (const unsubscribe of [...this.unsubscribes]) void unsubscribe();
   }
 }
