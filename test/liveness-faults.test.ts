@@ -20,17 +20,30 @@ const SLOTS = 4;
 let inUse = 0;
 const waiting: (() => void)[] = [];
 
-async function inSlot<T>(body: () => Promise<T>): Promise<T> {
-  if (inUse < SLOTS) inUse++;
-  else await new Promise<void>((resolve) => waiting.push(resolve));
+async function inSlot<T>(body: () => Promise<T>, slots = 1): Promise<T> {
+  for (let taken = 0; taken < slots; taken++) {
+    if (inUse < SLOTS) inUse++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+  }
   try {
     return await body();
   } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else inUse--;
+    for (let freed = 0; freed < slots; freed++) {
+      const next = waiting.shift();
+      if (next) next();
+      else inUse--;
+    }
   }
 }
+
+/**
+ * Every slot: the store freeze runs alone. Its promise (no worker reaped after an outage) needs
+ * each worker's lease thread to get a heartbeat through within a lease (3 s here) of the thaw;
+ * beside three other scenarios booting processes (tsx compiling) and a CPU-bound one on two
+ * cores, a lease thread was once starved that long, which looks like a stuck worker (seen 1 run
+ * in 7). A starved worker is a fault of its own, tested by the CPU-bound scenario.
+ */
+const ALONE = SLOTS;
 
 function report(t: TestContext, figures: FaultFigures): FaultFigures {
   for (const line of formatFigures(figures).split('\n')) t.diagnostic(line);
@@ -84,7 +97,7 @@ describe('liveness faults', { concurrency: true }, () => {
   }
 
   test('store freeze (redis): redis-server stopped for 2 × --dead-after under two healthy workers: no job runs twice, none is lost', { timeout: TIMEOUT }, async (t) => {
-    const f = report(t, await inSlot(() => storeFreeze(TEST_SIZES.freeze)));
+    const f = report(t, await inSlot(() => storeFreeze(TEST_SIZES.freeze), ALONE));
     assert.deepEqual(f.duplicated, [], 'no job ran twice');
     assert.deepEqual(f.notDone, [], 'no job lost: every job is done');
     assert.equal(f.failed, 0, 'nothing in the failed list');
