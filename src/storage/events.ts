@@ -1,6 +1,7 @@
 // The event transport of a store, one per store object, made on first use: Redis pub/sub
-// (redis/events.ts) or SQLite's tables, on the store's own connection (sqlite/events.ts). Kept beside the store rather
-// than in it so the Store contract stays the hot path's; closed by closeEventTransport().
+// (redis/events.ts) or SQLite's tables, on the store's own connection (sqlite/events.ts). Kept
+// beside the store rather than in it so the Store contract stays the hot path's; closed by
+// closeEventTransport().
 
 import type { EventTransport } from './event-types.ts';
 import type { Store } from './types.ts';

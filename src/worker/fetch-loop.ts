@@ -51,6 +51,16 @@ export class FetchLoop {
     this.deps.take(jobs);
   }
 
+  /** Room for a job in every slot plus the prefetch buffer. */
+  private capacity(): number {
+    return this.deps.concurrency + this.deps.prefetch.extra();
+  }
+
+  /** Jobs to ask for now: the capacity less what is held, one batch at most. */
+  want(): number {
+    return Math.min(this.capacity() - this.deps.slots.held, defaults.maxBatch);
+  }
+
   /** The fetch loop, guarded: an unexpected error is logged and the loop goes on after a pause. */
   async run(): Promise<void> {
     while (this.deps.running()) {
@@ -72,8 +82,8 @@ export class FetchLoop {
         await nudge.nap(pollMs);
         continue;
       }
-      const capacity = concurrency + this.deps.prefetch.extra();
-      const want = Math.min(capacity - slots.held, defaults.maxBatch);
+      const capacity = this.capacity();
+      const want = this.want();
       const slotIdle = slots.busy < concurrency && slots.buffered === 0;
       if (want <= 0 || (!slotIdle && want < capacity / 2)) {
         await nudge.nap(pollMs);

@@ -142,8 +142,7 @@ export class Worker extends EventEmitter {
       this.id = await this.register();
       return [];
     }
-    const want = Math.min(this.concurrency + this.prefetch.extra(), defaults.maxBatch);
-    const { instance, jobs } = await store.registerAndReserve(this.registration(), queueOrder(this.selection), want, this.concurrency);
+    const { instance, jobs } = await store.registerAndReserve(this.registration(), queueOrder(this.selection), this.fetching.want(), this.concurrency);
     this.id = instance;
     return jobs;
   }

@@ -1,10 +1,10 @@
 // The Redis writes of enqueues that carry no due time. One micro-batch of single enqueues
 // (../enqueue-batch.ts collects them): one push.lua call per queue — the script appends any
-// number of payloads, registers the queue and publishes a wake-up only when the queue was empty —
-// and several queues as one pipeline. A bulk push: plain pipelined SADD/RPUSH/PUBLISH (the script
-// would copy every payload into Lua and back). Invariants: payloads keep their batch order within each queue; the calls are independent, so
-// each job's caller learns its own queue's outcome (a queue whose call failed rejects only the
-// callers of that queue; a failed pipeline rejects them all).
+// number of payloads, registers the queue and publishes a wake-up only when the queue was
+// empty — and several queues as one pipeline. A bulk push: plain pipelined commands (pushBulk).
+// Invariants: payloads keep their batch order within each queue; a micro-batch's calls are
+// independent, so each job's caller learns its own queue's outcome (a queue whose call failed
+// rejects only the callers of that queue; a failed pipeline rejects them all).
 
 import type { Redis } from 'ioredis';
 import { StoreError } from '../../errors.ts';
@@ -49,7 +49,10 @@ export async function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly Qu
 
 /**
  * A bulk push: Resque's own commands, pipelined (SADD, RPUSH in slices of `maxArgs`, PUBLISH
- * per queue). Rejects with the first command's error.
+ * per queue). Not push.lua: the script would cost Redis more than the RPUSH itself (every
+ * payload copied into Lua and back), and the PUBLISH always sent replaces its "was empty" check,
+ * so a worker that drained the queue between two chunks and went to sleep is woken too.
+ * Rejects with the first command's error.
  */
 export async function pushBulk(redis: Redis, k: RedisKeys, jobs: readonly QueuedJob[], maxArgs: number): Promise<void> {
   const pipeline = redis.pipeline();
@@ -59,7 +62,12 @@ export async function pushBulk(redis: Redis, k: RedisKeys, jobs: readonly Queued
     for (let i = 0; i < payloads.length; i += maxArgs) pipeline.rpush(key, ...payloads.slice(i, i + maxArgs));
     pipeline.publish(k.wakeChannel, queue);
   }
-  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+  throwFirst(await pipeline.exec());
+}
+
+/** Throws the first error of a pipeline's replies. */
+export function throwFirst(results: [Error | null, unknown][] | null): void {
+  for (const [error] of results ?? []) if (error) throw error;
 }
 
 /** Payloads by queue, in order (a Map keeps the queues in first-seen order). */

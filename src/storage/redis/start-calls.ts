@@ -1,7 +1,7 @@
 // The KEYS and ARGV of register.lua and reserve.lua (each script's header says what each
 // position means), built purely; the Redis store sends them one call alone, or both in one
-// pipelined write when a worker starts (registerAndReserve), and reads reserve's reply here. Invariant: a reserve's ARGV[8..] name the
-// queues of its KEYS[9..], in the same order.
+// pipelined write when a worker starts (registerAndReserve), and reads reserve's reply here.
+// Invariant: a reserve's ARGV[8..] name the queues of its KEYS[9..], in the same order.
 
 import { resqueIso, resqueTimeToS } from '../resque-format.ts';
 import { defaults } from '../../defaults.ts';

@@ -19,7 +19,7 @@ import { settleCall } from './settle-call.ts';
 import { pipelineScripts, registerCall, reserveCall, toReserved } from './start-calls.ts';
 import { countStoreError, countStoreReconnect } from '../incidents.ts';
 import { EnqueueBatch } from '../enqueue-batch.ts';
-import { pushBulk, pushEnqueueBatch } from './enqueue-batch.ts';
+import { pushBulk, pushEnqueueBatch, throwFirst } from './enqueue-batch.ts';
 import { RedisAdmin } from './admin.ts';
 import { RedisSchedules } from './schedules.ts';
 import type { ScheduleStore } from '../schedule-types.ts';
@@ -108,10 +108,7 @@ export class RedisStore implements Store {
     if (jobs.length === 1) return this.enqueueBatch.add(jobs[0]!);
     // Single enqueues still pending go first, so one caller's jobs keep their order.
     this.enqueueBatch.flushNow();
-    // Many jobs: Resque's own commands, pipelined. The Lua script would cost Redis more than
-    // the RPUSH itself (every payload copied into Lua and back), and the always-sent PUBLISH at
-    // the end replaces its "was empty" check: a worker that drained the queue between two
-    // chunks and went to sleep is woken by it too.
+    // Many jobs: Resque's own commands, pipelined (pushBulk says why not push.lua).
     await this.call('push', () => pushBulk(this.redis, this.keys, jobs, MAX_ARGS_PER_CALL));
   }
 
@@ -176,7 +173,6 @@ export class RedisStore implements Store {
   async reserve(workerId: string, queues: readonly string[] | '*', max: number, startNow = 0): Promise<ReservedJob[]> {
     const wake = this.wakeListener();
     wake.markReserving(workerId, queues);
-    const k = this.keys;
     // A reserve whose reply never came keeps its request id, so the next call returns that
     // batch rather than stranding it (see reserve.lua).
     let request = this.unansweredReserve.get(workerId);
@@ -292,8 +288,4 @@ async function closeConnection(redis: Redis): Promise<void> {
 /** reap.lua's bound on its clock for 'dead' mode: the latest store time it may reap at ('' = any). */
 function contactBound(options: RecoverOptions): string {
   return options.contactAt === undefined ? '' : String(Math.floor(options.contactAt + (options.contactWithinMs ?? 0)));
-}
-
-function throwFirst(results: [Error | null, unknown][] | null): void {
-  for (const [error] of results ?? []) if (error) throw error;
 }
