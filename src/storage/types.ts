@@ -191,8 +191,17 @@ export interface Store {
    * in-flight set. Tokens grow in reservation order and a worker starts jobs in that order, so
    * one number, its started watermark, says which held jobs it started: `startNow` of these
    * jobs start at once, which moves the watermark to the last of them in the same step.
+   * `parkIfEmpty`: the caller waits for work (waitForWork) if this takes nothing. A store that
+   * hands pushed jobs straight to idle workers (Redis) then parks the worker: a job pushed next
+   * to one of its queues may move into its in-flight set at once, make its wait return, and
+   * come back from its next reserve() without a round trip.
    */
-  reserve(workerId: string, queues: readonly string[] | '*', max: number, startNow?: number): Promise<ReservedJob[]>;
+  reserve(workerId: string, queues: readonly string[] | '*', max: number, startNow?: number, parkIfEmpty?: boolean): Promise<ReservedJob[]>;
+  /**
+   * Optional, for a store that parks workers: ends a park before the worker pauses or stops,
+   * and returns what was handed to it meanwhile (the caller releases it).
+   */
+  unpark?(workerId: string, queues: readonly string[] | '*'): Promise<ReservedJob[]>;
   /** `startedUpTo`: the worker's started watermark now (it only grows). */
   settle(workerId: string, outcomes: readonly Outcome[], startedUpTo?: number): Promise<SettleResult>;
   /** Puts in-flight jobs back at the head of their queues (graceful stop). Returns how many. */

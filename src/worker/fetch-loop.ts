@@ -4,7 +4,8 @@
 // nudges and waits for it. Invariants: it only asks for jobs while running and not paused; jobs
 // reserved after the worker began stopping are released at once, never held; it yields to the
 // event loop after each batch, so timers (the heartbeat) run even on a store that answers
-// synchronously.
+// synchronously; a worker that may be parked for a hand-off (Store.unpark) is unparked before
+// it pauses and when the loop ends, and what was handed to it meanwhile goes back at once.
 
 import { defaults } from '../defaults.ts';
 import { trace, type Logger } from '../log.ts';
@@ -42,6 +43,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export class FetchLoop {
   private idle = false;
+  /** A reserve ran since the last unpark: the store may have parked this worker. */
+  private mayBeParked = false;
 
   constructor(private readonly deps: FetchLoopDeps) {}
 
@@ -71,6 +74,20 @@ export class FetchLoop {
         await this.deps.nudge.nap(1_000);
       }
     }
+    await this.unpark();
+  }
+
+  /** Ends a park, so no job is handed to a worker that pauses or stops; releases what came. */
+  private async unpark(): Promise<void> {
+    const { store, log } = this.deps;
+    if (!this.mayBeParked || !store.unpark) return;
+    this.mayBeParked = false;
+    try {
+      const handed = await store.unpark(this.deps.workerId(), this.deps.queues());
+      if (handed.length > 0) await store.release(this.deps.workerId(), handed.map((job) => job.token));
+    } catch (error) {
+      log.warn({ err: error }, 'could not end the wait for a handed-over job; it goes back when this worker stops or its lease runs out');
+    }
   }
 
   private async fetchUntilStopped(): Promise<void> {
@@ -79,6 +96,7 @@ export class FetchLoop {
     let justWoke = false;
     while (this.deps.running()) {
       if (this.deps.paused()) {
+        await this.unpark();
         await nudge.nap(pollMs);
         continue;
       }
@@ -93,7 +111,8 @@ export class FetchLoop {
       try {
         // With nothing buffered, the first free slots' worth of this batch start at once.
         const startNow = slots.buffered === 0 ? concurrency - slots.busy : 0;
-        jobs = await store.reserve(this.deps.workerId(), this.deps.queues(), want, startNow);
+        this.mayBeParked = true;
+        jobs = await store.reserve(this.deps.workerId(), this.deps.queues(), want, startNow, true);
         failures = 0;
       } catch (error) {
         failures++;

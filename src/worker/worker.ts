@@ -168,6 +168,8 @@ export class Worker extends EventEmitter {
   pause(): void {
     if (!this.paused) this.log.info({}, 'paused: taking no new jobs');
     this.paused = true;
+    // An idle wait ends, so the fetch loop sees the pause and ends a park (a store's hand-off).
+    this.idleWaits.interrupt();
   }
 
   resume(): void {
@@ -211,6 +213,7 @@ export class Worker extends EventEmitter {
       this.pausedByStore = control.paused;
       this.log.info({}, control.paused ? 'pause-all-workers is set: pausing' : 'pause-all-workers cleared: resuming');
       this.nudge.nudge();
+      if (control.paused) this.idleWaits.interrupt();
     }
   }
 

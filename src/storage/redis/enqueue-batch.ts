@@ -1,7 +1,8 @@
 // The Redis writes of enqueues that carry no due time. One micro-batch of single enqueues
 // (../enqueue-batch.ts collects them): one push.lua call per queue — the script appends any
 // number of payloads, registers the queue and publishes a wake-up only when the queue was
-// empty — and several queues as one pipeline. A bulk push: plain pipelined commands (pushBulk).
+// empty, or hands a lone job to a parked worker — and several queues as one pipeline. A bulk
+// push: plain pipelined commands (pushBulk).
 // Invariants: payloads keep their batch order within each queue; a micro-batch's calls are
 // independent, so each job's caller learns its own queue's outcome (a queue whose call failed
 // rejects only the callers of that queue; a failed pipeline rejects them all).
@@ -28,15 +29,18 @@ export async function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly Qu
   const k = deps.keys;
   const queue = jobs[0]!.queue;
   if (jobs.every((job) => job.queue === queue)) {
-    const args: string[] = [queue, k.wakeChannel];
+    const { keys, args } = pushCall(k, queue);
     for (const job of jobs) args.push(job.payload);
-    return deps.call('push', async () => void (await deps.push([k.queues, k.queue(queue)], args)));
+    return deps.call('push', async () => void (await deps.push(keys, args)));
   }
   const byQueue = groupByQueue(jobs);
   const replies = await deps.call('push', () => {
     const pipeline = deps.redis.pipeline();
     const command = (pipeline as unknown as Record<string, (...a: string[]) => unknown>)[PUSH_COMMAND]!;
-    for (const [name, payloads] of byQueue) command.call(pipeline, '2', k.queues, k.queue(name), name, k.wakeChannel, ...payloads);
+    for (const [name, payloads] of byQueue) {
+      const { keys, args } = pushCall(k, name);
+      command.call(pipeline, String(keys.length), ...keys, ...args, ...payloads);
+    }
     return pipeline.exec();
   });
   const failures = new Map<string, StoreError>();
@@ -45,6 +49,14 @@ export async function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly Qu
     if (error) failures.set(name, new StoreError(`Redis push failed on ${deps.description}: ${error.message}`, { cause: error }));
   });
   return jobs.map((job) => failures.get(job.queue));
+}
+
+/** push.lua's KEYS and leading ARGV for one queue (the payloads follow; see the script's header). */
+function pushCall(k: RedisKeys, queue: string): { keys: string[]; args: string[] } {
+  return {
+    keys: [k.queues, k.queue(queue), k.parked(queue), k.parkedAll, k.leases, k.pauseAll, k.pausedQueues, k.tokenCounter],
+    args: [queue, k.wakeChannel, `${k.namespace}:`],
+  };
 }
 
 /**

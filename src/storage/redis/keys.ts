@@ -30,7 +30,7 @@ export interface RedisKeys {
    * mid-upgrade never reads one kind of score as the other.
    */
   readonly leases: string;
-  /** Hash of one instance: `resque` (the Resque id it shows), `lease` (ms), `concurrency`, `started` (watermark). */
+  /** Hash of one instance: `resque` (the Resque id it shows), `lease` (ms), `concurrency`, `started` (watermark), `owner`, `parked`, `handoff`. */
   instance(instanceId: string): string;
   readonly instancePrefix: string;
   /** Set of the live instances showing one Resque id: its Resque keys go when the last one does. */
@@ -45,12 +45,21 @@ export interface RedisKeys {
   readonly retrying: string;
   /** Pub/sub channel announcing new work, so idle workers need not poll. */
   readonly wakeChannel: string;
+  /**
+   * Set of the instances parked on one queue: their last reserve took nothing, and push.lua may
+   * hand a lone job straight to one of them (the instance hash's `parked` and `handoff` fields).
+   */
+  parked(queue: string): string;
+  /** The parked set of instances that take from every queue ('*'). */
+  readonly parkedAll: string;
+  /** Pub/sub channel of one instance: the jobs handed to it (`token\nqueue\npayload`). */
+  handoffChannel(instanceId: string): string;
   readonly deathsPrefix: string;
   /** Counter handing out in-flight tokens, unique across processes and restarts. */
   readonly tokenCounter: string;
   /** Prefix of per-queue, per-minute counters of finished attempts: `<prefix><queue>:<minute>`. */
   readonly donePrefix: string;
-  /** An instance's last reserve request: `request-id first-token last-token`, so a resent reserve returns the same batch. */
+  /** An instance's last reserve request: `request-id first-token last-token handoff-token-or-0`, so a resent reserve returns the same batch. */
   lastReserve(instanceId: string): string;
   /** Hash `field:class` → count of one metrics slot (see ../job-metrics.ts); expires with its grain. */
   metrics(grain: string, slot: number): string;
@@ -97,6 +106,9 @@ export function redisKeys(namespace: string): RedisKeys {
     schedule: `${ns}:errand:schedule`,
     retrying: `${ns}:errand:retrying`,
     wakeChannel: `${ns}:errand:wake`,
+    parked: (queue) => `${ns}:errand:parked:${queue}`,
+    parkedAll: `${ns}:errand:parked-all`,
+    handoffChannel: (instanceId) => `${ns}:errand:handoff:${instanceId}`,
     metrics: (grain, slot) => `${ns}:errand:metrics:${grain}:${slot}`,
     deathsPrefix: `${ns}:errand:deaths:`,
     tokenCounter: `${ns}:errand:token`,

@@ -1,12 +1,14 @@
-// The KEYS and ARGV of register.lua and reserve.lua (each script's header says what each
-// position means), built purely; the Redis store sends them one call alone, or both in one
-// pipelined write when a worker starts (registerAndReserve), and reads reserve's reply here.
-// Invariant: a reserve's ARGV[8..] name the queues of its KEYS[9..], in the same order.
+// The KEYS and ARGV of a worker's calls: register.lua, reserve.lua and heartbeat.lua (each
+// script's header says what each position means), built purely; the Redis store sends them one
+// call alone, or register and reserve in one pipelined write when a worker starts
+// (registerAndReserve), and reads reserve's reply here.
+// Invariant: a reserve's ARGV[11..] name the queues of its KEYS[9..], in the same order.
 
-import { resqueIso, resqueTimeToS } from '../resque-format.ts';
+import { resqueIso, resqueTimeToS, resqueWorkingOn } from '../resque-format.ts';
+import { resqueIdOf } from '../identity.ts';
 import { defaults } from '../../defaults.ts';
 import type { Redis } from 'ioredis';
-import type { ReservedJob, WorkerRegistration } from '../types.ts';
+import type { HeartbeatChecks, ReservedJob, WorkerRegistration, WorkerStatus } from '../types.ts';
 import type { RedisKeys } from './keys.ts';
 
 export interface ScriptArgs {
@@ -25,12 +27,35 @@ export function registerCall(k: RedisKeys, worker: WorkerRegistration, suffixed:
   };
 }
 
-/** reserve.lua: `owner` '' takes for any live instance; else only for the registration it names. */
-export function reserveCall(k: RedisKeys, instance: string, queues: readonly string[] | '*', max: number, startNow: number, request: string, owner = ''): ScriptArgs {
+/** How a reserve that takes nothing parks its worker for a hand-off (reserve.lua's ARGV[8]). */
+export type Park = 'no' | 'prefetch' | 'start';
+
+/**
+ * reserve.lua: `owner` '' takes for any live instance; else only for the registration it names.
+ * `park`: whether a reserve that takes nothing parks the instance, and whether a job handed to
+ * it then starts at once (push.lua moves the started watermark then). `handedByMessage`: the
+ * token of a hand-off the worker already has, so the reply does not carry it again.
+ */
+export function reserveCall(
+  k: RedisKeys, instance: string, queues: readonly string[] | '*', max: number, startNow: number, request: string, owner = '', park: Park = 'no', handedByMessage = '',
+): ScriptArgs {
   const named = queues === '*' ? [] : queues;
   return {
     keys: [k.inflight(instance), k.pauseAll, k.queues, k.leases, k.tokenCounter, k.lastReserve(instance), k.instance(instance), k.pausedQueues, ...named.map(k.queue)],
-    args: [max, instance, request, startNow, queues === '*' ? '*' : '', k.queuePrefix, owner, ...named],
+    args: [max, instance, request, startNow, queues === '*' ? '*' : '', k.queuePrefix, owner, PARK_ARG[park], `${k.namespace}:`, handedByMessage, ...named],
+  };
+}
+
+const PARK_ARG: Record<Park, string> = { no: '', prefetch: '0', start: '1' };
+
+/** heartbeat.lua for an instance: renews its lease and shows what it is working on. */
+export function heartbeatCall(k: RedisKeys, instance: string, status: WorkerStatus, checks: HeartbeatChecks, now = new Date()): ScriptArgs {
+  const resqueId = resqueIdOf(instance);
+  const working = status.workingOn ? resqueWorkingOn(status.workingOn.queue, status.workingOn.payload, status.workingOn.runAt) : '';
+  const named = checks.queues === undefined || checks.queues === '*' ? [] : checks.queues;
+  return {
+    keys: [k.leases, k.heartbeats, k.worker(resqueId), k.pauseAll, k.schedule, k.queues, k.instance(instance), k.workers, k.delayedSchedule, k.pausedQueues, ...named.map(k.queue)],
+    args: [instance, resqueIso(now), working, Math.floor(status.startedUpTo ?? 0), resqueId, checks.queues === '*' ? '*' : '', k.queuePrefix, ...named],
   };
 }
 

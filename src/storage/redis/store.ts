@@ -10,16 +10,18 @@ import type {
   AdminStore, Control, HeartbeatChecks, Outcome, QueuedJob, RecoverOptions, RecoverResult, ReservedJob, ScheduledJob,
   SettleResult, Store, StoreSpec, WorkerRegistration, WorkerStatus,
 } from '../types.ts';
-import { resqueFailedAt, resqueIso, resqueSchedulerItem, resqueWorkingOn } from '../resque-format.ts';
+import { resqueFailedAt } from '../resque-format.ts';
 import { redisKeys, type RedisKeys } from './keys.ts';
 import { commandName, loadScripts, type ScriptCall, type ScriptName } from './scripts.ts';
-import { plainIdAllowed, resqueIdOf, suffixedInstanceId } from '../identity.ts';
+import { plainIdAllowed, suffixedInstanceId } from '../identity.ts';
 import { queuesHoldWork, WakeListener } from './wake.ts';
 import { settleCall } from './settle-call.ts';
-import { pipelineScripts, registerCall, reserveCall, toReserved } from './start-calls.ts';
+import { heartbeatCall, pipelineScripts, registerCall, reserveCall, toReserved, type Park } from './start-calls.ts';
+import { HandoffInboxes } from './handoff.ts';
 import { countStoreError, countStoreReconnect } from '../incidents.ts';
 import { EnqueueBatch } from '../enqueue-batch.ts';
-import { pushBulk, pushEnqueueBatch, throwFirst } from './enqueue-batch.ts';
+import { pushBulk, pushEnqueueBatch } from './enqueue-batch.ts';
+import { scheduleAsResque, scheduleInErrand } from './schedule-write.ts';
 import { RedisAdmin } from './admin.ts';
 import { RedisSchedules } from './schedules.ts';
 import type { ScheduleStore } from '../schedule-types.ts';
@@ -38,7 +40,6 @@ export type DelayedLayout = 'errand' | 'resque-scheduler';
 
 /** Lua's unpack() has a stack limit; batches stay well below it. */
 const MAX_ARGS_PER_CALL = 4_000;
-const SCHEDULE_COMMAND = commandName('schedule');
 const REGISTER_COMMAND = commandName('register');
 const RESERVE_COMMAND = commandName('reserve');
 /** Single enqueues shared by one push.lua call at most (see enqueue-batch.ts). */
@@ -55,6 +56,7 @@ export class RedisStore implements Store {
   private readonly scripts: Record<ScriptName, ScriptCall>;
   private subscriber: Redis | undefined;
   private wake: WakeListener | undefined;
+  private handoffs: HandoffInboxes | undefined;
   /** Scheduled members get `<processTag><counter>` as a unique tag (see keys.schedule). */
   private readonly processTag = randomBytes(6).toString('base64url');
   private scheduleCounter = 0;
@@ -114,31 +116,12 @@ export class RedisStore implements Store {
 
   async schedule(jobs: readonly ScheduledJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    if (this.options.delayed === 'resque-scheduler') return this.scheduleAsResque(jobs);
-    // Delays, not due times: schedule.lua adds them to Redis's clock (see its header).
-    const now = Date.now();
-    const pairs: (string | number)[] = [];
-    for (const job of jobs) pairs.push(Math.max(0, Math.floor(job.runAt - now)), `${this.processTag}${(this.scheduleCounter++).toString(36)}\n${job.queue}\n${job.payload}`);
-    await this.call('schedule', async () => {
-      if (pairs.length <= MAX_ARGS_PER_CALL) return void (await this.scripts.schedule([this.keys.schedule], [this.keys.wakeChannel, ...pairs]));
-      const pipeline = this.redis.pipeline();
-      const command = (pipeline as unknown as Record<string, (...a: (string | number)[]) => unknown>)[SCHEDULE_COMMAND]!;
-      for (let i = 0; i < pairs.length; i += MAX_ARGS_PER_CALL) command.call(pipeline, 1, this.keys.schedule, this.keys.wakeChannel, ...pairs.slice(i, i + MAX_ARGS_PER_CALL));
-      throwFirst(await pipeline.exec());
-    });
+    const deps = { redis: this.redis, keys: this.keys, scripts: this.scripts, maxArgs: MAX_ARGS_PER_CALL };
+    // Each delayed member gets `<processTag><counter>` as its unique tag (see keys.schedule).
+    const tag = () => `${this.processTag}${(this.scheduleCounter++).toString(36)}`;
+    await this.call('schedule', () => (this.options.delayed === 'resque-scheduler' ? scheduleAsResque(deps, jobs) : scheduleInErrand(deps, jobs, tag)));
   }
 
-  /** schedule() in resque-scheduler's layout (see schedule-resque.lua): due to the second, on Redis's clock. */
-  private async scheduleAsResque(jobs: readonly ScheduledJob[]): Promise<void> {
-    const now = Date.now();
-    const pairs: (string | number)[] = [];
-    for (const job of jobs) pairs.push(Math.max(0, Math.floor(job.runAt - now)), resqueSchedulerItem(job.queue, job.payload));
-    await this.call('schedule', async () => {
-      for (let i = 0; i < pairs.length; i += MAX_ARGS_PER_CALL) {
-        await this.scripts['schedule-resque']([this.keys.delayedSchedule], [`${this.keys.namespace}:`, this.keys.wakeChannel, ...pairs.slice(i, i + MAX_ARGS_PER_CALL)]);
-      }
-    });
-  }
 
   async register(worker: WorkerRegistration): Promise<string> {
     const { keys, args } = registerCall(this.keys, worker, suffixedInstanceId(worker.id), plainIdAllowed(worker.id), randomBytes(8).toString('hex'));
@@ -167,19 +150,37 @@ export class RedisStore implements Store {
     if (instance !== hoped) wake.forget(hoped);
     // The registration stands even when the reserve failed: the worker reserves again as usual,
     // and a batch whose reply was lost is still in this instance's in-flight set for recovery.
-    return { instance, jobs: !reserved || reserved[0] ? [] : toReserved(reserved[1] as string[]) };
+    const jobs = !reserved || reserved[0] ? [] : toReserved(reserved[1] as string[]);
+    return { instance, jobs: this.handoffInboxes().fromReserve(instance, jobs) };
   }
 
-  async reserve(workerId: string, queues: readonly string[] | '*', max: number, startNow = 0): Promise<ReservedJob[]> {
+  /**
+   * A reserve that takes nothing, for a worker that then waits, parks it (once its hand-off
+   * channel is up), so a job pushed next comes straight to it (handoff.ts); a job handed over
+   * since the last call is given first, and without a round trip when the worker asks for jobs.
+   */
+  async reserve(workerId: string, queues: readonly string[] | '*', max: number, startNow = 0, parkIfEmpty = false): Promise<ReservedJob[]> {
     const wake = this.wakeListener();
+    const inboxes = this.handoffInboxes();
+    const handed = inboxes.takePending(workerId);
+    if (handed.length > 0 && max > 0) return handed;
     wake.markReserving(workerId, queues);
     // A reserve whose reply never came keeps its request id, so the next call returns that
     // batch rather than stranding it (see reserve.lua).
     let request = this.unansweredReserve.get(workerId);
     if (!request) this.unansweredReserve.set(workerId, (request = `${this.processTag}.${(this.requestCounter++).toString(36)}`));
-    const { keys, args } = reserveCall(this.keys, workerId, queues, max, startNow, request);
+    const park: Park = parkIfEmpty && max > 0 && inboxes.canPark(workerId) ? (startNow > 0 ? 'start' : 'prefetch') : 'no';
+    const delivered = inboxes.deliveredByMessage(workerId);
+    const { keys, args } = reserveCall(this.keys, workerId, queues, max, startNow, request, '', park, delivered);
     const reply = this.call('reserve', () => this.scripts.reserve(keys, args));
-    const flat = (await reply) as string[];
+    let flat: string[];
+    try {
+      flat = (await reply) as string[];
+    } catch (error) {
+      // Handed-over jobs taken above are not lost with the reply: give them back to the inbox.
+      inboxes.restore(workerId, handed);
+      throw error;
+    }
     // The wake-up subscription (its own connection: a connect and a ready check) comes up after
     // the first reserve is answered, not before: a fresh worker takes its first jobs without
     // waiting for it or sharing its event loop with the connect, and a wait after a reserve begun
@@ -187,7 +188,13 @@ export class RedisStore implements Store {
     // in that wait.
     wake.start().catch(() => {});
     this.unansweredReserve.delete(workerId);
-    return toReserved(flat);
+    const jobs = inboxes.fromReserve(workerId, toReserved(flat), delivered);
+    return handed.length > 0 ? [...handed, ...jobs] : jobs;
+  }
+
+  /** Ends the worker's park (before a pause or a stop): returns the job handed to it meanwhile. */
+  unpark(workerId: string, queues: readonly string[] | '*'): Promise<ReservedJob[]> {
+    return this.reserve(workerId, queues, 0, 0);
   }
 
   async settle(workerId: string, outcomes: readonly Outcome[], startedUpTo = 0): Promise<SettleResult> {
@@ -206,17 +213,8 @@ export class RedisStore implements Store {
   }
 
   async heartbeat(workerId: string, status: WorkerStatus, checks: HeartbeatChecks = {}): Promise<Control> {
-    const k = this.keys;
-    const now = new Date();
-    const resqueId = resqueIdOf(workerId);
-    const working = status.workingOn ? resqueWorkingOn(status.workingOn.queue, status.workingOn.payload, status.workingOn.runAt) : '';
-    const named = checks.queues === undefined || checks.queues === '*' ? [] : checks.queues;
-    const [known, paused, due, nextDueIn, work, storeNow] = (await this.call('heartbeat', () =>
-      this.scripts.heartbeat(
-        [k.leases, k.heartbeats, k.worker(resqueId), k.pauseAll, k.schedule, k.queues, k.instance(workerId), k.workers, k.delayedSchedule, k.pausedQueues, ...named.map(k.queue)],
-        [workerId, resqueIso(now), working, Math.floor(status.startedUpTo ?? 0), resqueId, checks.queues === '*' ? '*' : '', k.queuePrefix, ...named],
-      ),
-    )) as [number, number, number, number, number, number];
+    const { keys, args } = heartbeatCall(this.keys, workerId, status, checks);
+    const [known, paused, due, nextDueIn, work, storeNow] = (await this.call('heartbeat', () => this.scripts.heartbeat(keys, args)    )) as [number, number, number, number, number, number];
     return { known: known === 1, paused: paused === 1, maintenanceDue: due === 1, nextDueInMs: nextDueIn >= 0 ? nextDueIn : undefined, workWaiting: work === 1, storeNow };
   }
 
@@ -246,6 +244,7 @@ export class RedisStore implements Store {
   async unregister(workerId: string): Promise<void> {
     await this.reap('self', workerId, Number.MAX_SAFE_INTEGER);
     this.wake?.forget(workerId);
+    this.handoffs?.forget(workerId);
   }
 
   waitForWork(workerId: string, queues: readonly string[] | '*', timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -257,9 +256,19 @@ export class RedisStore implements Store {
       // lazyConnect: the connection opens with the subscription (see reserve()).
       this.subscriber = this.redis.duplicate({ commandTimeout: undefined, lazyConnect: true });
       this.subscriber.on('error', () => {});
-      this.wake = new WakeListener(this.subscriber, this.keys.wakeChannel, (queues) => this.call('probe', () => queuesHoldWork(this.redis, this.keys, queues)));
+      this.wake = new WakeListener(
+        this.subscriber,
+        this.keys.wakeChannel,
+        (queues) => this.call('probe', () => queuesHoldWork(this.redis, this.keys, queues)),
+        (channel, message) => this.handoffs?.onMessage(channel, message),
+      );
     }
     return this.wake;
+  }
+
+  private handoffInboxes(): HandoffInboxes {
+    this.handoffs ??= new HandoffInboxes(this.wakeListener(), this.keys.handoffChannel(''));
+    return this.handoffs;
   }
 
   admin(): AdminStore {

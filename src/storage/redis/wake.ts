@@ -7,11 +7,16 @@
 // began before the subscription was active may have missed one: that worker's next wait first
 // looks at its queues (`probe`) and returns at once if they hold jobs, so no announcement made
 // after a reserve can be missed.
+// The same connection carries the hand-off channels (handoff.ts): listen()/unlisten() add and
+// drop them, their messages go to `onOther`, and wakeWorker() wakes one worker. When the
+// connection comes back after a drop, every waiter is woken: messages published meanwhile were
+// lost, and the reserve that follows finds what they announced.
 
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from './keys.ts';
 
 interface Waiter {
+  workerId: string;
   queues: ReadonlySet<string> | '*';
   resolve: () => void;
   dueAt: number;
@@ -34,14 +39,21 @@ export class WakeListener {
     private readonly channel: string,
     /** Whether these queues may hold jobs now (true when it cannot tell cheaply). */
     private readonly probe: (queues: readonly string[] | '*') => Promise<boolean>,
+    /** Messages of the other channels this connection listens to. */
+    private readonly onOther: (channel: string, message: string) => void = () => {},
   ) {}
 
   start(): Promise<void> {
     if (!this.started) {
       const starting = (async () => {
-        this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
+        this.subscriber.on('message', (channel: string, message: string) => {
+          if (channel === this.channel) this.onMessage(message);
+          else this.onOther(channel, message);
+        });
         await this.subscriber.subscribe(this.channel);
         this.subscribed = true;
+        // Each later 'ready' is a reconnect (ioredis subscribes again by itself).
+        this.subscriber.on('ready', () => this.wakeAll());
       })();
       this.started = starting;
       // A failed subscription is not kept: the next wait tries again.
@@ -51,6 +63,33 @@ export class WakeListener {
       });
     }
     return this.started;
+  }
+
+  /** Whether the subscription is up now (a message published now would arrive). */
+  connected(): boolean {
+    return this.subscribed && this.subscriber.status === 'ready';
+  }
+
+  /** Listens on one more channel of this connection; its messages go to `onOther`. */
+  async listen(channel: string): Promise<void> {
+    await this.start();
+    await this.subscriber.subscribe(channel);
+  }
+
+  unlisten(channel: string): void {
+    if (this.subscribed) this.subscriber.unsubscribe(channel).catch(() => {});
+  }
+
+  /** Wakes one worker: its wait returns now, or its next wait at once. */
+  wakeWorker(workerId: string): void {
+    const mark = this.marks.get(workerId);
+    if (mark) mark.woken = true;
+    for (const waiter of this.waiters) if (waiter.workerId === workerId) waiter.resolve();
+  }
+
+  private wakeAll(): void {
+    for (const mark of this.marks.values()) mark.woken = true;
+    for (const waiter of this.waiters) waiter.resolve();
   }
 
   /** Called as a reserve begins: from now on, wakes count for this worker. */
@@ -69,6 +108,7 @@ export class WakeListener {
     const dueAt = Math.min(now + timeoutMs, this.nextDueAt);
     return new Promise((resolve) => {
       const waiter: Waiter = {
+        workerId,
         queues: queues === '*' ? '*' : new Set(queues),
         dueAt,
         resolve: () => {

@@ -1,12 +1,76 @@
--- push.lua: append jobs to one queue, register the queue, and wake idle workers.
+-- push.lua: append jobs to one queue, register the queue, and wake idle workers; or hand a lone
+-- job straight to a worker parked on this queue (one hop to its start instead of a wake-up and a
+-- reserve).
 -- KEYS[1] <ns>:queues (set)   KEYS[2] <ns>:queue:<q> (list)
--- ARGV[1] queue name   ARGV[2] wake channel   ARGV[3..] payloads, oldest first
--- Returns the queue's new length.
+-- KEYS[3] <ns>:errand:parked:<q> (set of instances parked on this queue)
+-- KEYS[4] <ns>:errand:parked-all (set of instances parked on every queue)
+-- KEYS[5] <ns>:errand:leases (zset)   KEYS[6] <ns>:pause-all-workers
+-- KEYS[7] <ns>:errand:paused-queues (set)   KEYS[8] <ns>:errand:token (token counter)
+-- ARGV[1] queue name   ARGV[2] wake channel   ARGV[3] namespace + ':'   ARGV[4..] payloads, oldest first
+-- Returns the queue's new length (0 when the job was handed off).
 -- Workers only sleep when every queue they watch is empty, so a wake is published only when
 -- this push took the queue from empty to non-empty: one PUBLISH per burst, not per job.
-local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 3))
+-- The hand-off: a worker whose reserve took nothing parks (reserve.lua writes its instance's
+-- `parked` field, "<0|1 starts at once>\n<queue>\n<queue>..." or "...\n*", and adds it to the
+-- parked sets). A lone job pushed to an empty, unpaused queue goes to one such worker whose lease
+-- is still valid by Redis's TIME: it moves into the worker's in-flight hash under a fresh token
+-- in this same step (so it is never only in a message), the worker is unparked (one hand-off per
+-- park), the instance's `handoff` field names the token, and token, queue and payload are
+-- published on the worker's own channel. A message that never arrives costs time, not the job:
+-- the worker's next reserve returns it (reserve.lua), and its death hands it back (reap.lua).
+-- Keys not in KEYS: the chosen worker's in-flight and instance hashes, its channel, and the
+-- parked sets of its other queues are only known once it is chosen.
+local function unpark(ns, id, record)
+  local queues = {}
+  for line in string.gmatch(record, '[^\n]+') do queues[#queues + 1] = line end
+  for i = 2, #queues do
+    local set = queues[i] == '*' and (ns .. 'errand:parked-all') or (ns .. 'errand:parked:' .. queues[i])
+    redis.call('SREM', set, id)
+  end
+  redis.call('HDEL', ns .. 'errand:instance:' .. id, 'parked')
+end
+
+local function hand_off(ns)
+  if redis.call('GET', KEYS[6]) == 'true' or redis.call('SISMEMBER', KEYS[7], ARGV[1]) == 1 then
+    return false
+  end
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  for _, set in ipairs({ KEYS[3], KEYS[4] }) do
+    -- A few tries per set: a member whose lease ran out stays parked (it may yet renew, or
+    -- recovery retires it) but is passed over.
+    for _ = 1, 3 do
+      local id = redis.call('SRANDMEMBER', set)
+      if not id then break end
+      local instance = ns .. 'errand:instance:' .. id
+      local record = redis.call('HGET', instance, 'parked')
+      local expires = tonumber(redis.call('ZSCORE', KEYS[5], id))
+      if not record then
+        redis.call('SREM', set, id)
+      elseif expires and expires > now then
+        unpark(ns, id, record)
+        local token = string.format('%d', redis.call('INCR', KEYS[8]))
+        redis.call('HSET', ns .. 'errand:inflight:' .. id, token, ARGV[1] .. '\n' .. ARGV[4])
+        local fields = { 'handoff', token }
+        if string.sub(record, 1, 1) == '1' then
+          fields[3], fields[4] = 'started', token
+        end
+        redis.call('HSET', instance, unpack(fields))
+        redis.call('PUBLISH', ns .. 'errand:handoff:' .. id, token .. '\n' .. ARGV[1] .. '\n' .. ARGV[4])
+        return true
+      end
+    end
+  end
+  return false
+end
+
+if #ARGV == 4 and redis.call('LLEN', KEYS[2]) == 0 and hand_off(ARGV[3]) then
+  redis.call('SADD', KEYS[1], ARGV[1])
+  return 0
+end
+local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 4))
 redis.call('SADD', KEYS[1], ARGV[1])
-if length == #ARGV - 2 then
+if length == #ARGV - 3 then
   redis.call('PUBLISH', ARGV[2], ARGV[1])
 end
 return length

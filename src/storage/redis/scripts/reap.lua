@@ -9,7 +9,7 @@
 -- for longer than this many ms (a renewal a little late does not make a live worker dead)
 -- Returns { requeued, poisoned, instance id, instance id, ... }.
 -- Keys not in KEYS: which instances are dead is only known here, so their in-flight hashes,
--- instance hashes and Resque entries, and the queues their jobs go back to, cannot be declared
+-- instance hashes and Resque entries, the queues their jobs go back to and the parked sets they leave, cannot be declared
 -- beforehand (with a hash-tagged namespace they share the slot of every other key).
 -- In 'dead' mode a job counts a death (keyed by its payload's SHA1, so the count follows the job
 -- wherever it is retried) only when the instance had started it: its token is at most the
@@ -75,6 +75,15 @@ for _, id in ipairs(ids) do
   -- Entries were gathered newest first (for LPUSH); the failed list gets them oldest first.
   for i = #poison, 1, -1 do
     redis.call('RPUSH', KEYS[4], poison[i])
+  end
+  -- A parked instance leaves the parked sets of its queues (push.lua would pass it over anyway).
+  local parked = redis.call('HGET', instance, 'parked')
+  if parked then
+    local lines = {}
+    for line in string.gmatch(parked, '[^\n]+') do lines[#lines + 1] = line end
+    for i = 2, #lines do
+      redis.call('SREM', lines[i] == '*' and (ns .. 'errand:parked-all') or (ns .. 'errand:parked:' .. lines[i]), id)
+    end
   end
   redis.call('DEL', inflight, instance, ns .. 'errand:reserve:' .. id)
   redis.call('ZREM', KEYS[1], id)

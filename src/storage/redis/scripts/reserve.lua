@@ -10,7 +10,10 @@
 -- ARGV[5] '*' for every queue (alphabetical; their keys come from <ns>:queues, so they cannot be
 -- declared), else ''   ARGV[6] queue key prefix (<ns>:queue:)
 -- ARGV[7] the registration this reserve belongs to ('' for any; see below)
--- ARGV[8..] queue names, as KEYS[9..]
+-- ARGV[8] '' not to park; '0' or '1' to park when this reserve takes nothing ('1': a job handed
+-- over then starts at once; see push.lua)   ARGV[9] namespace + ':'
+-- ARGV[10] the token of a hand-off the worker already has by its message, or ''
+-- ARGV[11..] queue names, as KEYS[9..]
 -- Returns a flat array token, queue, payload, ... (empty when paused or the instance is not alive).
 -- A paused queue is skipped as if empty; its jobs stay where they are, in order.
 -- A job is never only in the worker's memory: it leaves the queue in the same step that records
@@ -23,6 +26,14 @@
 -- same request again and gets the same batch back, instead of a second batch while the first
 -- sits in flight unknown to its worker. The replay comes before the pause check: a batch taken
 -- just before pause-all-workers was set must still reach its worker.
+-- Parking (push.lua): any reserve first unparks its worker, and returns the job handed over
+-- since its last reserve, if still in flight and not named in ARGV[10], ahead of the batch: the
+-- hand-off's message may be lost (or late: the client drops a token it already has). The batch
+-- record names that token too, so a replay returns it as well. A reserve that takes nothing
+-- from the queues parks (even when it returns a hand-off: the worker waits after it, unless the
+-- job was new to it, and then its next reserve comes at once).
+-- Keys not in KEYS: the parked sets named in the instance's `parked` field (the queues of the
+-- reserve that parked it, which need not be this one's).
 if not redis.call('ZSCORE', KEYS[4], ARGV[2]) then
   return {}
 end
@@ -33,26 +44,45 @@ end
 if ARGV[7] ~= '' and redis.call('HGET', KEYS[7], 'owner') ~= ARGV[7] then
   return {}
 end
+local ns = ARGV[9]
+local parked = redis.call('HGET', KEYS[7], 'parked')
+if parked then
+  local lines = {}
+  for line in string.gmatch(parked, '[^\n]+') do lines[#lines + 1] = line end
+  for i = 2, #lines do
+    redis.call('SREM', lines[i] == '*' and (ns .. 'errand:parked-all') or (ns .. 'errand:parked:' .. lines[i]), ARGV[2])
+  end
+  redis.call('HDEL', KEYS[7], 'parked')
+end
+local handoff = redis.call('HGET', KEYS[7], 'handoff')
+if handoff then
+  redis.call('HDEL', KEYS[7], 'handoff')
+end
+local out = {}
+local function add_in_flight(text)
+  local entry = redis.call('HGET', KEYS[1], text)
+  if entry then
+    local newline = string.find(entry, '\n', 1, true)
+    out[#out + 1] = text
+    out[#out + 1] = string.sub(entry, 1, newline - 1)
+    out[#out + 1] = string.sub(entry, newline + 1)
+  end
+end
 local last = redis.call('GET', KEYS[6])
 if last then
-  local request, first, final = string.match(last, '^(%S+) (%d+) (%d+)$')
+  local request, first, final, handed = string.match(last, '^(%S+) (%d+) (%d+) (%d+)$')
   if request == ARGV[3] then
-    local out = {}
+    if handed ~= '0' then add_in_flight(handed) end
+    if handoff and handoff ~= ARGV[10] then add_in_flight(handoff) end
     for token = tonumber(first), tonumber(final) do
-      local text = string.format('%d', token)
-      local entry = redis.call('HGET', KEYS[1], text)
-      if entry then
-        local newline = string.find(entry, '\n', 1, true)
-        out[#out + 1] = text
-        out[#out + 1] = string.sub(entry, 1, newline - 1)
-        out[#out + 1] = string.sub(entry, newline + 1)
-      end
+      add_in_flight(string.format('%d', token))
     end
     return out
   end
 end
+if handoff and handoff ~= ARGV[10] then add_in_flight(handoff) end
 if redis.call('GET', KEYS[2]) == 'true' then
-  return {}
+  return out
 end
 local want = tonumber(ARGV[1])
 local skip = {}
@@ -71,13 +101,14 @@ if ARGV[5] == '*' then
   end
 else
   for i = 9, #KEYS do
-    if not skip[ARGV[i - 1]] then
-      names[#names + 1] = ARGV[i - 1]
+    if not skip[ARGV[i + 2]] then
+      names[#names + 1] = ARGV[i + 2]
       keys[#keys + 1] = KEYS[i]
     end
   end
 end
-local out, fields = {}, {}
+local handed_over = #out
+local fields = {}
 for index, key in ipairs(keys) do
   if want <= 0 then break end
   local jobs = redis.call('LPOP', key, want)
@@ -93,22 +124,39 @@ for index, key in ipairs(keys) do
     want = want - #jobs
   end
 end
-if #fields > 0 then
-  local count = #fields / 2
+local count = #fields / 2
+if count > 0 then
   local last_token = redis.call('INCRBY', KEYS[5], count)
   local token = last_token - count
   for i = 1, #fields, 2 do
     token = token + 1
     local text = string.format('%d', token)
     fields[i] = text
-    out[(i - 1) / 2 * 3 + 1] = text
+    out[handed_over + (i - 1) / 2 * 3 + 1] = text
   end
   redis.call('HSET', KEYS[1], unpack(fields))
-  local first_token = last_token - count + 1
-  redis.call('SET', KEYS[6], ARGV[3] .. ' ' .. string.format('%d', first_token) .. ' ' .. string.format('%d', last_token))
-  local start = math.min(tonumber(ARGV[4]), count)
+end
+local last_token = tonumber(redis.call('GET', KEYS[5])) or 0
+if #out > 0 then
+  local handed = handed_over > 0 and out[1] or '0'
+  redis.call('SET', KEYS[6], ARGV[3] .. ' ' .. string.format('%d', last_token - count + 1) .. ' ' .. string.format('%d', last_token) .. ' ' .. handed)
+  -- Jobs start in token order: the one handed over (the lowest token here) takes a slot first.
+  local start = math.min(tonumber(ARGV[4]), #out / 3)
   if start > 0 then
-    redis.call('HSET', KEYS[7], 'started', string.format('%d', first_token + start - 1))
+    redis.call('HSET', KEYS[7], 'started', out[(start - 1) * 3 + 1])
   end
+end
+if count == 0 and ARGV[8] ~= '' then
+  local record = { ARGV[8] }
+  if ARGV[5] == '*' then
+    record[2] = '*'
+    redis.call('SADD', ns .. 'errand:parked-all', ARGV[2])
+  else
+    for i = 11, #ARGV do
+      record[#record + 1] = ARGV[i]
+      redis.call('SADD', ns .. 'errand:parked:' .. ARGV[i], ARGV[2])
+    end
+  end
+  redis.call('HSET', KEYS[7], 'parked', table.concat(record, '\n'))
 end
 return out
