@@ -181,11 +181,9 @@ export class RedisStore implements Store {
       inboxes.restore(workerId, handed);
       throw error;
     }
-    // The wake-up subscription (its own connection: a connect and a ready check) comes up after
-    // the first reserve is answered, not before: a fresh worker takes its first jobs without
-    // waiting for it or sharing its event loop with the connect, and a wait after a reserve begun
-    // before it was active looks at the queues first (wake.ts). A failure to subscribe surfaces
-    // in that wait.
+    // The wake-up subscription (its own connection) comes up after the first reserve is
+    // answered: a fresh worker's first jobs do not wait for its connect; a failure to subscribe
+    // surfaces in the wait, which looks at the queues first (wake.ts).
     wake.start().catch(() => {});
     this.unansweredReserve.delete(workerId);
     const jobs = inboxes.fromReserve(workerId, toReserved(flat), delivered);
@@ -214,7 +212,10 @@ export class RedisStore implements Store {
 
   async heartbeat(workerId: string, status: WorkerStatus, checks: HeartbeatChecks = {}): Promise<Control> {
     const { keys, args } = heartbeatCall(this.keys, workerId, status, checks);
-    const [known, paused, due, nextDueIn, work, storeNow] = (await this.call('heartbeat', () => this.scripts.heartbeat(keys, args)    )) as [number, number, number, number, number, number];
+    const reply = await this.call('heartbeat', () => this.scripts.heartbeat(keys, args));
+    const [known, paused, due, nextDueIn, work, storeNow] = reply as [number, number, number, number, number, number];
+    // Declared dead: this instance id is done (the worker registers again under a new one).
+    if (known !== 1) this.handoffs?.forget(workerId);
     return { known: known === 1, paused: paused === 1, maintenanceDue: due === 1, nextDueInMs: nextDueIn >= 0 ? nextDueIn : undefined, workWaiting: work === 1, storeNow };
   }
 
