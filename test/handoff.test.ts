@@ -202,6 +202,19 @@ test('parked workers that die: recovery hands a handed job back and takes them o
   });
 });
 
+test('the subscriber connection cut while parked: the hand-off published meanwhile is lost, and the reconnect wakes the worker to take it (catches: a job waiting out the idle wait)', async () => {
+  await withWorld(async ({ store, producer, raw, parked }) => {
+    const worker = await parked('host:15:q');
+    const woke = store.waitForWork(worker, ['q'], 120_000);
+    const port = (subscriberOf(store) as unknown as { stream: { localPort: number } }).stream.localPort;
+    await raw.client('KILL', 'ADDR', `127.0.0.1:${port}`);
+    await producer.push([{ queue: 'q', payload: payload(15) }]);
+    const outcome = await Promise.race([woke.then(() => 'woken'), new Promise((resolve) => setTimeout(resolve, 20_000, 'still waiting')).then(String)]);
+    assert.equal(outcome, 'woken', 'the wait ended when the subscription came back, not at its timeout');
+    assert.deepEqual(payloads(await store.reserve(worker, ['q'], 10, 1, true)), [payload(15)]);
+  });
+});
+
 test('a reserve whose reply was lost returns the hand-off again when resent (catches: a hand-off stranded by a lost reply)', async () => {
   await withWorld(async ({ store, producer, ns, parked }) => {
     const worker = await parked('host:14:q');
