@@ -34,7 +34,8 @@ export function knownIssues(f: Figures): string[] {
 export function formatFigures(f: Figures): string {
   const rows: [string, string | number][] = [
     ['store', f.store],
-    ['jobs (flaky, delayed)', `${f.jobs} (${f.flaky}, ${f.delayed})`],
+    ['jobs (flaky, delayed, single enqueues)', `${f.jobs} (${f.flaky}, ${f.delayed}, ${f.singles})`],
+    ['hand-offs heard (at least)', f.store === 'redis' ? f.handoffsSeen : 'n/a'],
     ['completed at least once', f.completed],
     ['lost', f.missing.length],
     ['stranded in live workers after chaos', f.stranded],

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { createErrand, type AdminStore } from '../src/index.ts';
 import { ChaosJob } from './jobs.ts';
 import { check, type CheckResult } from './check.ts';
@@ -40,6 +40,8 @@ export interface Figures extends CheckResult, ProducerFigures {
   /** Jobs the chaos loop's kill -9 victims held (in flight) just before they were killed. */
   heldAtKills: number;
   sigterms: number;
+  /** Jobs handed straight to an idle worker (Redis), as a listener on the hand-off channels heard them: a lower bound, since connection cuts hit it too. */
+  handoffsSeen: number;
   /** Rounds of connection cuts, and connections cut in all. */
   cutRounds: number;
   connectionsCut: number;
@@ -66,7 +68,12 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
   const pool = new WorkerPool({ url, namespace: 'chaos', dir, concurrency: options.concurrency });
   let kills = 0, heldAtKills = 0, sigterms = 0, cutRounds = 0, connectionsCut = 0, stopping = false;
   const recoveries: Promise<number>[] = [];
+  let handoffsSeen = 0;
+  const listener = server ? new Redis(url) : undefined;
+  listener?.on('error', () => {});
+  listener?.on('pmessage', () => handoffsSeen++);
   try {
+    await listener?.psubscribe('chaos:errand:handoff:*');
     for (let i = 0; i < options.workers; i++) pool.spawn();
     await waitReady(pool, options.workers);
     const producing = produce(errand, options.jobs, options.chaosMs * 0.8, () => stopping);
@@ -114,13 +121,14 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
     const result = await check(dir, options.jobs, admin);
     return {
       store: options.store, jobs: options.jobs, concurrency: options.concurrency, workersStarted: pool.all.length,
-      stranded, kills, heldAtKills, sigterms, cutRounds, connectionsCut, crashes: pool.crashed().length, badStops: pool.badStops().length,
+      stranded, kills, heldAtKills, sigterms, handoffsSeen, cutRounds, connectionsCut, crashes: pool.crashed().length, badStops: pool.badStops().length,
       drainMs, drained, dir, ...produced, ...result,
       recoveryMedianMs: recoveryMs[Math.floor(recoveryMs.length / 2)], recoveryMaxMs: recoveryMs.at(-1),
     };
   } finally {
     stopping = true;
     await pool.killAll();
+    listener?.disconnect();
     await errand.close();
     await server?.stop();
     if (process.env.CHAOS_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
