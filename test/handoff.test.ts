@@ -10,7 +10,7 @@ import { createErrand, defineJob } from '../src/index.ts';
 import { RedisStore } from '../src/storage/redis/store.ts';
 import type { ReservedJob } from '../src/storage/types.ts';
 import { quiet } from './support/errand.ts';
-import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
+import { deleteNamespace, loseNextScriptReply, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 
 const payload = (n: number | string) => JSON.stringify({ class: 'HandoffJob', args: [n], id: `id-${n}`, queue: 'q', enqueued_at: 0, attempt: 1 });
 
@@ -220,17 +220,10 @@ test('a reserve whose reply was lost returns the hand-off again when resent (cat
     const worker = await parked('host:14:q');
     await subscriberOf(store).unsubscribe(handoffChannel(ns, worker));
     await producer.push([{ queue: 'q', payload: payload(13) }]);
-    const redis = store.redis;
-    const send = redis.sendCommand.bind(redis);
-    let armed = true;
-    redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
-      const reply = send(command, stream) as Promise<unknown>;
-      if (!armed || !/^eval/i.test(command.name)) return reply;
-      armed = false;
-      return reply.then(() => { throw new Error('read ECONNRESET (reply lost on purpose)'); });
-    }) as Redis['sendCommand'];
+    const lose = loseNextScriptReply(store);
+    lose.arm();
     await assert.rejects(store.reserve(worker, ['q'], 10, 1, true), /ECONNRESET/);
-    assert.equal(armed, false);
+    assert.equal(lose.armed, false, 'the reserve went through the wrapped connection');
     assert.deepEqual(payloads(await store.reserve(worker, ['q'], 10, 1, true)), [payload(13)], 'the resent reserve returns the handed job');
   });
 });

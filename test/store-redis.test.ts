@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { openStore } from '../src/storage/open.ts';
 import type { Store } from '../src/storage/types.ts';
 import { runStoreConformance } from './conformance/suite.ts';
-import { deleteNamespace, REDIS_URL, uniqueNamespace } from './support/redis.ts';
+import { deleteNamespace, loseNextScriptReply, REDIS_URL, uniqueNamespace } from './support/redis.ts';
 
 async function openRedis() {
   const namespace = uniqueNamespace();
@@ -169,24 +169,6 @@ test('redis store: a reserve sent twice (reply lost on a cut connection) returns
     await deleteNamespace(namespace);
   }
 });
-
-/**
- * Wraps the store's connection so that the next script call it is armed for runs on Redis, then
- * fails on the client, as when the connection drops after Redis executed the command but before
- * its reply arrived. Returns the arming function, and whether the armed call went through.
- */
-function loseNextScriptReply(store: Store): { arm(): void; readonly armed: boolean } {
-  const redis = (store as unknown as { redis: Redis }).redis;
-  const send = redis.sendCommand.bind(redis);
-  let armed = false;
-  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
-    const reply = send(command, stream) as Promise<unknown>;
-    if (!armed || !/^eval/i.test(command.name)) return reply;
-    armed = false;
-    return reply.then(() => { throw new Error('read ECONNRESET (reply lost on purpose)'); });
-  }) as Redis['sendCommand'];
-  return { arm: () => void (armed = true), get armed() { return armed; } };
-}
 
 test('redis store: a reserve that ran on Redis but whose reply the client lost is resent by the next reserve, stranding nothing', async () => {
   const namespace = uniqueNamespace();

@@ -34,3 +34,21 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * Wraps the store's connection so that the next script call it is armed for runs on Redis, then
+ * fails on the client, as when the connection drops after Redis executed the command but before
+ * its reply arrived. Returns the arming function, and whether the armed call went through.
+ */
+export function loseNextScriptReply(store: object): { arm(): void; readonly armed: boolean } {
+  const redis = (store as unknown as { redis: Redis }).redis;
+  const send = redis.sendCommand.bind(redis);
+  let armed = false;
+  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
+    const reply = send(command, stream) as Promise<unknown>;
+    if (!armed || !/^eval/i.test(command.name)) return reply;
+    armed = false;
+    return reply.then(() => { throw new Error('read ECONNRESET (reply lost on purpose)'); });
+  }) as Redis['sendCommand'];
+  return { arm: () => void (armed = true), get armed() { return armed; } };
+}
