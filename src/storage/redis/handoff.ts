@@ -88,7 +88,8 @@ export class HandoffInboxes {
   fromReserve(instance: string, jobs: ReservedJob[], named = ''): ReservedJob[] {
     const inbox = this.inbox(instance);
     if (named !== '' && inbox.unacknowledged === named) inbox.unacknowledged = '';
-    for (const job of jobs) inbox.highestReserved = Math.max(inbox.highestReserved, Number(job.token));
+    // Tokens come in increasing order (reserve.lua): the last is the highest.
+    if (jobs.length > 0) inbox.highestReserved = Math.max(inbox.highestReserved, Number(jobs[jobs.length - 1]!.token));
     return inbox.delivered.length === 0 ? jobs : jobs.filter((job) => !inbox.delivered.includes(job.token));
   }
 
