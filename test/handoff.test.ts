@@ -1,7 +1,8 @@
 // The Redis hand-off: a worker whose reserve took nothing, and that then waits, parks; a lone
 // job pushed to one of its queues moves straight into its in-flight hash and reaches it by a
 // message on its own channel. Each case names the regression that turns it red. Real Redis,
-// real pub/sub; a lost message is a real unsubscribe, a lost reply a wrapped connection.
+// real pub/sub, a real worker process blocked by a CPU-bound job; a lost message is a real
+// unsubscribe or a cut connection, a lost reply a wrapped connection.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,8 @@ import { createErrand, defineJob } from '../src/index.ts';
 import { RedisStore } from '../src/storage/redis/store.ts';
 import type { ReservedJob } from '../src/storage/types.ts';
 import { quiet } from './support/errand.ts';
+import { inWorld, waitFor as cliWaitFor } from './support/cli-harness.ts';
+import { Record, SpinAfter } from './fixtures/cli-jobs.ts';
 import { deleteNamespace, loseNextScriptReply, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 
 const payload = (n: number | string) => JSON.stringify({ class: 'HandoffJob', args: [n], id: `id-${n}`, queue: 'q', enqueued_at: 0, attempt: 1 });
@@ -271,4 +274,18 @@ test('an errand worker: idle, each job enqueued comes by hand-off and runs once;
     watch.disconnect();
     await deleteNamespace(ns);
   }
+});
+
+test('a worker running a job is not parked: a job pushed while a CPU-bound job blocks its event loop waits in the queue for any worker, not behind that job (catches: parking a busy worker)', async () => {
+  await inWorld(async (world) => {
+    const { id } = await world.worker(['--queues', 'default', '--concurrency', '2']);
+    await cliWaitFor('the idle worker to park', async () => (await world.redis.sismember(world.key('errand:parked:default'), id)) === 1);
+    // The job first waits (the worker's fetch loop reserves again meanwhile), then spins.
+    await world.client().enqueue(SpinAfter, 's1', 400, 2_500);
+    await cliWaitFor('the job to spin', () => world.has('spin s1'));
+    await world.client().enqueue(Record, 'r2');
+    assert.equal(await world.redis.llen(world.key('queue:default')), 1, 'it waits in the queue, where an idle worker would take it at once');
+    assert.equal(await world.redis.hlen(world.key(`errand:inflight:${id}`)), 1, 'the busy worker holds only its own job');
+    await cliWaitFor('r2 to run once the spin is over', () => world.has('record r2'));
+  });
 });

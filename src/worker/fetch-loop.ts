@@ -111,8 +111,11 @@ export class FetchLoop {
       try {
         // With nothing buffered, the first free slots' worth of this batch start at once.
         const startNow = slots.buffered === 0 ? concurrency - slots.busy : 0;
-        this.mayBeParked = true;
-        jobs = await store.reserve(this.deps.workerId(), this.deps.queues(), want, startNow, true);
+        // Parked (a store's hand-off) only while no job runs here: a job that keeps this event
+        // loop busy must not hold up one handed to it, which an idle worker would start now.
+        const parkIfEmpty = slots.busy === 0 && slots.buffered === 0;
+        this.mayBeParked ||= parkIfEmpty;
+        jobs = await store.reserve(this.deps.workerId(), this.deps.queues(), want, startNow, parkIfEmpty);
         failures = 0;
       } catch (error) {
         failures++;
