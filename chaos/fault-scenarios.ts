@@ -20,10 +20,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { createErrand, type AdminStore, type Errand } from '../src/index.ts';
 import { FaultCpu, FaultSleep } from '../test/fixtures/fault-jobs.ts';
+import { ERRAND } from '../test/support/errand-bin.ts';
 import { FaultDeployed } from '../test/fixtures/fault-deploy-jobs.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
-export const BIN = join(ROOT, 'bin', 'errand.js');
+
 const FIXTURES = join(ROOT, 'test', 'fixtures');
 export const FAULT_JOBS = join(FIXTURES, 'fault-jobs.ts');
 export const DEPLOY_JOBS = join(FIXTURES, 'fault-deploy-jobs.ts');
@@ -265,7 +266,7 @@ export class FaultRig {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of ['ERRAND_URL', 'REDIS_URL', 'QUEUE', 'QUEUES', 'INTERVAL', 'COUNT', 'VERBOSE', 'VVERBOSE', 'ERRAND_INLINE']) delete env[name];
     Object.assign(env, { ERRAND_FAULT_OUT: this.records, ERRAND_FAULT_LABEL: spec.label }, spec.env);
-    const nodeArgs = [...(spec.preload ? ['--import', pathToFileURL(spec.preload).href] : []), BIN, 'work',
+    const nodeArgs = [...(spec.preload ? ['--import', pathToFileURL(spec.preload).href] : []), ...ERRAND, 'work',
       ...(spec.files ?? [FAULT_JOBS]).flatMap((file) => ['--require', file]),
       '--queues', QUEUE, '--concurrency', String(spec.concurrency ?? 1),
       ...(spec.deadAfter === undefined ? [] : ['--dead-after', spec.deadAfter]),

@@ -5,7 +5,7 @@
 
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineJob, type JobContext } from '../src/index.ts';
+import { defineJob, type JobContext } from '#errand';
 
 function doneFile(): string {
   const dir = process.env.CHAOS_DIR;

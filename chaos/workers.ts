@@ -7,9 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ERRAND } from '../test/support/errand-bin.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
-export const BIN = join(ROOT, 'bin', 'errand.js');
+
 export const JOBS = join(ROOT, 'chaos', 'jobs.ts');
 
 export interface WorkerProcess {
@@ -52,7 +53,7 @@ export class WorkerPool {
     const fd = openSync(log, 'a');
     const env: NodeJS.ProcessEnv = { ...process.env, CHAOS_DIR: o.dir };
     for (const name of ['ERRAND_URL', 'REDIS_URL', 'QUEUE', 'QUEUES', 'INTERVAL', 'VERBOSE', 'VVERBOSE', 'ERRAND_INLINE']) delete env[name];
-    const child = spawn(process.execPath, [BIN, 'work', '--require', JOBS, '--url', o.url, '--namespace', o.namespace,
+    const child = spawn(process.execPath, [...ERRAND, 'work', '--require', JOBS, '--url', o.url, '--namespace', o.namespace,
       '--concurrency', String(o.concurrency), '--queues', 'chaos', ...(o.args ?? [])], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     const worker: WorkerProcess = {

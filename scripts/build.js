@@ -1,5 +1,5 @@
-// Build: `node scripts/build.js [outDir]` (default dist/) compiles src/ into ONE CommonJS
-// implementation that both `require('errand')` and `import 'errand'` load:
+// Build: `node scripts/build.js [--transpile-only] [outDir]` (default dist/) compiles src/ into ONE
+// CommonJS implementation that both `require('errand')` and `import 'errand'` load:
 //
 //   dist/package.json   {"type":"commonjs"}: every dist/**/*.js is CommonJS
 //   dist/**/*.js        the code, transpiled from src/ as CommonJS; import() stays a real import()
@@ -18,6 +18,10 @@
 // require.resolve(x): the same file for packages whose import and require conditions agree, and
 // for the one use today (tsx in a checkout, src/worker/beats.ts) never reached in dist/. Any other
 // import.meta use fails the build rather than the program.
+//
+// --transpile-only writes the same JavaScript (step 2) and assets (step 3) in a few seconds, with no
+// type-check, no declarations and no ESM entry: the copy the test suite runs its `errand` processes
+// from (scripts/test-build.js), right after `npm run typecheck` has checked the sources.
 
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -26,7 +30,9 @@ import ts from 'typescript';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const srcDir = join(root, 'src');
-const outDir = resolve(root, process.argv[2] ?? 'dist');
+const args = process.argv.slice(2);
+const transpileOnly = args.includes('--transpile-only');
+const outDir = resolve(root, args.filter((arg) => arg !== '--transpile-only')[0] ?? 'dist');
 
 function fail(message) {
   process.stderr.write(`build: ${message}\n`);
@@ -46,11 +52,10 @@ const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.build.js
   onUnRecoverableConfigFileDiagnostic: (d) => report([d]),
 });
 report(config.errors);
-const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
-report(ts.getPreEmitDiagnostics(program));
+const program = transpileOnly ? undefined : ts.createProgram({ rootNames: config.fileNames, options: config.options });
+if (program) report(ts.getPreEmitDiagnostics(program));
 rmSync(outDir, { recursive: true, force: true }); // only now: a build that fails keeps the last dist/
-const emitted = program.emit();
-report(emitted.diagnostics);
+if (program) report(program.emit().diagnostics);
 
 // 2. The JavaScript: each source file as CommonJS. Naming it .cts tells TypeScript's NodeNext
 // emit to write require() for static imports while keeping dynamic import() native (the CLI
@@ -132,6 +137,8 @@ writeFileSync(join(outDir, 'package.json'), '{\n  "type": "commonjs"\n}\n');
 cpSync(join(srcDir, 'storage/redis/scripts'), join(outDir, 'storage/redis/scripts'), { recursive: true });
 // The dashboard serves its own app.js and app.css, read from beside its module.
 cpSync(join(srcDir, 'web/assets'), join(outDir, 'web/assets'), { recursive: true });
+
+if (!program) process.exit(0);
 
 // 4. The ESM entry: src/index.ts's value exports, as the type checker sees them (so the list
 // cannot drift from the source; type-only exports such as `export type { X }` are left out).

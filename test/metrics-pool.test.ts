@@ -12,7 +12,8 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createErrand } from '../src/index.ts';
-import { BIN, JOBS, REDIS_URL, ROOT, waitFor } from './support/cli-harness.ts';
+import { JOBS, REDIS_URL, ROOT, waitFor } from './support/cli-harness.ts';
+import { ERRAND } from './support/errand-bin.ts';
 import { deleteNamespace, uniqueNamespace } from './support/redis.ts';
 import { parseExposition, valueOf } from './support/prometheus.ts';
 import { quiet } from './support/errand.ts';
@@ -30,7 +31,7 @@ for (const kind of ['redis', 'sqlite'] as const) test(`${kind}: the supervisor's
   const store = kind === 'redis' ? ['--url', REDIS_URL, '--namespace', namespace] : ['--url', `sqlite:${join(dir, 'pool.db')}`];
   const env: NodeJS.ProcessEnv = { ...process.env, ERRAND_TEST_OUT: out };
   for (const name of ['ERRAND_URL', 'REDIS_URL', 'QUEUE', 'QUEUES', 'COUNT', 'VERBOSE', 'VVERBOSE', 'ERRAND_SUPERVISED']) delete env[name];
-  const sv = spawn(process.execPath, [BIN, 'work', '--require', SV_JOBS, '--require', JOBS, ...store,
+  const sv = spawn(process.execPath, [...ERRAND, 'work', '--require', SV_JOBS, '--require', JOBS, ...store,
     '--processes', '2', '--health-port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   sv.stdout.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));

@@ -10,6 +10,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ERRAND } from './support/errand-bin.ts';
 import { waitFor } from './support/redis.ts';
 import { parseExposition, valueOf } from './support/prometheus.ts';
 
@@ -29,7 +30,7 @@ test('a worker nobody scrapes never loads prom-client; without metrics it has no
 test('errand web serves /metrics behind its --auth: 401 without credentials, the store gauges with them', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-web-'));
   const url = `sqlite:${join(dir, 'web.db')}`;
-  const web = spawn(process.execPath, [join(import.meta.dirname, '..', 'bin', 'errand.js'), 'web', '--port', '0', '--auth', 'ops:secret', '--url', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const web = spawn(process.execPath, [...ERRAND, 'web', '--port', '0', '--auth', 'ops:secret', '--url', url], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   web.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   web.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -55,7 +56,7 @@ test('errand work --health-port --no-store-metrics: the pool\'s counters and slo
   const root = join(import.meta.dirname, '..');
   const env: NodeJS.ProcessEnv = { ...process.env, ERRAND_TEST_OUT: join(dir, 'out.txt') };
   for (const name of ['ERRAND_URL', 'REDIS_URL', 'QUEUE', 'QUEUES', 'COUNT', 'ERRAND_SUPERVISED']) delete env[name];
-  const sv = spawn(process.execPath, [join(root, 'bin', 'errand.js'), 'work', '--require', join(root, 'test', 'fixtures', 'cli-jobs.ts'),
+  const sv = spawn(process.execPath, [...ERRAND, 'work', '--require', join(root, 'test', 'fixtures', 'cli-jobs.ts'),
     '--url', `sqlite:${join(dir, 'pool.db')}`, '--processes', '1', '--health-port', '0', '--no-store-metrics'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   sv.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -80,7 +81,7 @@ test('errand work --health-port --no-store-metrics: the pool\'s counters and slo
 
 test('errand web --no-metrics serves no /metrics (another process reads the store gauges); the dashboard still answers', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'errand-metrics-web-off-'));
-  const web = spawn(process.execPath, [join(import.meta.dirname, '..', 'bin', 'errand.js'), 'web', '--port', '0', '--no-metrics', '--url', `sqlite:${join(dir, 'web.db')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const web = spawn(process.execPath, [...ERRAND, 'web', '--port', '0', '--no-metrics', '--url', `sqlite:${join(dir, 'web.db')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   web.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   web.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

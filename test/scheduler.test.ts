@@ -3,7 +3,7 @@
 // code, old and new definitions of one schedule side by side. Runs are counted in the queue
 // (nothing consumes it), so the assertions are on what was enqueued, not on timing.
 
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createErrand, defineJob, defineSchedule, type Errand, type ScheduleDefinition } from '../src/index.ts';
 import { inWorld, REDIS_URL, ROOT, waitFor, type CliProcess, type World } from './support/cli-harness.ts';
@@ -100,101 +100,105 @@ async function scheduling(errand: Errand, schedules: ScheduleDefinition[]) {
   return worker;
 }
 
-for (const kind of ['redis', 'sqlite'] as const) {
-  test(`ticks missed while no process ran: skipped by default, caught up (and marked) with catchUp (${kind})`, async () => {
-    await withErrand(kind, async (errand, queued) => {
-      const skip = defineSchedule({ name: 'skip', every: '1s', job, args: ['skip'] });
-      const catchUp = defineSchedule({ name: 'catch', every: '1s', job, args: ['catch'], catchUp: '1h' });
-      let worker = await scheduling(errand, [skip, catchUp]);
-      await waitFor('both schedules to run once', async () => new Set((await queued()).map((r) => r.tick)).size >= 1 && (await queued()).length >= 2);
-      await worker.stop();
-      const downAt = Math.max(...(await queued()).map((r) => r.tick));
-      await sleep(3_500); // every process down across three ticks
-      worker = await scheduling(errand, [skip, catchUp]);
-      const admin = await errand.admin();
-      const of = async (label: string) => (await admin.peek('sched-inproc', 0, 1000)).map((p) => JSON.parse(p)).filter((j) => j.args[0] === label);
-      await waitFor('a tick after the restart', async () => (await of('skip')).some((j) => j.schedule.tick > downAt + 3_000));
-      await worker.stop();
-      const caught = (await of('catch')).map((j) => j.schedule);
-      const skipped = (await of('skip')).map((j) => j.schedule.tick);
-      const caughtTicks = caught.map((s) => s.tick).sort((a, b) => a - b);
-      for (let i = 1; i < caughtTicks.length; i++) assert.equal(caughtTicks[i]! - caughtTicks[i - 1]!, 1_000, 'catch-up leaves no hole');
-      assert.ok(caught.some((s) => s.caught_up === true), 'the late runs are marked caughtUp');
-      assert.ok(skipped.length < caughtTicks.length, `default skips missed ticks (${skipped.length} vs ${caughtTicks.length})`);
-      assert.equal(new Set(skipped).size, skipped.length);
-    });
-  });
-
-  test(`overlap: false skips ticks while the previous run waits (${kind})`, async () => {
-    await withErrand(kind, async (errand, queued) => {
-      const lone = defineSchedule({ name: 'lone', every: '1s', job, args: ['lone'], overlap: false });
-      const worker = await scheduling(errand, [lone]);
-      const store = (await errand.store()).schedules();
-      await waitFor('three ticks handled', async () => {
-        const state = (await store.list()).find((s) => s.name === 'lone');
-        return state?.cursor !== undefined && state.lastRunTick !== undefined && state.cursor >= state.lastRunTick + 2_000;
+// These wait on one-second ticks in this process, using little CPU, each in a namespace (or an
+// SQLite file) of its own: they run side by side rather than one after another.
+describe('in-process schedulers', { concurrency: true }, () => {
+  for (const kind of ['redis', 'sqlite'] as const) {
+    test(`ticks missed while no process ran: skipped by default, caught up (and marked) with catchUp (${kind})`, async () => {
+      await withErrand(kind, async (errand, queued) => {
+        const skip = defineSchedule({ name: 'skip', every: '1s', job, args: ['skip'] });
+        const catchUp = defineSchedule({ name: 'catch', every: '1s', job, args: ['catch'], catchUp: '1h' });
+        let worker = await scheduling(errand, [skip, catchUp]);
+        await waitFor('both schedules to run once', async () => new Set((await queued()).map((r) => r.tick)).size >= 1 && (await queued()).length >= 2);
+        await worker.stop();
+        const downAt = Math.max(...(await queued()).map((r) => r.tick));
+        await sleep(3_500); // every process down across three ticks
+        worker = await scheduling(errand, [skip, catchUp]);
+        const admin = await errand.admin();
+        const of = async (label: string) => (await admin.peek('sched-inproc', 0, 1000)).map((p) => JSON.parse(p)).filter((j) => j.args[0] === label);
+        await waitFor('a tick after the restart', async () => (await of('skip')).some((j) => j.schedule.tick > downAt + 3_000));
+        await worker.stop();
+        const caught = (await of('catch')).map((j) => j.schedule);
+        const skipped = (await of('skip')).map((j) => j.schedule.tick);
+        const caughtTicks = caught.map((s) => s.tick).sort((a, b) => a - b);
+        for (let i = 1; i < caughtTicks.length; i++) assert.equal(caughtTicks[i]! - caughtTicks[i - 1]!, 1_000, 'catch-up leaves no hole');
+        assert.ok(caught.some((s) => s.caught_up === true), 'the late runs are marked caughtUp');
+        assert.ok(skipped.length < caughtTicks.length, `default skips missed ticks (${skipped.length} vs ${caughtTicks.length})`);
+        assert.equal(new Set(skipped).size, skipped.length);
       });
-      await worker.stop();
-      assert.equal((await queued()).length, 1);
-      assert.equal((await store.list()).find((s) => s.name === 'lone')!.lastOutcome, 'overlap');
     });
-  });
 
-  test(`pause and resume at runtime (state in the store); a schedule removed from code stops (${kind})`, async () => {
-    await withErrand(kind, async (errand, queued) => {
-      const kept = defineSchedule({ name: 'kept', every: '1s', job, args: ['kept'] });
-      const dropped = defineSchedule({ name: 'dropped', every: '1s', job, args: ['dropped'] });
-      let worker = await scheduling(errand, [kept, dropped]);
-      const store = (await errand.store()).schedules();
-      const count = async (label: string) => (await (await errand.admin()).peek('sched-inproc', 0, 1000)).filter((p) => p.includes(`"args":["${label}"]`)).length;
-      await waitFor('both run', async () => (await count('kept')) >= 1 && (await count('dropped')) >= 1);
-      assert.equal(await store.setPaused('kept', true), true);
-      const pausedAt = await count('kept');
-      await waitFor('two paused ticks', async () => ((await store.list()).find((s) => s.name === 'kept')!.lastOutcome === 'paused'));
-      await sleep(1_100);
-      assert.equal(await count('kept'), pausedAt);
-      await store.setPaused('kept', false);
-      await waitFor('a run after resume', async () => (await count('kept')) > pausedAt);
-      await worker.stop();
-      // The next deploy no longer has `dropped`.
-      const droppedRuns = await count('dropped');
-      worker = await scheduling(errand, [kept]);
-      const keptBefore = await count('kept');
-      await waitFor('kept runs twice more', async () => (await count('kept')) >= keptBefore + 2);
-      await worker.stop();
-      assert.equal(await count('dropped'), droppedRuns);
-      assert.equal(new Set((await queued()).map((r) => r.id)).size, (await queued()).length);
+    test(`overlap: false skips ticks while the previous run waits (${kind})`, async () => {
+      await withErrand(kind, async (errand, queued) => {
+        const lone = defineSchedule({ name: 'lone', every: '1s', job, args: ['lone'], overlap: false });
+        const worker = await scheduling(errand, [lone]);
+        const store = (await errand.store()).schedules();
+        await waitFor('three ticks handled', async () => {
+          const state = (await store.list()).find((s) => s.name === 'lone');
+          return state?.cursor !== undefined && state.lastRunTick !== undefined && state.cursor >= state.lastRunTick + 2_000;
+        });
+        await worker.stop();
+        assert.equal((await queued()).length, 1);
+        assert.equal((await store.list()).find((s) => s.name === 'lone')!.lastOutcome, 'overlap');
+      });
     });
-  });
 
-  test(`an edited schedule running beside its old definition (a rolling deploy) fires each tick once (${kind})`, async () => {
-    await withErrand(kind, async (errand, queued) => {
-      const old = defineSchedule({ name: 'edited', cron: '*/1 * * * * *', job, args: ['x'] });
-      const edited = defineSchedule({ name: 'edited', every: '2s', job, args: ['x'] });
-      const a = await scheduling(errand, [old]);
-      const b = await scheduling(errand, [edited]);
-      await waitFor('six runs', async () => (await queued()).length >= 6);
-      await Promise.all([a.stop(), b.stop()]);
-      const ticks = (await queued()).map((r) => r.tick);
-      assert.equal(new Set(ticks).size, ticks.length, 'no tick enqueued twice');
+    test(`pause and resume at runtime (state in the store); a schedule removed from code stops (${kind})`, async () => {
+      await withErrand(kind, async (errand, queued) => {
+        const kept = defineSchedule({ name: 'kept', every: '1s', job, args: ['kept'] });
+        const dropped = defineSchedule({ name: 'dropped', every: '1s', job, args: ['dropped'] });
+        let worker = await scheduling(errand, [kept, dropped]);
+        const store = (await errand.store()).schedules();
+        const count = async (label: string) => (await (await errand.admin()).peek('sched-inproc', 0, 1000)).filter((p) => p.includes(`"args":["${label}"]`)).length;
+        await waitFor('both run', async () => (await count('kept')) >= 1 && (await count('dropped')) >= 1);
+        assert.equal(await store.setPaused('kept', true), true);
+        const pausedAt = await count('kept');
+        await waitFor('two paused ticks', async () => ((await store.list()).find((s) => s.name === 'kept')!.lastOutcome === 'paused'));
+        await sleep(1_100);
+        assert.equal(await count('kept'), pausedAt);
+        await store.setPaused('kept', false);
+        await waitFor('a run after resume', async () => (await count('kept')) > pausedAt);
+        await worker.stop();
+        // The next deploy no longer has `dropped`.
+        const droppedRuns = await count('dropped');
+        worker = await scheduling(errand, [kept]);
+        const keptBefore = await count('kept');
+        await waitFor('kept runs twice more', async () => (await count('kept')) >= keptBefore + 2);
+        await worker.stop();
+        assert.equal(await count('dropped'), droppedRuns);
+        assert.equal(new Set((await queued()).map((r) => r.id)).size, (await queued()).length);
+      });
     });
-  });
 
-  test(`createErrand({ schedules }): a worker of the instance runs them beside its own, one name per schedule (${kind})`, async () => {
-    const instance = defineSchedule({ name: 'instance', every: '1s', job, args: ['instance'] });
-    const own = defineSchedule({ name: 'own', every: '1s', job, args: ['own'] });
-    await withErrand(kind, async (errand) => {
-      const twin = defineSchedule({ name: 'instance', every: '2s', job, args: ['twin'] });
-      assert.throws(() => errand.worker({ queues: 'sched-none', schedules: [twin] }), { name: 'ConfigError', message: /two schedules are named instance/ });
-      const labels = async () => (await (await errand.admin()).peek('sched-inproc', 0, 1000)).map((p) => JSON.parse(p).args[0] as string);
-      const worker = await scheduling(errand, [own]);
-      await waitFor('both schedules to run', async () => { const l = await labels(); return l.includes('instance') && l.includes('own'); });
-      await worker.stop();
-      assert.deepEqual((await (await errand.store()).schedules().list()).map((s) => s.name).sort(), ['instance', 'own']);
-      assert.ok(!(await labels()).includes('twin'));
-    }, { schedules: [instance] });
-  });
-}
+    test(`an edited schedule running beside its old definition (a rolling deploy) fires each tick once (${kind})`, async () => {
+      await withErrand(kind, async (errand, queued) => {
+        const old = defineSchedule({ name: 'edited', cron: '*/1 * * * * *', job, args: ['x'] });
+        const edited = defineSchedule({ name: 'edited', every: '2s', job, args: ['x'] });
+        const a = await scheduling(errand, [old]);
+        const b = await scheduling(errand, [edited]);
+        await waitFor('six runs', async () => (await queued()).length >= 6);
+        await Promise.all([a.stop(), b.stop()]);
+        const ticks = (await queued()).map((r) => r.tick);
+        assert.equal(new Set(ticks).size, ticks.length, 'no tick enqueued twice');
+      });
+    });
+
+    test(`createErrand({ schedules }): a worker of the instance runs them beside its own, one name per schedule (${kind})`, async () => {
+      const instance = defineSchedule({ name: 'instance', every: '1s', job, args: ['instance'] });
+      const own = defineSchedule({ name: 'own', every: '1s', job, args: ['own'] });
+      await withErrand(kind, async (errand) => {
+        const twin = defineSchedule({ name: 'instance', every: '2s', job, args: ['twin'] });
+        assert.throws(() => errand.worker({ queues: 'sched-none', schedules: [twin] }), { name: 'ConfigError', message: /two schedules are named instance/ });
+        const labels = async () => (await (await errand.admin()).peek('sched-inproc', 0, 1000)).map((p) => JSON.parse(p).args[0] as string);
+        const worker = await scheduling(errand, [own]);
+        await waitFor('both schedules to run', async () => { const l = await labels(); return l.includes('instance') && l.includes('own'); });
+        await worker.stop();
+        assert.deepEqual((await (await errand.store()).schedules().list()).map((s) => s.name).sort(), ['instance', 'own']);
+        assert.ok(!(await labels()).includes('twin'));
+      }, { schedules: [instance] });
+    });
+  }
+});
 
 test('errand schedules: list with next and last run, run NAME now, pause and resume NAME, unknown names refused', { timeout: 60_000 }, async () => {
   await inWorld(async (world) => {

@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createErrand, defineJob, type Errand } from '../src/index.ts';
-import { BIN, ROOT, waitFor } from './support/cli-harness.ts';
+import { ROOT, waitFor } from './support/cli-harness.ts';
+import { ERRAND } from './support/errand-bin.ts';
 import { quiet } from './support/errand.ts';
 
 const Mail = defineJob({ name: 'StatsMail', queue: 'stats-mail', perform(_to: string) {} });
@@ -48,7 +49,7 @@ after(async () => {
 function errandProcess(args: string[]) {
   const env = { ...process.env };
   for (const name of ['ERRAND_URL', 'REDIS_URL']) delete env[name];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...ERRAND, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const io = { stdout: '', stderr: '' };
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (io.stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (io.stderr += chunk));
@@ -101,7 +102,7 @@ describe('stats as a process', { concurrency: true }, () => {
 
   test('stats --watch in a terminal (a pseudo-terminal through script(1)): lines cut to its width, rows to its height', { skip: !existsSync('/usr/bin/script') && 'no script(1) here' }, () => withStore(async (_errand, url) => {
     // stty sets the pty's size; timeout sends SIGINT as Ctrl-C would, and passes on the exit code.
-    const command = `stty cols 40 rows 8; timeout --preserve-status -s INT 4 ${process.execPath} ${BIN} stats --watch --interval 0.3 --url ${url}`;
+    const command = `stty cols 40 rows 8; timeout --preserve-status -s INT 4 ${process.execPath} ${ERRAND.join(' ')} stats --watch --interval 0.3 --url ${url}`;
     const run = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     run.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

@@ -17,11 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createErrand, type Errand } from '../src/index.ts';
 import { Leak, Nap, Spin, Suicide } from './fixtures/supervisor-jobs.ts';
+import { ERRAND } from './support/errand-bin.ts';
 import { deleteNamespace } from './support/redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'errand.js');
 const JOBS = join(ROOT, 'test', 'fixtures', 'supervisor-jobs.ts');
 const BROKEN = join(ROOT, 'test', 'fixtures', 'supervisor-broken.ts');
 
@@ -109,7 +109,7 @@ class World {
     const env: NodeJS.ProcessEnv = { ...process.env, ERRAND_TEST_OUT: this.out };
     for (const name of ['ERRAND_URL', 'REDIS_URL', 'QUEUE', 'QUEUES', 'INTERVAL', 'COUNT', 'VERBOSE', 'VVERBOSE', 'ERRAND_INLINE', 'ERRAND_SUPERVISED']) delete env[name];
     Object.assign(env, extraEnv);
-    const proc = spawn(process.execPath, [BIN, 'work', '--require', jobs, '--url', REDIS_URL, '--namespace', this.namespace, ...args], {
+    const proc = spawn(process.execPath, [...ERRAND, 'work', '--require', jobs, '--url', REDIS_URL, '--namespace', this.namespace, ...args], {
       cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const supervisor = new Supervisor(proc);

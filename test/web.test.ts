@@ -15,7 +15,7 @@ import { createDashboard } from '../src/web/index.ts';
 import { html, jsonIsland, raw } from '../src/web/html.ts';
 import { Guard } from '../src/web/security.ts';
 import { serve } from './support/browser.ts';
-import { BIN } from './support/cli-harness.ts';
+import { ERRAND } from './support/errand-bin.ts';
 
 describe('html template', () => {
   it('escapes every interpolation, nested html and raw() pass through, nothing for null/false', () => {
@@ -170,7 +170,7 @@ describe('errand web', () => {
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'errand-web-cli-')); });
   after(() => rm(dir, { recursive: true, force: true }));
   const start = (args: string[], env: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [BIN, 'web', '--url', `sqlite:${join(dir, 'errand.db')}`, ...args], { env: { ...process.env, ERRAND_WEB_AUTH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...ERRAND, 'web', '--url', `sqlite:${join(dir, 'errand.db')}`, ...args], { env: { ...process.env, ERRAND_WEB_AUTH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

@@ -1,5 +1,6 @@
 // Helpers for tests that run the real `errand` command in child processes against real Redis:
-// a fresh namespace per test (deleted with SCAN + DEL afterwards), spawning `node bin/errand.js`,
+// a fresh namespace per test (deleted with SCAN + DEL afterwards), spawning `node bin/errand.js`
+// (or its test build, see errand-bin.ts),
 // polling for conditions (Redis keys, files jobs write, process exit) instead of sleeping.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,11 +11,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createErrand, type Errand } from '../../src/index.ts';
+import { ERRAND } from './errand-bin.ts';
 import { deleteNamespace } from './redis.ts';
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = join(ROOT, 'bin', 'errand.js');
 export const JOBS = join(ROOT, 'test', 'fixtures', 'cli-jobs.ts');
 
 export interface CliResult {
@@ -121,7 +122,7 @@ export class World {
   spawn(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
     const base: NodeJS.ProcessEnv = { ...process.env };
     for (const name of ['ERRAND_URL', 'REDIS_URL', 'QUEUE', 'QUEUES', 'INTERVAL', 'VERBOSE', 'VVERBOSE', 'ERRAND_INLINE']) delete base[name];
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...ERRAND, ...args], {
       cwd: ROOT,
       env: { ...base, ERRAND_TEST_OUT: this.out, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
