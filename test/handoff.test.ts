@@ -218,6 +218,30 @@ test('the subscriber connection cut while parked: the hand-off published meanwhi
   });
 });
 
+test('a subscriber hears `enqueued` before the job is handed to a worker: the event goes out inside the push (catches: publishing it after the push replied, when a handed job may already have started)', async () => {
+  await withWorld(async ({ ns, parked }) => {
+    const job = defineJob({ name: 'AnnouncedJob', queue: 'q', perform(_n: number) {} });
+    const producer = createErrand({ url: REDIS_URL, namespace: ns, logger: quiet });
+    const watch = new Redis(REDIS_URL);
+    const heard: string[] = [];
+    try {
+      const subscription = producer.events({ queues: ['q'] }); // this process now publishes q's events
+      await subscription.ready;
+      await watch.psubscribe(`${ns}:errand:*`);
+      watch.on('pmessage', (_pattern: string, channel: string) => heard.push(channel.slice(ns.length + 1).split(':').slice(0, 2).join(':')));
+      const worker = await parked('host:16:q');
+      await producer.enqueue(job, 16);
+      await waitFor('both messages', () => heard.length >= 2);
+      assert.deepEqual(heard.slice(0, 2), ['errand:events', 'errand:handoff'], 'the event came first, in the same step as the push');
+      assert.ok(worker);
+      await subscription.close();
+    } finally {
+      watch.disconnect();
+      await producer.close();
+    }
+  });
+});
+
 test('a reserve whose reply was lost returns the hand-off again when resent (catches: a hand-off stranded by a lost reply)', async () => {
   await withWorld(async ({ store, producer, ns, parked }) => {
     const worker = await parked('host:14:q');

@@ -12,7 +12,7 @@ import type { Logger } from '../log.ts';
 import type { Recorder } from '../metrics/recorder.ts';
 import { runAfterEnqueue } from '../plugins/hooks.ts';
 import { eventTransportOf } from '../storage/events.ts';
-import type { Store } from '../storage/types.ts';
+import type { ScheduledJob, Store } from '../storage/types.ts';
 import type { LoadedTracing } from '../tracing/load.ts';
 import { EnqueueEvents } from '../events/enqueue-events.ts';
 import { randomUUID } from 'node:crypto';
@@ -50,8 +50,10 @@ export class EnqueueWrite {
     } catch (error) {
       return Promise.reject(error);
     }
-    return store.push([{ queue: job.queue, payload: encodeJob(job) }]).then(() => {
-      (this.enqueueEvents ??= new EnqueueEvents(eventTransportOf(store))).enqueued([job]);
+    const events = (this.enqueueEvents ??= new EnqueueEvents(eventTransportOf(store)));
+    const announce = store.announcesWithPush ? events.message([job]) : undefined;
+    return store.push([announce ? { queue: job.queue, payload: encodeJob(job), announce } : { queue: job.queue, payload: encodeJob(job) }]).then(() => {
+      if (!store.announcesWithPush) events.enqueued([job]);
       this.deps.recorder()?.enqueued(job.queue, job.name, 1);
       return job;
     });
@@ -75,12 +77,18 @@ export class EnqueueWrite {
       const sending = tracing?.tracer.on() ? tracing.tracer.send(jobs, !due) : undefined;
       const encode = batchEncoder(jobs[0]!, sending?.fields);
       const chunk = store.kind === 'sqlite' ? jobs.length : ENCODE_CHUNK;
+      const events = (this.enqueueEvents ??= new EnqueueEvents(eventTransportOf(store)));
+      // Due jobs' `enqueued` events go with the push where the store can (see EnqueueEvents).
+      const announcing = due && store.announcesWithPush === true;
       for (let start = 0; start < jobs.length; start += chunk) {
-        const stored = jobs.slice(start, start + chunk).map((job) => ({ queue: job.queue, payload: encode(job), runAt: runAt! }));
+        const part = jobs.slice(start, start + chunk);
+        const stored: (ScheduledJob & { announce?: string })[] = part.map((job) => ({ queue: job.queue, payload: encode(job), runAt: runAt! }));
+        const announce = announcing ? events.message(part) : undefined;
+        if (announce) stored[0] = { ...stored[0]!, announce };
         writes.push(due ? store.push(stored) : store.schedule(stored));
       }
       await (sending ? sending.around(Promise.all(writes)) : Promise.all(writes));
-      (this.enqueueEvents ??= new EnqueueEvents(eventTransportOf(store))).enqueued(jobs);
+      if (!announcing) events.enqueued(jobs);
     }
     this.deps.recorder()?.enqueued(jobs[0]!.queue, jobs[0]!.name, jobs.length); // one call's jobs share name and queue
     if (plugins.length > 0) for (const job of jobs) await runAfterEnqueue(plugins, job);

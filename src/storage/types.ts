@@ -30,6 +30,11 @@ import type { AdminStore } from './admin-types.ts';
 export interface QueuedJob {
   readonly queue: string;
   readonly payload: string;
+  /**
+   * The job's `enqueued` event message for its queue's channel, for a store that publishes it
+   * with the push (`announcesWithPush`): then no worker's event about the job can come first.
+   */
+  readonly announce?: string;
 }
 
 /** A job due at `runAt` (epoch ms): delayed enqueues and retries. */
@@ -168,6 +173,8 @@ export interface StoreSpec {
 
 export interface Store {
   readonly kind: 'redis' | 'sqlite';
+  /** Publishes a pushed job's `announce` (QueuedJob) itself, in the same step as the push. */
+  readonly announcesWithPush?: boolean;
   /** A short, secret-free description for logs: `redis://127.0.0.1:6379 (namespace resque)`. */
   readonly description: string;
   /** Holds secrets (the URL may carry a password): never log it. */

@@ -29,7 +29,7 @@ export async function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly Qu
   const k = deps.keys;
   const queue = jobs[0]!.queue;
   if (jobs.every((job) => job.queue === queue)) {
-    const { keys, args } = pushCall(k, queue);
+    const { keys, args } = pushCall(k, queue, jobs);
     for (const job of jobs) args.push(job.payload);
     return deps.call('push', async () => void (await deps.push(keys, args)));
   }
@@ -38,8 +38,8 @@ export async function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly Qu
     const pipeline = deps.redis.pipeline();
     const command = (pipeline as unknown as Record<string, (...a: string[]) => unknown>)[PUSH_COMMAND]!;
     for (const [name, payloads] of byQueue) {
-      const { keys, args } = pushCall(k, name);
-      command.call(pipeline, String(keys.length), ...keys, ...args, ...payloads);
+      const { keys, args } = pushCall(k, name, payloads);
+      command.call(pipeline, String(keys.length), ...keys, ...args, ...payloads.map((job) => job.payload));
     }
     return pipeline.exec();
   });
@@ -51,12 +51,22 @@ export async function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly Qu
   return jobs.map((job) => failures.get(job.queue));
 }
 
-/** push.lua's KEYS and leading ARGV for one queue (the payloads follow; see the script's header). */
-function pushCall(k: RedisKeys, queue: string): { keys: string[]; args: string[] } {
+/** push.lua's KEYS and leading ARGV for one queue's jobs (the payloads follow; see the script's header). */
+function pushCall(k: RedisKeys, queue: string, jobs: readonly QueuedJob[]): { keys: string[]; args: string[] } {
   return {
     keys: [k.queues, k.queue(queue), k.parked(queue), k.parkedAll, k.leases, k.pauseAll, k.pausedQueues, k.tokenCounter],
-    args: [queue, k.wakeChannel, `${k.namespace}:`],
+    args: [queue, k.wakeChannel, `${k.namespace}:`, mergedAnnouncements(jobs)],
   };
+}
+
+/** The jobs' `enqueued` event messages (JSON arrays, one queue's) as one message, or ''. */
+export function mergedAnnouncements(jobs: readonly QueuedJob[]): string {
+  let merged = '';
+  for (const job of jobs) {
+    if (!job.announce) continue;
+    merged = merged === '' ? job.announce : `${merged.slice(0, -1)},${job.announce.slice(1)}`;
+  }
+  return merged;
 }
 
 /**
@@ -68,10 +78,13 @@ function pushCall(k: RedisKeys, queue: string): { keys: string[]; args: string[]
  */
 export async function pushBulk(redis: Redis, k: RedisKeys, jobs: readonly QueuedJob[], maxArgs: number): Promise<void> {
   const pipeline = redis.pipeline();
-  for (const [queue, payloads] of groupByQueue(jobs)) {
+  for (const [queue, group] of groupByQueue(jobs)) {
     const key = k.queue(queue);
+    const payloads = group.map((job) => job.payload);
     pipeline.sadd(k.queues, queue);
     for (let i = 0; i < payloads.length; i += maxArgs) pipeline.rpush(key, ...payloads.slice(i, i + maxArgs));
+    const announce = mergedAnnouncements(group);
+    if (announce !== '') pipeline.publish(k.eventsChannel(queue), announce);
     pipeline.publish(k.wakeChannel, queue);
   }
   throwFirst(await pipeline.exec());
@@ -82,13 +95,13 @@ export function throwFirst(results: [Error | null, unknown][] | null): void {
   for (const [error] of results ?? []) if (error) throw error;
 }
 
-/** Payloads by queue, in order (a Map keeps the queues in first-seen order). */
-export function groupByQueue(jobs: readonly QueuedJob[]): Map<string, string[]> {
-  const byQueue = new Map<string, string[]>();
+/** Jobs by queue, in order (a Map keeps the queues in first-seen order). */
+export function groupByQueue(jobs: readonly QueuedJob[]): Map<string, QueuedJob[]> {
+  const byQueue = new Map<string, QueuedJob[]>();
   for (const job of jobs) {
     let list = byQueue.get(job.queue);
     if (!list) byQueue.set(job.queue, (list = []));
-    list.push(job.payload);
+    list.push(job);
   }
   return byQueue;
 }

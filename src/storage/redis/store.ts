@@ -49,6 +49,7 @@ const DEATH_COUNT_TTL_S = 7 * 86_400;
 
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
+  readonly announcesWithPush = true;
   readonly description: string;
   readonly keys: RedisKeys;
   readonly redis: Redis;

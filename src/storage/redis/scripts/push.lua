@@ -6,7 +6,9 @@
 -- KEYS[4] <ns>:errand:parked-all (set of instances parked on every queue)
 -- KEYS[5] <ns>:errand:leases (zset)   KEYS[6] <ns>:pause-all-workers
 -- KEYS[7] <ns>:errand:paused-queues (set)   KEYS[8] <ns>:errand:token (token counter)
--- ARGV[1] queue name   ARGV[2] wake channel   ARGV[3] namespace + ':'   ARGV[4..] payloads, oldest first
+-- ARGV[1] queue name   ARGV[2] wake channel   ARGV[3] namespace + ':'
+-- ARGV[4] the jobs' `enqueued` events (one message for this queue's events channel), or ''
+-- ARGV[5..] payloads, oldest first
 -- Returns the queue's new length (0 when the job was handed off).
 -- Workers only sleep when every queue they watch is empty, so a wake is published only when
 -- this push took the queue from empty to non-empty: one PUBLISH per burst, not per job.
@@ -18,6 +20,8 @@
 -- park), the instance's `handoff` field names the token, and token, queue and payload are
 -- published on the worker's own channel. A message that never arrives costs time, not the job:
 -- the worker's next reserve returns it (reserve.lua), and its death hands it back (reap.lua).
+-- The `enqueued` events go out here, before the job can reach a worker, so a subscriber hears
+-- `enqueued` before any `started` for it (a handed job starts one hop after this script).
 -- Keys not in KEYS: the chosen worker's in-flight and instance hashes, its channel, and the
 -- parked sets of its other queues are only known once it is chosen.
 local function unpark(ns, id, record)
@@ -50,13 +54,13 @@ local function hand_off(ns)
       elseif expires and expires > now then
         unpark(ns, id, record)
         local token = string.format('%d', redis.call('INCR', KEYS[8]))
-        redis.call('HSET', ns .. 'errand:inflight:' .. id, token, ARGV[1] .. '\n' .. ARGV[4])
+        redis.call('HSET', ns .. 'errand:inflight:' .. id, token, ARGV[1] .. '\n' .. ARGV[5])
         local fields = { 'handoff', token }
         if string.sub(record, 1, 1) == '1' then
           fields[3], fields[4] = 'started', token
         end
         redis.call('HSET', instance, unpack(fields))
-        redis.call('PUBLISH', ns .. 'errand:handoff:' .. id, token .. '\n' .. ARGV[1] .. '\n' .. ARGV[4])
+        redis.call('PUBLISH', ns .. 'errand:handoff:' .. id, token .. '\n' .. ARGV[1] .. '\n' .. ARGV[5])
         return true
       end
     end
@@ -64,13 +68,16 @@ local function hand_off(ns)
   return false
 end
 
-if #ARGV == 4 and redis.call('LLEN', KEYS[2]) == 0 and hand_off(ARGV[3]) then
+if ARGV[4] ~= '' then
+  redis.call('PUBLISH', ARGV[3] .. 'errand:events:' .. ARGV[1], ARGV[4])
+end
+if #ARGV == 5 and redis.call('LLEN', KEYS[2]) == 0 and hand_off(ARGV[3]) then
   redis.call('SADD', KEYS[1], ARGV[1])
   return 0
 end
-local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 4))
+local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 5))
 redis.call('SADD', KEYS[1], ARGV[1])
-if length == #ARGV - 3 then
+if length == #ARGV - 4 then
   redis.call('PUBLISH', ARGV[2], ARGV[1])
 end
 return length
