@@ -35,6 +35,10 @@ local function unpark(ns, id, record)
 end
 
 local function hand_off(ns)
+  -- Cheapest first: with nobody parked (a busy fleet, a producer alone) this costs two reads.
+  if redis.call('SCARD', KEYS[3]) == 0 and redis.call('SCARD', KEYS[4]) == 0 then
+    return false
+  end
   if redis.call('GET', KEYS[6]) == 'true' or redis.call('SISMEMBER', KEYS[7], ARGV[1]) == 1 then
     return false
   end
