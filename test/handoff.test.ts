@@ -4,6 +4,7 @@
 // real pub/sub, a real worker process blocked by a CPU-bound job; a lost message is a real
 // unsubscribe or a cut connection, a lost reply a wrapped connection.
 
+import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
@@ -305,11 +306,12 @@ test('a worker running a job is not parked: a job pushed while a CPU-bound job b
     const { id } = await world.worker(['--queues', 'default', '--concurrency', '2']);
     await cliWaitFor('the idle worker to park', async () => (await world.redis.sismember(world.key('errand:parked:default'), id)) === 1);
     // The job first waits (the worker's fetch loop reserves again meanwhile), then spins.
-    await world.client().enqueue(SpinAfter, 's1', 400, 2_500);
+    await world.client().enqueue(SpinAfter, 's1', 400);
     await cliWaitFor('the job to spin', () => world.has('spin s1'));
     await world.client().enqueue(Record, 'r2');
     assert.equal(await world.redis.llen(world.key('queue:default')), 1, 'it waits in the queue, where an idle worker would take it at once');
     assert.equal(await world.redis.hlen(world.key(`errand:inflight:${id}`)), 1, 'the busy worker holds only its own job');
+    writeFileSync(`${world.out}.release-s1`, ''); // the spin ends only now
     await cliWaitFor('r2 to run once the spin is over', () => world.has('record r2'));
   });
 });
