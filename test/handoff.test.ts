@@ -256,6 +256,21 @@ test('a reserve whose reply was lost returns the hand-off again when resent (cat
   });
 });
 
+test('two replies lost in a row, with a job handed over between the tries: the third try returns both handed jobs (catches: a resend forgetting a hand-off that came after the first try)', async () => {
+  await withWorld(async ({ store, producer, ns, parked }) => {
+    const worker = await parked('host:17:q');
+    await subscriberOf(store).unsubscribe(handoffChannel(ns, worker));
+    const lose = loseNextScriptReply(store);
+    await producer.push([{ queue: 'q', payload: payload('first') }]);
+    lose.arm();
+    await assert.rejects(store.reserve(worker, ['q'], 10, 1, true), /ECONNRESET/); // took nothing from the queue: parked again
+    await producer.push([{ queue: 'q', payload: payload('second') }]); // handed to it while its reply was lost
+    lose.arm();
+    await assert.rejects(store.reserve(worker, ['q'], 10, 1, true), /ECONNRESET/);
+    assert.deepEqual(payloads(await store.reserve(worker, ['q'], 10, 1, true)), [payload('first'), payload('second')]);
+  });
+});
+
 test('an errand worker: idle, each job enqueued comes by hand-off and runs once; paused or stopped, it is unparked and pushes wait in the queue (catches: the fetch loop not parking, a paused or stopped worker taking a job)', async () => {
   const ns = uniqueNamespace('handoff-worker');
   const raw = new Redis(REDIS_URL);

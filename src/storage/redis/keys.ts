@@ -59,7 +59,7 @@ export interface RedisKeys {
   readonly tokenCounter: string;
   /** Prefix of per-queue, per-minute counters of finished attempts: `<prefix><queue>:<minute>`. */
   readonly donePrefix: string;
-  /** An instance's last reserve request: `request-id first-token last-token handoff-token-or-0`, so a resent reserve returns the same batch. */
+  /** An instance's last reserve request: `request-id first-token last-token handed`, where handed is the hand-off tokens it returned, comma-separated, or 0; so a resent reserve returns the same batch. */
   lastReserve(instanceId: string): string;
   /** Hash `field:class` → count of one metrics slot (see ../job-metrics.ts); expires with its grain. */
   metrics(grain: string, slot: number): string;

@@ -123,7 +123,6 @@ export class RedisStore implements Store {
     await this.call('schedule', () => (this.options.delayed === 'resque-scheduler' ? scheduleAsResque(deps, jobs) : scheduleInErrand(deps, jobs, tag)));
   }
 
-
   async register(worker: WorkerRegistration): Promise<string> {
     const { keys, args } = registerCall(this.keys, worker, suffixedInstanceId(worker.id), plainIdAllowed(worker.id), randomBytes(8).toString('hex'));
     return String(await this.call('register', () => this.scripts.register(keys, args)));

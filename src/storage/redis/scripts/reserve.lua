@@ -70,10 +70,17 @@ local function add_in_flight(text)
 end
 local last = redis.call('GET', KEYS[6])
 if last then
-  local request, first, final, handed = string.match(last, '^(%S+) (%d+) (%d+) (%d+)$')
+  local request, first, final, handed = string.match(last, '^(%S+) (%d+) (%d+) ([%d,]+)$')
   if request == ARGV[3] then
-    if handed ~= '0' then add_in_flight(handed) end
-    if handoff and handoff ~= ARGV[10] then add_in_flight(handoff) end
+    for token in string.gmatch(handed, '[^,]+') do
+      if token ~= '0' then add_in_flight(token) end
+    end
+    -- A job handed over since the first try (it parked when it took nothing from the queues)
+    -- joins the record, so a further resend returns it too.
+    if handoff and handoff ~= ARGV[10] then
+      add_in_flight(handoff)
+      redis.call('SET', KEYS[6], last .. ',' .. handoff)
+    end
     for token = tonumber(first), tonumber(final) do
       add_in_flight(string.format('%d', token))
     end
