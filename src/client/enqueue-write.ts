@@ -82,7 +82,7 @@ export class EnqueueWrite {
       const announcing = due && store.announcesWithPush === true;
       for (let start = 0; start < jobs.length; start += chunk) {
         const part = jobs.slice(start, start + chunk);
-        const stored: (ScheduledJob & { announce?: string })[] = part.map((job) => ({ queue: job.queue, payload: encode(job), runAt: runAt! }));
+        const stored: ScheduledJob[] = part.map((job) => ({ queue: job.queue, payload: encode(job), runAt: runAt! }));
         const announce = announcing ? events.message(part) : undefined;
         if (announce) stored[0] = { ...stored[0]!, announce };
         writes.push(due ? store.push(stored) : store.schedule(stored));

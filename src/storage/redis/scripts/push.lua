@@ -12,9 +12,9 @@
 -- Returns the queue's new length (0 when the job was handed off).
 -- Workers only sleep when every queue they watch is empty, so a wake is published only when
 -- this push took the queue from empty to non-empty: one PUBLISH per burst, not per job.
--- The hand-off: a worker whose reserve took nothing parks (reserve.lua writes its instance's
--- `parked` field, "<0|1 starts at once>\n<queue>\n<queue>..." or "...\n*", and adds it to the
--- parked sets). A lone job pushed to an empty, unpaused queue goes to one such worker whose lease
+-- The hand-off: a worker whose reserve took nothing parks (reserve.lua adds it to the parked
+-- sets and names them in its instance's `parked` field, after a flag: whether a job handed to
+-- it starts at once). A lone job pushed to an empty, unpaused queue goes to one such worker whose lease
 -- is still valid by Redis's TIME: it moves into the worker's in-flight hash under a fresh token
 -- in this same step (so it is never only in a message), the worker is unparked (one hand-off per
 -- park), the instance's `handoff` field names the token, and token, queue and payload are
@@ -24,15 +24,6 @@
 -- `enqueued` before any `started` for it (a handed job starts one hop after this script).
 -- Keys not in KEYS: the chosen worker's in-flight and instance hashes, its channel, and the
 -- parked sets of its other queues are only known once it is chosen.
-local function unpark(ns, id, record)
-  local queues = {}
-  for line in string.gmatch(record, '[^\n]+') do queues[#queues + 1] = line end
-  for i = 2, #queues do
-    local set = queues[i] == '*' and (ns .. 'errand:parked-all') or (ns .. 'errand:parked:' .. queues[i])
-    redis.call('SREM', set, id)
-  end
-  redis.call('HDEL', ns .. 'errand:instance:' .. id, 'parked')
-end
 
 local function hand_off(ns)
   -- Cheapest first: with nobody parked (a busy fleet, a producer alone) this costs two reads.
@@ -56,7 +47,9 @@ local function hand_off(ns)
       if not record then
         redis.call('SREM', set, id)
       elseif expires and expires > now then
-        unpark(ns, id, record)
+        -- Unparked: out of every parked set its record names (see reserve.lua).
+        for parked_set in string.gmatch(string.sub(record, 3), '[^\n]+') do redis.call('SREM', parked_set, id) end
+        redis.call('HDEL', instance, 'parked')
         local token = string.format('%d', redis.call('INCR', KEYS[8]))
         redis.call('HSET', ns .. 'errand:inflight:' .. id, token, ARGV[1] .. '\n' .. ARGV[5])
         local fields = { 'handoff', token }

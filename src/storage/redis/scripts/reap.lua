@@ -9,8 +9,9 @@
 -- for longer than this many ms (a renewal a little late does not make a live worker dead)
 -- Returns { requeued, poisoned, instance id, instance id, ... }.
 -- Keys not in KEYS: which instances are dead is only known here, so their in-flight hashes,
--- instance hashes and Resque entries, the queues their jobs go back to and the parked sets they leave, cannot be declared
--- beforehand (with a hash-tagged namespace they share the slot of every other key).
+-- instance hashes and Resque entries, the queues their jobs go back to and the parked sets they
+-- leave (named in the instance's `parked` field, see reserve.lua) cannot be declared beforehand
+-- (with a hash-tagged namespace they share the slot of every other key).
 -- In 'dead' mode a job counts a death (keyed by its payload's SHA1, so the count follows the job
 -- wherever it is retried) only when the instance had started it: its token is at most the
 -- instance's started watermark (tokens grow in reservation order and jobs start in that order).
@@ -79,11 +80,7 @@ for _, id in ipairs(ids) do
   -- A parked instance leaves the parked sets of its queues (push.lua would pass it over anyway).
   local parked = redis.call('HGET', instance, 'parked')
   if parked then
-    local lines = {}
-    for line in string.gmatch(parked, '[^\n]+') do lines[#lines + 1] = line end
-    for i = 2, #lines do
-      redis.call('SREM', lines[i] == '*' and (ns .. 'errand:parked-all') or (ns .. 'errand:parked:' .. lines[i]), id)
-    end
+    for set in string.gmatch(string.sub(parked, 3), '[^\n]+') do redis.call('SREM', set, id) end
   end
   redis.call('DEL', inflight, instance, ns .. 'errand:reserve:' .. id)
   redis.call('ZREM', KEYS[1], id)

@@ -32,8 +32,10 @@
 -- record names that token too, so a replay returns it as well. A reserve that takes nothing
 -- from the queues parks (even when it returns a hand-off: the worker waits after it, unless the
 -- job was new to it, and then its next reserve comes at once).
--- Keys not in KEYS: the parked sets named in the instance's `parked` field (the queues of the
--- reserve that parked it, which need not be this one's).
+-- The instance's `parked` field: "<0|1: a handed job starts at once>\n<parked set key>\n...",
+-- the sets it was added to, so whoever unparks it (here, push.lua, reap.lua) removes it from
+-- exactly those. Keys not in KEYS: those parked sets (the queues of the reserve that parked
+-- the worker, which need not be this one's).
 if not redis.call('ZSCORE', KEYS[4], ARGV[2]) then
   return {}
 end
@@ -47,11 +49,7 @@ end
 local ns = ARGV[9]
 local parked = redis.call('HGET', KEYS[7], 'parked')
 if parked then
-  local lines = {}
-  for line in string.gmatch(parked, '[^\n]+') do lines[#lines + 1] = line end
-  for i = 2, #lines do
-    redis.call('SREM', lines[i] == '*' and (ns .. 'errand:parked-all') or (ns .. 'errand:parked:' .. lines[i]), ARGV[2])
-  end
+  for set in string.gmatch(string.sub(parked, 3), '[^\n]+') do redis.call('SREM', set, ARGV[2]) end
   redis.call('HDEL', KEYS[7], 'parked')
 end
 local handoff = redis.call('HGET', KEYS[7], 'handoff')
@@ -132,8 +130,10 @@ for index, key in ipairs(keys) do
   end
 end
 local count = #fields / 2
+local first_token, last_token = 1, 0
 if count > 0 then
-  local last_token = redis.call('INCRBY', KEYS[5], count)
+  last_token = redis.call('INCRBY', KEYS[5], count)
+  first_token = last_token - count + 1
   local token = last_token - count
   for i = 1, #fields, 2 do
     token = token + 1
@@ -143,10 +143,9 @@ if count > 0 then
   end
   redis.call('HSET', KEYS[1], unpack(fields))
 end
-local last_token = tonumber(redis.call('GET', KEYS[5])) or 0
 if #out > 0 then
   local handed = handed_over > 0 and out[1] or '0'
-  redis.call('SET', KEYS[6], ARGV[3] .. ' ' .. string.format('%d', last_token - count + 1) .. ' ' .. string.format('%d', last_token) .. ' ' .. handed)
+  redis.call('SET', KEYS[6], ARGV[3] .. ' ' .. string.format('%d', first_token) .. ' ' .. string.format('%d', last_token) .. ' ' .. handed)
   -- Jobs start in token order: the one handed over (the lowest token here) takes a slot first.
   local start = math.min(tonumber(ARGV[4]), #out / 3)
   if start > 0 then
@@ -156,14 +155,11 @@ end
 if count == 0 and ARGV[8] ~= '' then
   local record = { ARGV[8] }
   if ARGV[5] == '*' then
-    record[2] = '*'
-    redis.call('SADD', ns .. 'errand:parked-all', ARGV[2])
+    record[2] = ns .. 'errand:parked-all'
   else
-    for i = 11, #ARGV do
-      record[#record + 1] = ARGV[i]
-      redis.call('SADD', ns .. 'errand:parked:' .. ARGV[i], ARGV[2])
-    end
+    for i = 11, #ARGV do record[#record + 1] = ns .. 'errand:parked:' .. ARGV[i] end
   end
+  for i = 2, #record do redis.call('SADD', record[i], ARGV[2]) end
   redis.call('HSET', KEYS[7], 'parked', table.concat(record, '\n'))
 end
 return out
