@@ -20,14 +20,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { createErrand, type AdminStore, type Errand } from '../src/index.ts';
 import { FaultCpu, FaultSleep } from '../test/fixtures/fault-jobs.ts';
-import { ERRAND } from '../test/support/errand-bin.ts';
+import { ERRAND, jobFile } from '../test/support/errand-bin.ts';
 import { FaultDeployed } from '../test/fixtures/fault-deploy-jobs.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const FIXTURES = join(ROOT, 'test', 'fixtures');
-export const FAULT_JOBS = join(FIXTURES, 'fault-jobs.ts');
-export const DEPLOY_JOBS = join(FIXTURES, 'fault-deploy-jobs.ts');
+export const FAULT_JOBS = jobFile(join(FIXTURES, 'fault-jobs.ts'));
+export const DEPLOY_JOBS = jobFile(join(FIXTURES, 'fault-deploy-jobs.ts'));
 export const BAD_RETRY_JOBS = join(FIXTURES, 'fault-bad-retry.mjs');
 export const SKEW_CLOCK = join(FIXTURES, 'skew-clock.mjs');
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';

@@ -7,11 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ERRAND } from '../test/support/errand-bin.ts';
+import { ERRAND, jobFile } from '../test/support/errand-bin.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-export const JOBS = join(ROOT, 'chaos', 'jobs.ts');
+export const JOBS = jobFile(join(ROOT, 'chaos', 'jobs.ts'));
 
 export interface WorkerProcess {
   readonly child: ChildProcess;

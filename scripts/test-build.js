@@ -8,8 +8,8 @@
 // bin/errand.js from the checkout, on src/ through tsx.
 
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -17,3 +17,25 @@ const out = join(root, '.test-build');
 rmSync(out, { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'scripts/build.js'), '--transpile-only', join(out, 'dist')], { stdio: 'inherit' });
 cpSync(join(root, 'bin'), join(out, 'bin'), { recursive: true });
+
+// Job files that test processes load with `errand work --require` (test/fixtures/*.ts and
+// chaos/jobs.ts), transpiled to JavaScript at the same paths under .test-build/: a process loading one runs without
+// tsx (tsx costs about 0.4 s of CPU per process to load). Only files whose imports are node:,
+// '#errand' or each other are built, so each built file means exactly what its source does;
+// tests pick them through jobFile() (test/support/errand-bin.ts), and one test keeps loading a
+// .ts job file through the command, so tsx's path stays tested.
+import('typescript').then(({ default: ts }) => {
+  const sources = [...readdirSync(join(root, 'test/fixtures')).map((name) => join(root, 'test/fixtures', name)), join(root, 'chaos/jobs.ts')];
+  for (const source of sources.filter((path) => path.endsWith('.ts'))) {
+    const text = readFileSync(source, 'utf8');
+    const imports = [...text.matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)].map((match) => match[1]);
+    if (!imports.every((spec) => spec.startsWith('node:') || spec === '#errand' || /^\.\/[\w-]+\.ts$/.test(spec))) continue;
+    const { outputText } = ts.transpileModule(text, {
+      fileName: source,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, rewriteRelativeImportExtensions: true, verbatimModuleSyntax: false },
+    });
+    const built = join(out, relative(root, source)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(built), { recursive: true });
+    writeFileSync(built, outputText);
+  }
+});

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { inWorld, waitFor, World, type CliResult } from './support/cli-harness.ts';
+import { inWorld, JOBS, waitFor, World, type CliResult } from './support/cli-harness.ts';
 
 /** stderr is exactly one line `errand: <reason>`. */
 function assertOneLineReason(result: CliResult, pattern?: RegExp): void {
@@ -85,21 +85,21 @@ describe('errand commands', { concurrency: true }, () => {
   }));
 
   test('an unreachable store: `errand work` exits non-zero with a one-line reason, by itself', () => inWorld(async (world) => {
-    const proc = world.spawn(['work', '--require', 'test/fixtures/cli-jobs.ts', '--url', 'redis://127.0.0.1:1', '--namespace', world.namespace]);
+    const proc = world.spawn(['work', '--require', JOBS, '--url', 'redis://127.0.0.1:1', '--namespace', world.namespace]);
     const result = await proc.waitExit(30_000);
     assert.notEqual(result.code, 0);
     assertOneLineReason(result, /127\.0\.0\.1:1/);
   }));
 
   test('`errand work --queues a,a` exits non-zero with a one-line reason, by itself', () => inWorld(async (world) => {
-    const proc = world.spawn(['work', '--require', 'test/fixtures/cli-jobs.ts', '--queues', 'a,a', ...world.store]);
+    const proc = world.spawn(['work', '--require', JOBS, '--queues', 'a,a', ...world.store]);
     const result = await proc.waitExit(30_000);
     assert.notEqual(result.code, 0);
     assertOneLineReason(result, /twice/);
   }));
 
   test('`errand work --dead-after 1s` (under two heartbeats) exits non-zero with a one-line reason, by itself', () => inWorld(async (world) => {
-    const proc = world.spawn(['work', '--require', 'test/fixtures/cli-jobs.ts', '--dead-after', '1s', ...world.store]);
+    const proc = world.spawn(['work', '--require', JOBS, '--dead-after', '1s', ...world.store]);
     const result = await proc.waitExit(20_000);
     assert.notEqual(result.code, 0);
     assertOneLineReason(result, /deadAfter \(1000 ms\) must be at least twice the heartbeat interval/);
@@ -116,6 +116,7 @@ describe('errand commands', { concurrency: true }, () => {
 
     // With --require the job's own queue is used; without either, "default".
     const [own, fallback] = await Promise.all([
+      // The TypeScript source itself, not its test build: this loads a .ts job file through tsx.
       world.run(['enqueue', 'Archive', '[44,"masterbrew"]', '--require', 'test/fixtures/cli-jobs.ts', ...world.store]),
       world.run(['enqueue', 'Other', ...world.store]),
     ]);

@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createErrand, defineJob } from '../src/index.ts';
-import { ERRAND } from './support/errand-bin.ts';
+import { ERRAND, jobFile } from './support/errand-bin.ts';
 import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 
 function startWorker(namespace: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [...ERRAND, 'work', '--require', 'test/fixtures/log-jobs.ts', '--queues', 'log', '--url', REDIS_URL, '--namespace', namespace], {
+  const child = spawn(process.execPath, [...ERRAND, 'work', '--require', jobFile('test/fixtures/log-jobs.ts'), '--queues', 'log', '--url', REDIS_URL, '--namespace', namespace], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

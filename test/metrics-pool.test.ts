@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createErrand } from '../src/index.ts';
 import { JOBS, REDIS_URL, ROOT, waitFor } from './support/cli-harness.ts';
-import { ERRAND } from './support/errand-bin.ts';
+import { ERRAND, jobFile } from './support/errand-bin.ts';
 import { deleteNamespace, uniqueNamespace } from './support/redis.ts';
 import { parseExposition, valueOf } from './support/prometheus.ts';
 import { quiet } from './support/errand.ts';
@@ -22,7 +22,7 @@ import { Boom } from './fixtures/cli-jobs.ts';
 import { PoolMetrics } from '../src/metrics/pool-metrics.ts';
 import { emptySnapshot, type MetricsSnapshot } from '../src/metrics/snapshot.ts';
 
-const SV_JOBS = join(ROOT, 'test', 'fixtures', 'supervisor-jobs.ts');
+const SV_JOBS = jobFile(join(ROOT, 'test', 'fixtures', 'supervisor-jobs.ts'));
 
 for (const kind of ['redis', 'sqlite'] as const) test(`${kind}: the supervisor's /metrics sums both processes' counters; counts survive a process leaving`, async () => {
   const namespace = uniqueNamespace('errand-metrics-pool');

@@ -10,7 +10,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ERRAND } from './support/errand-bin.ts';
+import { ERRAND, jobFile } from './support/errand-bin.ts';
 import { waitFor } from './support/redis.ts';
 import { parseExposition, valueOf } from './support/prometheus.ts';
 
@@ -56,7 +56,7 @@ test('errand work --health-port --no-store-metrics: the pool\'s counters and slo
   const root = join(import.meta.dirname, '..');
   const env: NodeJS.ProcessEnv = { ...process.env, ERRAND_TEST_OUT: join(dir, 'out.txt') };
   for (const name of ['ERRAND_URL', 'REDIS_URL', 'QUEUE', 'QUEUES', 'COUNT', 'ERRAND_SUPERVISED']) delete env[name];
-  const sv = spawn(process.execPath, [...ERRAND, 'work', '--require', join(root, 'test', 'fixtures', 'cli-jobs.ts'),
+  const sv = spawn(process.execPath, [...ERRAND, 'work', '--require', jobFile(join(root, 'test', 'fixtures', 'cli-jobs.ts')),
     '--url', `sqlite:${join(dir, 'pool.db')}`, '--processes', '1', '--health-port', '0', '--no-store-metrics'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   sv.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

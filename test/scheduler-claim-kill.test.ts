@@ -17,6 +17,7 @@ import { openStore } from '../src/storage/open.ts';
 import { deleteNamespace, REDIS_URL, uniqueNamespace } from './support/redis.ts';
 import { inWorld, ROOT, waitFor, type CliProcess, type World } from './support/cli-harness.ts';
 import { createErrand } from '../src/index.ts';
+import { jobFile } from './support/errand-bin.ts';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'claim-loop.ts');
 const KILLS = 3;
@@ -67,7 +68,7 @@ for (const kind of ['redis', 'sqlite'] as const) {
   });
 }
 
-const PID_FIXTURE = join(ROOT, 'test', 'fixtures', 'schedule-pid-jobs.ts');
+const PID_FIXTURE = jobFile(join(ROOT, 'test', 'fixtures', 'schedule-pid-jobs.ts'));
 const CLAIMER_KILLS = 3;
 
 for (const kind of ['redis', 'sqlite'] as const) {

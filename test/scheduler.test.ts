@@ -12,8 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { uniqueNamespace, deleteNamespace } from './support/redis.ts';
 import { PrivateRedis } from '../chaos/fault-scenarios.ts';
+import { jobFile } from './support/errand-bin.ts';
 
-const FIXTURE = join(ROOT, 'test', 'fixtures', 'schedule-jobs.ts');
+const FIXTURE = jobFile(join(ROOT, 'test', 'fixtures', 'schedule-jobs.ts'));
 const TICKS = Number(process.env.ERRAND_SCHEDULE_TICKS ?? 8);
 
 interface Run { tick: number; caughtUp: boolean; id: string }

@@ -8,9 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inWorld, waitFor } from './support/cli-harness.ts';
 import { Spin } from './fixtures/supervisor-jobs.ts';
+import { jobFile } from './support/errand-bin.ts';
 
 test('no supervisor: a worker stuck past --stuck-timeout stops renewing its lease, and its job completes on another worker', () => inWorld(async (world) => {
-  const args = ['--require', 'test/fixtures/supervisor-jobs.ts', '--queues', 'default', '--dead-after', '2s'];
+  const args = ['--require', jobFile('test/fixtures/supervisor-jobs.ts'), '--queues', 'default', '--dead-after', '2s'];
   const { proc: stuck } = await world.worker([...args, '--stuck-timeout', '2s']);
   // Blocks the first worker's event loop for a minute: longer than anything below waits.
   await world.client().enqueue(Spin, 'spin', 60_000);

@@ -17,13 +17,13 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createErrand, type Errand } from '../src/index.ts';
 import { Leak, Nap, Spin, Suicide } from './fixtures/supervisor-jobs.ts';
-import { ERRAND } from './support/errand-bin.ts';
+import { ERRAND, jobFile } from './support/errand-bin.ts';
 import { deleteNamespace } from './support/redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const JOBS = join(ROOT, 'test', 'fixtures', 'supervisor-jobs.ts');
-const BROKEN = join(ROOT, 'test', 'fixtures', 'supervisor-broken.ts');
+const JOBS = jobFile(join(ROOT, 'test', 'fixtures', 'supervisor-jobs.ts'));
+const BROKEN = jobFile(join(ROOT, 'test', 'fixtures', 'supervisor-broken.ts'));
 
 async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

@@ -11,6 +11,7 @@ import { decodePayload, encodeRequeue, encodeRetry } from '../src/job/payload.ts
 import { unknownJobDecision } from '../src/worker/unknown-job.ts';
 import { deleteNamespace, REDIS_URL, uniqueNamespace, waitFor } from './support/redis.ts';
 import { inWorld } from './support/cli-harness.ts';
+import { jobFile } from './support/errand-bin.ts';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const mid = () => 0.5; // no jitter
@@ -122,7 +123,7 @@ test('rolling deploy through errand work: the old worker puts the new job back, 
   await waitFor('the old worker put it back', async () => (await admin.scheduledCount()) === 1 && (await world.redis.llen(world.key('queue:deploy'))) === 0);
   assert.equal(await admin.failedCount(), 0, 'not failed at once');
   // The new release starts, then the old one stops: the job runs on the new one.
-  await world.worker(['--require', 'test/fixtures/uc-deploy-new.ts', '--queues', 'deploy'], {}, registered);
+  await world.worker(['--require', jobFile('test/fixtures/uc-deploy-new.ts'), '--queues', 'deploy'], {}, registered);
   old.signal('SIGTERM');
   assert.equal((await old.waitExit()).code, 0);
   await waitFor('the new worker ran it', () => world.has('deployed k1 attempt 1'), 45_000);

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createErrand, type Errand } from '../../src/index.ts';
-import { ERRAND } from './errand-bin.ts';
+import { ERRAND, jobFile } from './errand-bin.ts';
 import { deleteNamespace } from './redis.ts';
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const JOBS = join(ROOT, 'test', 'fixtures', 'cli-jobs.ts');
+export const JOBS = jobFile(join(ROOT, 'test', 'fixtures', 'cli-jobs.ts'));
 
 export interface CliResult {
   code: number | null;

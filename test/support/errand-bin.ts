@@ -10,7 +10,7 @@
 // classes). Supervised worker processes inherit the condition (fork() passes node's flags on).
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,3 +20,15 @@ if (BUILT && !existsSync(BUILT_BIN)) throw new Error(`ERRAND_TEST_BUILD=1 but ${
 
 /** node's arguments that run the `errand` command; the command's own arguments follow. */
 export const ERRAND: readonly string[] = BUILT ? ['--conditions=errand-test-build', BUILT_BIN] : [join(ROOT, 'bin', 'errand.js')];
+
+/**
+ * The job file a spawned `errand` loads for `source` (a .ts file in the checkout): under
+ * ERRAND_TEST_BUILD its JavaScript copy in .test-build/ (scripts/test-build.js builds the job
+ * files that import only node:, '#errand' and each other), so the process needs no tsx; else, or
+ * when no copy was built, `source` itself.
+ */
+export function jobFile(source: string): string {
+  if (!BUILT) return source;
+  const built = join(ROOT, '.test-build', relative(ROOT, resolve(ROOT, source))).replace(/\.ts$/, '.js');
+  return existsSync(built) ? built : source;
+}
