@@ -45,4 +45,15 @@ export const defaults = {
   scheduleMaxSleepMs: 3_600_000,
   /** Enqueue gives up after this long when the store cannot be reached. */
   connectTimeoutMs: 5_000,
+  /**
+   * SQLite: how often a worker's lease thread moves committed WAL pages into the database file
+   * (a PASSIVE checkpoint), so the commits of jobs being enqueued and taken do not pay for it.
+   */
+  sqliteCheckpointMs: 250,
+  /**
+   * SQLite: the WAL size in pages (4 KiB each) at which a committing connection checkpoints
+   * itself: the fallback when no worker's lease thread does it in time (no worker running, or
+   * more writes between two of its checkpoints than this). SQLite's own default is 1000.
+   */
+  sqliteAutoCheckpointPages: 4_000,
 } as const;

@@ -209,6 +209,13 @@ export interface Store {
    * and returns what was handed to it meanwhile (the caller releases it).
    */
   unpark?(workerId: string, queues: readonly string[] | '*'): Promise<ReservedJob[]>;
+  /**
+   * Moves committed writes from a write-ahead log into the store's file without blocking anyone
+   * (SQLite's PASSIVE checkpoint), so that cost leaves the commits of enqueues and reserves. A
+   * worker's lease thread calls it every defaults.sqliteCheckpointMs; failures are ignored (the
+   * next call, or a connection's own automatic checkpoint, does it).
+   */
+  checkpoint?(): void;
   /** `startedUpTo`: the worker's started watermark now (it only grows). */
   settle(workerId: string, outcomes: readonly Outcome[], startedUpTo?: number): Promise<SettleResult>;
   /** Puts in-flight jobs back at the head of their queues (graceful stop). Returns how many. */

@@ -7,8 +7,9 @@
 // counted from the unanswered message, not from the last pulse: an idle worker hears from this
 // thread only every idle beat, so the age of its pulse is the beat interval, not a stall.
 // Lifecycle: started by ThreadBeats (beats.ts) with LeaseThreadData; beats every heartbeat
-// interval while the worker holds jobs, every idle interval otherwise; 'stop' closes the store
-// and ends the thread. Invariant: at most one heartbeat in flight, and every beat (renewed,
+// interval while the worker holds jobs, every idle interval otherwise; on a store with a
+// write-ahead log (SQLite) it also checkpoints every defaults.sqliteCheckpointMs, so that work
+// stays off the worker's event loop; 'stop' closes the store and ends the thread. Invariant: at most one heartbeat in flight, and every beat (renewed,
 // failed or withheld) posts a message, so a main thread that comes back pulses again at once.
 
 import { parentPort } from 'node:worker_threads';
@@ -19,6 +20,7 @@ import { openStoreWith } from '../storage/open.ts';
 import { RedisStore } from '../storage/redis/store.ts';
 import { SqliteStore } from '../storage/sqlite/store.ts';
 import type { Store, WorkerStatus } from '../storage/types.ts';
+import { defaults } from '../defaults.ts';
 import { monotonicMs } from './contact.ts';
 import { SHARED, type FromLeaseThread, type LeaseThreadData, type ToLeaseThread } from './lease-protocol.ts';
 
@@ -44,6 +46,7 @@ let stopping = false;
 let lastBeatAt = 0;
 let nextBeatAt = 0;
 let store: Store | undefined;
+let checkpoints: NodeJS.Timeout | undefined;
 
 function arm(delayMs: number): void {
   if (stopping) return;
@@ -86,6 +89,11 @@ function init(given: LeaseThreadData): void {
     store = openStoreWith(given.store.url, given.store, { RedisStore, SqliteStore });
     // Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
     arm(FIRST_BEAT_MS);
+    // A store with a write-ahead log to fold in (SQLite): this thread does it, off the worker's
+    // event loop, so no enqueue or reserve commit stalls on a checkpoint. A checkpoint of a
+    // fallback-sized log takes milliseconds, far below a lease.
+    const checkpoint = store.checkpoint?.bind(store);
+    if (checkpoint) checkpoints = setInterval(checkpoint, defaults.sqliteCheckpointMs);
   } catch (error) {
     post({ type: 'fatal', message: `lease thread could not open the store: ${(error as Error).message}` });
   }
@@ -105,6 +113,7 @@ port.on('message', async (message: ToLeaseThread) => {
   } else if (message.type === 'stop') {
     stopping = true;
     clearTimeout(timer);
+    clearInterval(checkpoints);
     await store?.close().catch(() => {});
     post({ type: 'stopped', incidents: storeIncidents() });
     port.close();

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../../errors.ts';
+import { defaults } from '../../defaults.ts';
 import { migrate } from './schema.ts';
 
 export interface OpenOptions {
@@ -27,6 +28,10 @@ export function openDatabase({ path, busyTimeoutMs }: OpenOptions): Database.Dat
     if (String(mode).toLowerCase() !== 'wal') throw new Error(`could not switch to WAL journal mode (got ${String(mode)})`);
     // NORMAL is durable across process crashes in WAL mode; only a power cut may lose the last commits.
     db.pragma('synchronous = NORMAL');
+    // A checkpoint runs inside the commit that crosses this size and takes milliseconds (copying
+    // pages, an fsync): the tail of an enqueue, or of the reserve before a job starts. Workers'
+    // lease threads checkpoint in the background (SqliteStore.checkpoint); this is the fallback.
+    db.pragma(`wal_autocheckpoint = ${defaults.sqliteAutoCheckpointPages}`);
     migrate(db);
     return db;
   } catch (error) {

@@ -216,6 +216,16 @@ export class SqliteStore implements Store {
     return this.scheduleStore;
   }
 
+  checkpoint(): void {
+    if (this.closed) return;
+    try {
+      // PASSIVE: copies what no reader still needs and returns; never waits for a lock.
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Busy or failing now: the next call, or a connection's automatic checkpoint, does it.
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.enqueueBatch.flushNow();
