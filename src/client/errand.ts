@@ -16,6 +16,7 @@ import { Worker, type WorkerOptions } from '../worker/worker.ts';
 import { prepareJobs } from './prepare.ts';
 import { EnqueueWrite } from './enqueue-write.ts';
 import { prepareLeaseThread } from '../worker/lease-spawn.ts';
+import { warmUpWorkerStart } from '../worker/warm-up.ts';
 import { WorkerHandle, type SchedulingOptions } from './worker-handle.ts';
 import { checkUnique, type ScheduleDefinition } from '../scheduler/define.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
@@ -224,8 +225,12 @@ export class Errand {
   /** A worker on this instance's store; call start() to run it. With `schedules`, it also runs those schedules' ticks. */
   worker(options: WorkerOptions & SchedulingOptions): WorkerHandle {
     checkUnique([...(this.options.schedules ?? []), ...(options.schedules ?? [])]);
-    // Its lease thread starts loading now, so that cost overlaps opening the store, not the first jobs.
-    if (!this.inline) prepareLeaseThread();
+    // Its lease thread starts loading now, and first-use costs are paid now, so that they overlap
+    // opening the store, not the first jobs.
+    if (!this.inline) {
+      prepareLeaseThread();
+      warmUpWorkerStart();
+    }
     return new WorkerHandle(this, options, this.workers);
   }
 
