@@ -213,7 +213,10 @@ test('the subscriber connection cut while parked: the hand-off published meanwhi
     const port = (subscriberOf(store) as unknown as { stream: { localPort: number } }).stream.localPort;
     await raw.client('KILL', 'ADDR', `127.0.0.1:${port}`);
     await producer.push([{ queue: 'q', payload: payload(15) }]);
-    const outcome = await Promise.race([woke.then(() => 'woken'), new Promise((resolve) => setTimeout(resolve, 20_000, 'still waiting')).then(String)]);
+    // The bound's timer is cleared, so it does not keep this file's process alive after the tests.
+    let bound: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([woke.then(() => 'woken'), new Promise((resolve) => (bound = setTimeout(resolve, 20_000, 'still waiting'))).then(String)]);
+    clearTimeout(bound);
     assert.equal(outcome, 'woken', 'the wait ended when the subscription came back, not at its timeout');
     assert.deepEqual(payloads(await store.reserve(worker, ['q'], 10, 1, true)), [payload(15)]);
   });
