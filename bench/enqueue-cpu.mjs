@@ -26,9 +26,12 @@ if (variant === 'errand') {
 } else if (variant === 'ioredis') {
   const { Redis } = await import('ioredis');
   const redis = new Redis(REDIS_URL, { commandTimeout: 5_000 });
-  redis.defineCommand('pushOne', { numberOfKeys: 2, lua: readFileSync(new URL('../src/storage/redis/scripts/push.lua', import.meta.url), 'utf8') });
+  redis.defineCommand('pushOne', { numberOfKeys: 8, lua: readFileSync(new URL('../src/storage/redis/scripts/push.lua', import.meta.url), 'utf8') });
   const payload = JSON.stringify({ class: 'EnqueueCpu', args: [1], id: '0f8fad5b-d9cb-469f-a165-70867728950e', queue: 'q', enqueued_at: 1796685665.708, attempt: 1 });
-  enqueue = () => redis.pushOne(`${namespace}:queues`, `${namespace}:queue:q`, 'q', `${namespace}:wake`, payload);
+  // push.lua's KEYS and ARGV as the store sends them for one job (src/storage/redis/enqueue-batch.ts).
+  const ns = namespace;
+  enqueue = () => redis.pushOne(`${ns}:queues`, `${ns}:queue:q`, `${ns}:errand:parked:q`, `${ns}:errand:parked-all`, `${ns}:errand:leases`,
+    `${ns}:pause-all-workers`, `${ns}:errand:paused-queues`, `${ns}:errand:token`, 'q', `${ns}:errand:wake`, `${ns}:`, '', payload);
   cleanup = async () => { await redis.del(`${namespace}:queue:q`, `${namespace}:queues`); redis.disconnect(); };
 } else if (variant === 'bee') {
   const Queue = require('bee-queue');

@@ -25,14 +25,23 @@ export interface EnqueueBatchDeps {
 }
 
 /** Writes the batch; resolves when every job is stored, or to one error (or undefined) per job. */
-export async function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly QueuedJob[]): Promise<void | unknown[]> {
+export function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly QueuedJob[]): Promise<void | unknown[]> {
   const k = deps.keys;
   const queue = jobs[0]!.queue;
   if (jobs.every((job) => job.queue === queue)) {
     const { keys, args } = pushCall(k, queue, jobs);
     for (const job of jobs) args.push(job.payload);
-    return deps.call('push', async () => void (await deps.push(keys, args)));
+    // Not async: a sequential enqueue makes one such call per job, and each promise layer costs.
+    return deps.call('push', () => deps.push(keys, args)).then(ignoreReply);
   }
+  return pushByQueue(deps, jobs);
+}
+
+const ignoreReply = (): void => undefined;
+
+/** A micro-batch of several queues: one pipeline, one push.lua call per queue. */
+async function pushByQueue(deps: EnqueueBatchDeps, jobs: readonly QueuedJob[]): Promise<unknown[]> {
+  const k = deps.keys;
   const byQueue = groupByQueue(jobs);
   const replies = await deps.call('push', () => {
     const pipeline = deps.redis.pipeline();
@@ -52,11 +61,24 @@ export async function pushEnqueueBatch(deps: EnqueueBatchDeps, jobs: readonly Qu
 }
 
 /** push.lua's KEYS and leading ARGV for one queue's jobs (the payloads follow; see the script's header). */
-function pushCall(k: RedisKeys, queue: string, jobs: readonly QueuedJob[]): { keys: string[]; args: string[] } {
-  return {
-    keys: [k.queues, k.queue(queue), k.parked(queue), k.parkedAll, k.leases, k.pauseAll, k.pausedQueues, k.tokenCounter],
-    args: [queue, k.wakeChannel, `${k.namespace}:`, mergedAnnouncements(jobs)],
-  };
+function pushCall(k: RedisKeys, queue: string, jobs: readonly QueuedJob[]): { keys: readonly string[]; args: string[] } {
+  return { keys: pushKeys(k, queue), args: [queue, k.wakeChannel, `${k.namespace}:`, mergedAnnouncements(jobs)] };
+}
+
+// push.lua's KEYS per namespace and queue, built once: never mutated (callers spread them).
+const pushKeysCache = new WeakMap<RedisKeys, Map<string, readonly string[]>>();
+/** Queue names kept per namespace at most; past it, keys are built per call (no unbounded growth). */
+const PUSH_KEYS_KEPT = 1_000;
+
+function pushKeys(k: RedisKeys, queue: string): readonly string[] {
+  let byQueue = pushKeysCache.get(k);
+  if (!byQueue) pushKeysCache.set(k, (byQueue = new Map()));
+  let keys = byQueue.get(queue);
+  if (!keys) {
+    keys = [k.queues, k.queue(queue), k.parked(queue), k.parkedAll, k.leases, k.pauseAll, k.pausedQueues, k.tokenCounter];
+    if (byQueue.size < PUSH_KEYS_KEPT) byQueue.set(queue, keys);
+  }
+  return keys;
 }
 
 /** The jobs' `enqueued` event messages (JSON arrays, one queue's) as one message, or ''. */

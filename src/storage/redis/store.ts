@@ -18,9 +18,10 @@ import { queuesHoldWork, WakeListener } from './wake.ts';
 import { settleCall } from './settle-call.ts';
 import { heartbeatCall, pipelineScripts, registerCall, reserveCall, toReserved, type Park } from './start-calls.ts';
 import { HandoffInboxes } from './handoff.ts';
-import { countStoreError, countStoreReconnect } from '../incidents.ts';
+import { countStoreReconnect } from '../incidents.ts';
+import { callRedis } from './command-errors.ts';
 import { EnqueueBatch } from '../enqueue-batch.ts';
-import { pushBulk, pushEnqueueBatch } from './enqueue-batch.ts';
+import { pushBulk, pushEnqueueBatch, type EnqueueBatchDeps } from './enqueue-batch.ts';
 import { scheduleAsResque, scheduleInErrand } from './schedule-write.ts';
 import { RedisAdmin } from './admin.ts';
 import { RedisSchedules } from './schedules.ts';
@@ -64,6 +65,7 @@ export class RedisStore implements Store {
   private requestCounter = 0;
   /** Per worker: the id of a reserve request that failed without a reply (see reserve()). */
   private readonly unansweredReserve = new Map<string, string>();
+  private pushDeps: EnqueueBatchDeps | undefined;
   private adminStore: RedisAdmin | undefined;
   private scheduleStore: RedisSchedules | undefined;
   /**
@@ -73,7 +75,7 @@ export class RedisStore implements Store {
    * (docs/performance.md), so under load this answers requests sooner, not later.
    */
   readonly enqueueBatch = new EnqueueBatch({
-    write: (jobs) => pushEnqueueBatch({ redis: this.redis, keys: this.keys, push: this.scripts.push, call: (what, run) => this.call(what, run), description: this.description }, jobs),
+    write: (jobs) => pushEnqueueBatch((this.pushDeps ??= { redis: this.redis, keys: this.keys, push: this.scripts.push, call: (what, run) => this.call(what, run), description: this.description }), jobs),
     maxBatch: MAX_ENQUEUE_BATCH,
     maxInFlight: 1,
   });
@@ -96,13 +98,8 @@ export class RedisStore implements Store {
     this.scripts = loadScripts(this.redis);
   }
 
-  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      countStoreError('redis');
-      throw new StoreError(`Redis ${what} failed on ${this.description}: ${(error as Error).message}`, { cause: error });
-    }
+  private call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return callRedis(this.description, what, run);
   }
 
   async push(jobs: readonly QueuedJob[]): Promise<void> {
