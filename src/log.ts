@@ -2,8 +2,13 @@
 // readable lines when it is), or any object with info/warn/error/debug the user passes in.
 // Writes are synchronous so the last lines before a crash reach the terminal or the log file.
 
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+// pino-pretty is loaded only for a terminal: it is most of the logger's load time (~40 modules),
+// and workers under a process manager write JSON.
+const requireHere = createRequire(import.meta.url);
 
 export interface Logger {
   info(obj: unknown, msg?: string): void;
@@ -26,6 +31,7 @@ export function createLogger(verbosity: Verbosity = verbosityFromEnv()): Logger 
   const level = verbosity === 'very-verbose' ? 'trace' : verbosity === 'verbose' ? 'debug' : 'info';
   const options = { level, base: { pid: process.pid }, name: 'errand' };
   if (process.stdout.isTTY) {
+    const pretty = requireHere('pino-pretty') as typeof PinoPretty;
     return pino(options, pretty({ sync: true, colorize: true, ignore: 'hostname', translateTime: 'SYS:HH:MM:ss.l' }));
   }
   return pino(options, pino.destination({ dest: 1, sync: true }));

@@ -1,12 +1,12 @@
 // createDashboard(): errand's web dashboard as a fetch handler (Hono, Bun, Deno, workers) and a
 // node:http handler (node:http, Express, Connect; Fastify and Koa through theirs, see README).
 // It reads and changes the store through AdminStore only. Lifecycle: build once at startup;
-// it opens nothing itself (the errand or store given owns the connection).
+// it opens nothing itself (the errand or store given owns the connection). Its pages and Hono
+// load on createDashboard(), not with errand, so processes that never serve it never load them.
 
 import type { Registry } from 'prom-client';
 import type { AdminStore, Store } from '../storage/types.ts';
 import { ConfigError } from '../errors.ts';
-import { buildApp } from './app.ts';
 import { toNodeHandler, type NodeHandler } from './node.ts';
 
 export interface DashboardOptions {
@@ -55,7 +55,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     : import('../metrics/registry.ts').then(async ({ buildRegistry }) => buildRegistry({
       snapshot: (await import('../metrics/snapshot.ts')).emptySnapshot, ...(storeGauges ? { store: { admin, schedules } } : {}),
     })));
-  const app = buildApp({ admin, schedules, basePath, readOnly: options.readOnly ?? false, secret: options.secret, authorize: options.authorize, metrics });
-  const fetch = async (request: Request) => app.fetch(request);
+  // The pages and Hono load now but without holding up the caller: a process that never serves
+  // the dashboard (a worker, a CLI command) does not load them at all, since createDashboard()
+  // is what starts it. Options were checked above, so nothing can fail later for them.
+  const settings = { admin, schedules, basePath, readOnly: options.readOnly ?? false, secret: options.secret, authorize: options.authorize, metrics };
+  const app = import('./app.ts').then(({ buildApp }) => buildApp(settings));
+  const fetch = async (request: Request) => (await app).fetch(request);
   return { fetch, node: toNodeHandler(fetch), basePath };
 }
