@@ -60,6 +60,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   // is what starts it. Options were checked above, so nothing can fail later for them.
   const settings = { admin, schedules, basePath, readOnly: options.readOnly ?? false, secret: options.secret, authorize: options.authorize, metrics };
   const app = import('./app.ts').then(({ buildApp }) => buildApp(settings));
+  app.catch(() => {}); // a failed load is the first request's error, not an unhandled rejection
   const fetch = async (request: Request) => (await app).fetch(request);
   return { fetch, node: toNodeHandler(fetch), basePath };
 }
