@@ -228,7 +228,7 @@ export class Errand {
     // Its lease thread starts loading now, and first-use costs are paid now, so that they overlap
     // opening the store, not the first jobs.
     if (!this.inline) {
-      prepareLeaseThread();
+      prepareLeaseThread(this.url);
       warmUpWorkerStart();
     }
     return new WorkerHandle(this, options, this.workers);

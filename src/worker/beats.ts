@@ -66,7 +66,7 @@ class ThreadBeats implements Beats {
   start(): void {
     this.shared[SHARED.pulse] = monotonicMs();
     try {
-      this.thread = takeLeaseThread();
+      this.thread = takeLeaseThread(this.spec.url);
     } catch (error) {
       return this.fallBack(error as Error);
     }

@@ -6,19 +6,17 @@
 // stops renewing, so the lease runs out and the worker's jobs go back to their queues. Silence is
 // counted from the unanswered message, not from the last pulse: an idle worker hears from this
 // thread only every idle beat, so the age of its pulse is the beat interval, not a stall.
-// Lifecycle: started by ThreadBeats (beats.ts) with LeaseThreadData; beats every heartbeat
-// interval while the worker holds jobs, every idle interval otherwise; on a store with a
-// write-ahead log (SQLite) it also checkpoints every defaults.sqliteCheckpointMs, so that work
-// stays off the worker's event loop; 'stop' closes the store and ends the thread. Invariant: at most one heartbeat in flight, and every beat (renewed,
-// failed or withheld) posts a message, so a main thread that comes back pulses again at once.
+// Lifecycle: loaded by its store's entry file (lease-thread-redis.ts, lease-thread-sqlite.ts,
+// which give it that store's class), started by ThreadBeats (beats.ts) with LeaseThreadData;
+// beats every heartbeat interval while the worker holds jobs, every idle interval otherwise; on
+// a store with a write-ahead log (SQLite) it also checkpoints every defaults.sqliteCheckpointMs,
+// so that work stays off the worker's event loop; 'stop' closes the store and ends the thread.
+// Invariant: at most one heartbeat in flight, and every beat (renewed, failed or withheld)
+// posts a message, so a main thread that comes back pulses again at once.
 
 import { parentPort } from 'node:worker_threads';
-// Both store classes, loaded statically: a checkout compiles them with tsx's require hook here
-// (see beats.ts), which a dynamic import would bypass.
 import { storeIncidents } from '../storage/incidents.ts';
-import { openStoreWith } from '../storage/open.ts';
-import { RedisStore } from '../storage/redis/store.ts';
-import { SqliteStore } from '../storage/sqlite/store.ts';
+import { openStoreWith, type StoreClasses } from '../storage/open.ts';
 import type { Store, WorkerStatus } from '../storage/types.ts';
 import { defaults } from '../defaults.ts';
 import { monotonicMs } from './contact.ts';
@@ -46,6 +44,8 @@ let stopping = false;
 let lastBeatAt = 0;
 let nextBeatAt = 0;
 let store: Store | undefined;
+/** The one store class this thread needs, given by its entry file (lease-thread-redis/-sqlite.ts). */
+let storeClasses: StoreClasses = {};
 let checkpoints: NodeJS.Timeout | undefined;
 
 function arm(delayMs: number): void {
@@ -86,7 +86,7 @@ function init(given: LeaseThreadData): void {
   shared = new Float64Array(given.shared);
   instance = given.instance;
   try {
-    store = openStoreWith(given.store.url, given.store, { RedisStore, SqliteStore });
+    store = openStoreWith(given.store.url, given.store, storeClasses);
     // Soon, not at once: the worker's first reserve goes out now and should not queue behind us.
     arm(FIRST_BEAT_MS);
     // A store with a write-ahead log to fold in (SQLite): this thread does it, off the worker's
@@ -120,3 +120,12 @@ port.on('message', async (message: ToLeaseThread) => {
   }
 });
 
+/**
+ * Called by the entry file while it loads, before any message is handled: the store class this
+ * thread opens. One class only, loaded statically by the entry (a checkout compiles it with
+ * tsx's require hook there, which a dynamic import would bypass): a SQLite worker's thread then
+ * never loads ioredis, and a Redis worker's never better-sqlite3.
+ */
+export function useStoreClasses(classes: StoreClasses): void {
+  storeClasses = classes;
+}
