@@ -31,7 +31,7 @@ if (variant === 'errand') {
   // push.lua's KEYS and ARGV as the store sends them for one job (src/storage/redis/enqueue-batch.ts).
   const ns = namespace;
   enqueue = () => redis.pushOne(`${ns}:queues`, `${ns}:queue:q`, `${ns}:errand:parked:q`, `${ns}:errand:parked-all`, `${ns}:errand:leases`,
-    `${ns}:pause-all-workers`, `${ns}:errand:paused-queues`, `${ns}:errand:token`, 'q', `${ns}:errand:wake`, `${ns}:`, '', payload);
+    `${ns}:pause-all-workers`, `${ns}:errand:paused-queues`, `${ns}:errand:token`, 'q', `${ns}:errand:wake`, `${ns}:`, `${ns}:errand:events:q`, '', payload);
   cleanup = async () => { await redis.del(`${namespace}:queue:q`, `${namespace}:queues`); redis.disconnect(); };
 } else if (variant === 'bee') {
   const Queue = require('bee-queue');

@@ -52,7 +52,7 @@ export class EnqueueWrite {
     }
     const events = (this.enqueueEvents ??= new EnqueueEvents(eventTransportOf(store)));
     const announce = store.announcesWithPush ? events.message([job]) : undefined;
-    return store.push([announce ? { queue: job.queue, payload: encodeJob(job), announce } : { queue: job.queue, payload: encodeJob(job) }]).then(() => {
+    return store.push([{ queue: job.queue, payload: encodeJob(job), announce }]).then(() => {
       if (!store.announcesWithPush) events.enqueued([job]);
       this.deps.recorder()?.enqueued(job.queue, job.name, 1);
       return job;

@@ -3,7 +3,8 @@
 // deferred to the end of the event-loop turn as a worker's events are: a worker woken by this
 // enqueue needs a round trip before it can publish `started`, so sent at once, `enqueued` is
 // heard first. On Redis a job may be handed straight to an idle worker, with no round trip
-// left: there the store publishes `message()` inside the push itself (Store.announcesWithPush). Asks listening(queue) once per call (a map read) and builds nothing when nobody listens.
+// left: there the store publishes `message()` inside the push itself (Store.announcesWithPush).
+// Asks listening(queue) once per call (a map read) and builds nothing when nobody listens.
 
 import type { EventTransport, WireEvent } from '../storage/event-types.ts';
 

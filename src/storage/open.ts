@@ -31,9 +31,17 @@ export interface StoreClasses {
   readonly SqliteStore?: typeof import('./sqlite/store.ts').SqliteStore;
 }
 
+/** Which store a URL names: redis:// or rediss:// (Redis, Valkey), sqlite:<path>; else undefined. */
+export function storeKindOf(url: string): 'redis' | 'sqlite' | undefined {
+  if (/^rediss?:\/\//.test(url)) return 'redis';
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  return undefined;
+}
+
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
-  if (/^rediss?:\/\//.test(url)) return openStoreWith(url, options, { RedisStore: (await import('./redis/store.ts')).RedisStore });
-  if (url.startsWith('sqlite:')) return openStoreWith(url, options, { SqliteStore: (await import('./sqlite/store.ts')).SqliteStore });
+  const kind = storeKindOf(url);
+  if (kind === 'redis') return openStoreWith(url, options, { RedisStore: (await import('./redis/store.ts')).RedisStore });
+  if (kind === 'sqlite') return openStoreWith(url, options, { SqliteStore: (await import('./sqlite/store.ts')).SqliteStore });
   return openStoreWith(url, options, {});
 }
 

@@ -9,17 +9,11 @@
 // process alive.
 
 import { Worker as Thread } from 'node:worker_threads';
+import { storeKindOf } from '../storage/open.ts';
 
-type StoreKind = 'redis' | 'sqlite';
+type StoreKind = NonNullable<ReturnType<typeof storeKindOf>>;
 
 const prepared = new Map<StoreKind, Thread>();
-
-/** The store kind a URL names, as openStore() reads it; undefined for one no thread can open. */
-function kindOf(url: string): StoreKind | undefined {
-  if (/^rediss?:\/\//.test(url)) return 'redis';
-  if (url.startsWith('sqlite:')) return 'sqlite';
-  return undefined;
-}
 
 /**
  * The entry of a lease thread for a store kind: TypeScript in a checkout (run through tsx),
@@ -45,7 +39,7 @@ try {
 
 /** Starts a lease thread for the next worker on the store at `url`, unless one is waiting already. */
 export function prepareLeaseThread(url: string): void {
-  const kind = kindOf(url);
+  const kind = storeKindOf(url);
   if (!kind || prepared.has(kind)) return;
   try {
     const thread = spawn(kind);
@@ -62,7 +56,7 @@ export function prepareLeaseThread(url: string): void {
 
 /** A prepared lease thread for the store at `url`, or a new one. Throws when none can be started. */
 export function takeLeaseThread(url: string): Thread {
-  const kind = kindOf(url);
+  const kind = storeKindOf(url);
   if (!kind) throw new Error(`no lease thread for a store at ${url}`);
   const thread = prepared.get(kind) ?? spawn(kind);
   prepared.delete(kind);

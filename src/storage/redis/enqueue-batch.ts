@@ -62,7 +62,7 @@ async function pushByQueue(deps: EnqueueBatchDeps, jobs: readonly QueuedJob[]): 
 
 /** push.lua's KEYS and leading ARGV for one queue's jobs (the payloads follow; see the script's header). */
 function pushCall(k: RedisKeys, queue: string, jobs: readonly QueuedJob[]): { keys: readonly string[]; args: string[] } {
-  return { keys: pushKeys(k, queue), args: [queue, k.wakeChannel, `${k.namespace}:`, mergedAnnouncements(jobs)] };
+  return { keys: pushKeys(k, queue), args: [queue, k.wakeChannel, `${k.namespace}:`, k.eventsChannel(queue), mergedAnnouncements(jobs)] };
 }
 
 // push.lua's KEYS per namespace and queue, built once: never mutated (callers spread them).

@@ -188,7 +188,9 @@ export class RedisStore implements Store {
   }
 
   /** Ends the worker's park (before a pause or a stop): returns the job handed to it meanwhile. */
-  unpark(workerId: string, queues: readonly string[] | '*'): Promise<ReservedJob[]> { return this.reserve(workerId, queues, 0, 0); }
+  unpark(workerId: string, queues: readonly string[] | '*'): Promise<ReservedJob[]> {
+    return this.reserve(workerId, queues, 0, 0);
+  }
 
   async settle(workerId: string, outcomes: readonly Outcome[], startedUpTo = 0): Promise<SettleResult> {
     if (outcomes.length === 0) return { settled: 0 };

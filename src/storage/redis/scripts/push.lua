@@ -7,8 +7,8 @@
 -- KEYS[5] <ns>:errand:leases (zset)   KEYS[6] <ns>:pause-all-workers
 -- KEYS[7] <ns>:errand:paused-queues (set)   KEYS[8] <ns>:errand:token (token counter)
 -- ARGV[1] queue name   ARGV[2] wake channel   ARGV[3] namespace + ':'
--- ARGV[4] the jobs' `enqueued` events (one message for this queue's events channel), or ''
--- ARGV[5..] payloads, oldest first
+-- ARGV[4] this queue's events channel   ARGV[5] the jobs' `enqueued` events (one message), or ''
+-- ARGV[6..] payloads, oldest first
 -- Returns the queue's new length (0 when the job was handed off).
 -- Workers only sleep when every queue they watch is empty, so a wake is published only when
 -- this push took the queue from empty to non-empty: one PUBLISH per burst, not per job.
@@ -51,13 +51,13 @@ local function hand_off(ns)
         for parked_set in string.gmatch(string.sub(record, 3), '[^\n]+') do redis.call('SREM', parked_set, id) end
         redis.call('HDEL', instance, 'parked')
         local token = string.format('%d', redis.call('INCR', KEYS[8]))
-        redis.call('HSET', ns .. 'errand:inflight:' .. id, token, ARGV[1] .. '\n' .. ARGV[5])
+        redis.call('HSET', ns .. 'errand:inflight:' .. id, token, ARGV[1] .. '\n' .. ARGV[6])
         local fields = { 'handoff', token }
         if string.sub(record, 1, 1) == '1' then
           fields[3], fields[4] = 'started', token
         end
         redis.call('HSET', instance, unpack(fields))
-        redis.call('PUBLISH', ns .. 'errand:handoff:' .. id, token .. '\n' .. ARGV[1] .. '\n' .. ARGV[5])
+        redis.call('PUBLISH', ns .. 'errand:handoff:' .. id, token .. '\n' .. ARGV[1] .. '\n' .. ARGV[6])
         return true
       end
     end
@@ -65,16 +65,16 @@ local function hand_off(ns)
   return false
 end
 
-if ARGV[4] ~= '' then
-  redis.call('PUBLISH', ARGV[3] .. 'errand:events:' .. ARGV[1], ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('PUBLISH', ARGV[4], ARGV[5])
 end
-if #ARGV == 5 and redis.call('LLEN', KEYS[2]) == 0 and hand_off(ARGV[3]) then
+if #ARGV == 6 and redis.call('LLEN', KEYS[2]) == 0 and hand_off(ARGV[3]) then
   redis.call('SADD', KEYS[1], ARGV[1])
   return 0
 end
-local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 5))
+local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 6))
 redis.call('SADD', KEYS[1], ARGV[1])
-if length == #ARGV - 4 then
+if length == #ARGV - 5 then
   redis.call('PUBLISH', ARGV[2], ARGV[1])
 end
 return length
