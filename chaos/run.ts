@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createErrand, type AdminStore } from '../src/index.ts';
+import { redisKeys } from '../src/storage/redis/keys.ts';
 import { ChaosJob } from './jobs.ts';
 import { check, type CheckResult } from './check.ts';
 import { produce, type ProducerFigures } from './producer.ts';
@@ -27,6 +28,9 @@ export interface ChaosOptions {
   drainTimeoutMs?: number;
   log?: (line: string) => void;
 }
+
+/** The chaos run's Redis namespace. */
+const NAMESPACE = 'chaos';
 
 export interface Figures extends CheckResult, ProducerFigures {
   store: 'redis' | 'sqlite';
@@ -63,9 +67,9 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), `errand-chaos-${options.store}-`));
   const server = options.store === 'redis' ? await RedisServer.start() : undefined;
   const url = server ? server.url : `sqlite:${join(dir, 'errand.db')}`;
-  const errand = createErrand({ url, namespace: 'chaos', jobs: [ChaosJob] });
+  const errand = createErrand({ url, namespace: NAMESPACE, jobs: [ChaosJob] });
   const admin = await errand.admin();
-  const pool = new WorkerPool({ url, namespace: 'chaos', dir, concurrency: options.concurrency });
+  const pool = new WorkerPool({ url, namespace: NAMESPACE, dir, concurrency: options.concurrency });
   let kills = 0, heldAtKills = 0, sigterms = 0, cutRounds = 0, connectionsCut = 0, stopping = false;
   const recoveries: Promise<number>[] = [];
   let handoffsSeen = 0;
@@ -73,7 +77,7 @@ export async function runChaos(options: ChaosOptions): Promise<Figures> {
   listener?.on('error', () => {});
   listener?.on('pmessage', () => handoffsSeen++);
   try {
-    await listener?.psubscribe('chaos:errand:handoff:*');
+    await listener?.psubscribe(`${redisKeys(NAMESPACE).handoffChannel('')}*`);
     for (let i = 0; i < options.workers; i++) pool.spawn();
     await waitReady(pool, options.workers);
     const producing = produce(errand, options.jobs, options.chaosMs * 0.8, () => stopping);
